@@ -1,0 +1,28 @@
+/* What the library's modules may reach inside an introspector. */
+#ifndef PSC_INTERNAL_INTROSPECTOR_H
+#define PSC_INTERNAL_INTROSPECTOR_H
+
+#include "internal/alloc.h"
+#include "peerscope/introspector.h"
+
+typedef struct psc__events psc__events;
+
+/* The introspector's allocator; valid for its lifetime. Thread-safe. */
+const psc__alloc *psc__intro_alloc(const psc_introspector *intro);
+/* Its event store; valid for its lifetime. Thread-safe. */
+psc__events *psc__intro_events(const psc_introspector *intro);
+/* Clocks as configured. Thread-safe. */
+uint64_t psc__intro_wall_ms(const psc_introspector *intro);
+uint64_t psc__intro_mono_ns(const psc_introspector *intro);
+/* Log through the configured callback, if any and level allows. Thread-safe. */
+void psc__log(const psc_introspector *intro, psc_log_level level, const char *fmt, ...) PSC_PRINTF(3, 4);
+
+/*
+ * Hooks by which an endpoint (endpoint.h, issue of the endpoint) attaches
+ * to an introspector so that psc_introspector_free closes it first.
+ * close_fn(obj) must be idempotent. Thread-safe.
+ */
+psc_err psc__intro_attach(psc_introspector *intro, void *obj, void (*close_fn)(void *obj));
+void psc__intro_detach(psc_introspector *intro, void *obj);
+
+#endif
