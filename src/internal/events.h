@@ -6,15 +6,23 @@
 #define PSC_INTERNAL_EVENTS_H
 
 #include "internal/alloc.h"
+#include "internal/clock.h"
 #include "peerscope/event.h"
 #include "peerscope/message.h"
 
 typedef struct psc__events psc__events;
 
 /* capacity: events (0: 4096, rounded up to a power of two);
- * max_event_size: JSON bytes per event (0: 1024). clock/log come from intro. */
-psc_err psc__events_new(const psc__alloc *a, psc_introspector *intro, size_t capacity,
+ * max_event_size: JSON bytes per event (0: 1024). *a and *clock are copied.
+ * The public functions of event.h take an introspector and reach the
+ * store through psc__intro_events(); the psc__events_* forms below take
+ * the store itself so the module is testable without an introspector. */
+psc_err psc__events_new(const psc__alloc *a, const psc__clock *clock, size_t capacity,
                         size_t max_event_size, psc__events **out);
+psc_err psc__events_declare(psc__events *ev, const psc_event_def *def, const psc_event_type **out);
+psc_err psc__events_emit(psc__events *ev, const psc_event_type *type, uint64_t ts_ms,
+                         const psc_value *values, size_t n_values);
+psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out);
 /* No reader or listener may be left. */
 void psc__events_free(psc__events *ev);
 
