@@ -1,0 +1,45 @@
+# Installs what peerscope needs on Debian 12, only what is missing.
+# Sourced by .ci/run and .ci/demo. Needs root (or sudo) when something is missing.
+
+PSC_APT_PACKAGES=(
+  build-essential meson ninja-build pkg-config
+  protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libcmocka-dev
+  libncurses-dev
+  nodejs npm jq tmux
+)
+
+psc_as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else echo "peerscope: need root to run: $*" >&2; return 1
+  fi
+}
+
+psc_install_deps() {
+  local missing=()
+  for p in "${PSC_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  # A machine with its own Node.js (not Debian's) needs neither nodejs nor npm from apt.
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    local keep=()
+    for p in "${missing[@]}"; do [ "$p" = nodejs ] || [ "$p" = npm ] || keep+=("$p"); done
+    missing=("${keep[@]}")
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "peerscope: installing ${missing[*]}"
+    psc_as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive psc_as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# npm packages of the JavaScript tests (locked in package-lock.json).
+psc_install_node_deps() {
+  local dir
+  for dir in "$@"; do
+    [ -f "$dir/package-lock.json" ] || continue
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+    fi
+  done
+}
