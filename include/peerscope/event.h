@@ -53,7 +53,8 @@ typedef struct psc_event_type psc_event_type;
  * Declare an event type (name and props are copied). Declaring the same
  * name again with identical properties returns the existing handle;
  * with different properties, PSC_ERR_EXISTS. Property names must be unique
- * and non-empty. At most 65535 types. Thread-safe.
+ * and non-empty. At most 65535 types (PSC_ERR_TOO_BIG beyond) and 4096
+ * properties per type (PSC_ERR_TOO_BIG). Thread-safe.
  */
 PSC_API psc_err psc_event_declare(psc_introspector *intro, const psc_event_def *def,
                                   const psc_event_type **out);
@@ -126,7 +127,8 @@ typedef struct psc_event_record {
 
 /**
  * Open a cursor. from_oldest: start at the oldest event still in the ring
- * (else only events emitted after this call). Thread-safe; the reader
+ * (else only events emitted after this call); misses are counted from
+ * where the reader started. Thread-safe; the reader
  * itself is used by one thread at a time. Free with psc_event_reader_free
  * before the introspector.
  */
@@ -140,7 +142,11 @@ PSC_API void psc_event_reader_free(psc_event_reader *r);
  */
 PSC_API psc_err psc_event_reader_next(psc_event_reader *r, psc_event_record *out, uint64_t *missed);
 
-/** Total events emitted and total lost to emit errors so far. Thread-safe. */
+/**
+ * Events that got a sequence number so far (each psc_emit that returned
+ * PSC_OK), including the rare ones dropped because their ring slot was
+ * still busy (readers see those as missed). Thread-safe.
+ */
 PSC_API uint64_t psc_events_emitted(const psc_introspector *intro);
 
 /* ----------------------------------------------------- well-known types */
@@ -151,18 +157,45 @@ PSC_API uint64_t psc_events_emitted(const psc_introspector *intro);
  * and InboundDHTQuery/OutboundDHTQuery (peerIds, result, ...).
  * Declare them with psc_event_declare(intro, &PSC_EVENT_PEER_CONNECTED, &t).
  */
-PSC_API extern const psc_event_def PSC_EVENT_PEER_CONNECTED;     /* peerId, transport, direction, addr */
-PSC_API extern const psc_event_def PSC_EVENT_PEER_DISCONNECTED;  /* peerId, transport, timeOpen, age, reason */
-PSC_API extern const psc_event_def PSC_EVENT_PEER_CONNECTING;    /* peerId, transport, role */
-PSC_API extern const psc_event_def PSC_EVENT_PEER_DISCONNECTING; /* peerId, timeOpen, age, transport */
-PSC_API extern const psc_event_def PSC_EVENT_INBOUND_DHT_QUERY;  /* result, totalTimeMs, totalSteps, peerIds, ... */
-PSC_API extern const psc_event_def PSC_EVENT_OUTBOUND_DHT_QUERY; /* result, totalTimeMs, totalSteps, peerIds, ... */
-PSC_API extern const psc_event_def PSC_EVENT_IDENTITY_KNOWN;     /* peerId, addrs */
-PSC_API extern const psc_event_def PSC_EVENT_FIRST_PEER_CONNECTED; /* peerId, sinceStartMs */
-PSC_API extern const psc_event_def PSC_EVENT_SYNC_STARTED;       /* target, height */
-PSC_API extern const psc_event_def PSC_EVENT_SYNC_COMPLETED;     /* height, durationMs */
-PSC_API extern const psc_event_def PSC_EVENT_NEW_BLOCK;          /* height, hash, from, size */
-PSC_API extern const psc_event_def PSC_EVENT_MESSAGE_RECEIVED;   /* topic, from, size, msgId */
+/** "PeerConnected": peerId PEERID, transport STRING (e.g. "tcp"), direction
+ *  STRING ("inbound" or "outbound"), addr MULTIADDR (the remote address). */
+PSC_API extern const psc_event_def PSC_EVENT_PEER_CONNECTED;
+/** "PeerDisconnected": peerId PEERID, transport STRING, timeOpen TIME (when
+ *  the connection opened), age NUMBER (ms it was open), reason STRING. */
+PSC_API extern const psc_event_def PSC_EVENT_PEER_DISCONNECTED;
+/** "PeerConnecting" (2020): peerId PEERID, transport STRING, then role STRING
+ *  ("INITIATOR" or "RESPONDER"), which 2020 content carried undeclared. */
+PSC_API extern const psc_event_def PSC_EVENT_PEER_CONNECTING;
+/** "PeerDisconnecting" (2020): peerId PEERID, timeOpen TIME, age NUMBER (ms),
+ *  transport STRING. */
+PSC_API extern const psc_event_def PSC_EVENT_PEER_DISCONNECTING;
+/** "InboundDHTQuery" (2020): result STRING ("SUCCESS", "ERROR", ...),
+ *  totalTimeMs NUMBER, totalSteps NUMBER; then what 2020 content carried
+ *  undeclared: peerIds PEERID multiple (the visualizer flashes them),
+ *  queryId STRING, targetPeerId PEERID, trigger STRING ("API", ...),
+ *  type STRING ("VALUE", "CONTENT", "PROVIDER", ...), direction STRING
+ *  ("INBOUND"). */
+PSC_API extern const psc_event_def PSC_EVENT_INBOUND_DHT_QUERY;
+/** "OutboundDHTQuery" (2020): result STRING, totalTimeMs NUMBER, totalSteps
+ *  NUMBER, peerIds PEERID multiple; then queryId STRING, targetPeerId PEERID,
+ *  trigger STRING, type STRING, direction STRING ("OUTBOUND"). */
+PSC_API extern const psc_event_def PSC_EVENT_OUTBOUND_DHT_QUERY;
+/** "IdentityKnown": peerId PEERID (the host's own), addrs MULTIADDR multiple
+ *  (its listen addresses). */
+PSC_API extern const psc_event_def PSC_EVENT_IDENTITY_KNOWN;
+/** "FirstPeerConnected": peerId PEERID, sinceStartMs NUMBER (ms from the
+ *  host's start to its first connection). */
+PSC_API extern const psc_event_def PSC_EVENT_FIRST_PEER_CONNECTED;
+/** "SyncStarted": target NUMBER (height to reach), height NUMBER (current). */
+PSC_API extern const psc_event_def PSC_EVENT_SYNC_STARTED;
+/** "SyncCompleted": height NUMBER (reached), durationMs NUMBER. */
+PSC_API extern const psc_event_def PSC_EVENT_SYNC_COMPLETED;
+/** "NewBlock": height NUMBER, hash STRING, from PEERID (who sent it), size
+ *  NUMBER (bytes). */
+PSC_API extern const psc_event_def PSC_EVENT_NEW_BLOCK;
+/** "MessageReceived": topic STRING, from PEERID, size NUMBER (bytes), msgId
+ *  STRING. */
+PSC_API extern const psc_event_def PSC_EVENT_MESSAGE_RECEIVED;
 
 /** Declare every well-known type above at once. Thread-safe. */
 PSC_API psc_err psc_event_declare_well_known(psc_introspector *intro);

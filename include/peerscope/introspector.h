@@ -38,11 +38,11 @@ typedef struct psc_config {
     psc_log_fn log;                 /**< NULL: silent */
     void *log_user;
     psc_log_level log_level;        /**< messages above this level are not formatted */
-    size_t event_ring_capacity;     /**< events held for readers; 0: 4096; rounded up to a power of two */
-    size_t max_event_size;          /**< max bytes of one event's JSON content; 0: 1024 */
+    size_t event_ring_capacity;     /**< events held for readers; 0: 4096; rounded up to a power of two, at most 2^20 */
+    size_t max_event_size;          /**< max bytes of one event's JSON content; 0: 1024; at most 65536 */
 } psc_config;
 
-#define PSC_CONFIG_INIT {sizeof(psc_config), NULL, NULL, {NULL, NULL, NULL, NULL}, NULL, NULL, PSC_LOG_WARN, 0, 0}
+#define PSC_CONFIG_INIT {.struct_size = sizeof(psc_config), .log_level = PSC_LOG_WARN}
 
 /**
  * Create an introspector. config may be NULL for all defaults.

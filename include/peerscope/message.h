@@ -69,7 +69,7 @@ typedef struct psc_state_summary {
     psc_traffic traffic;
 } psc_state_summary;
 
-#define PSC_STATE_SUMMARY_INIT {sizeof(psc_state_summary)}
+#define PSC_STATE_SUMMARY_INIT {.struct_size = sizeof(psc_state_summary)}
 
 /**
  * Fill *out (whose struct_size must be set) from a STATE message.

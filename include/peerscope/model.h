@@ -77,7 +77,7 @@ typedef struct psc_connection {
     uint32_t stream_count;       /**< open streams; 0: the library counts the streams added */
 } psc_connection;
 
-#define PSC_CONNECTION_INIT {sizeof(psc_connection)}
+#define PSC_CONNECTION_INIT {.struct_size = sizeof(psc_connection)}
 
 /** A stream inside a connection (2020 Stream). */
 typedef struct psc_stream {
@@ -96,7 +96,7 @@ typedef struct psc_stream {
     size_t n_tags;
 } psc_stream;
 
-#define PSC_STREAM_INIT {sizeof(psc_stream)}
+#define PSC_STREAM_INIT {.struct_size = sizeof(psc_stream)}
 
 /** A transport and its listeners. */
 typedef struct psc_transport {
@@ -110,7 +110,7 @@ typedef struct psc_transport {
     bool dialing;
 } psc_transport;
 
-#define PSC_TRANSPORT_INIT {sizeof(psc_transport)}
+#define PSC_TRANSPORT_INIT {.struct_size = sizeof(psc_transport)}
 
 /** Dialer state: dials in flight and outcome counters. */
 typedef struct psc_dialer {
@@ -119,7 +119,7 @@ typedef struct psc_dialer {
     uint64_t success, error, timeout, canceled, backoff;
 } psc_dialer;
 
-#define PSC_DIALER_INIT {sizeof(psc_dialer)}
+#define PSC_DIALER_INIT {.struct_size = sizeof(psc_dialer)}
 
 /** One dial in flight (optional detail for the dialer). */
 typedef struct psc_dial {
@@ -129,14 +129,14 @@ typedef struct psc_dial {
     uint64_t start_ts;
 } psc_dial;
 
-#define PSC_DIAL_INIT {sizeof(psc_dial)}
+#define PSC_DIAL_INIT {.struct_size = sizeof(psc_dial)}
 
 typedef struct psc_identify {
     size_t struct_size;
     uint64_t requests_in, requests_out, pushes_in, pushes_out, errors;
 } psc_identify;
 
-#define PSC_IDENTIFY_INIT {sizeof(psc_identify)}
+#define PSC_IDENTIFY_INIT {.struct_size = sizeof(psc_identify)}
 
 typedef struct psc_relay {
     size_t struct_size;
@@ -145,7 +145,7 @@ typedef struct psc_relay {
     uint64_t hole_punch_attempts, hole_punch_successes, hole_punch_failures;
 } psc_relay;
 
-#define PSC_RELAY_INIT {sizeof(psc_relay)}
+#define PSC_RELAY_INIT {.struct_size = sizeof(psc_relay)}
 
 typedef struct psc_ping_peer {
     size_t struct_size;
@@ -154,7 +154,7 @@ typedef struct psc_ping_peer {
     uint64_t avg_rtt_ns;
 } psc_ping_peer;
 
-#define PSC_PING_PEER_INIT {sizeof(psc_ping_peer)}
+#define PSC_PING_PEER_INIT {.struct_size = sizeof(psc_ping_peer)}
 
 /** DHT query outcome counters (cumulative). */
 typedef struct psc_query_counts {
@@ -172,7 +172,7 @@ typedef struct psc_dht {
     psc_query_counts incoming, outgoing;
 } psc_dht;
 
-#define PSC_DHT_INIT {sizeof(psc_dht)}
+#define PSC_DHT_INIT {.struct_size = sizeof(psc_dht)}
 
 typedef enum psc_dht_peer_status {
     PSC_DHT_PEER_ACTIVE = 0,
@@ -188,7 +188,7 @@ typedef struct psc_dht_peer {
     uint32_t age_in_bucket_ms;
 } psc_dht_peer;
 
-#define PSC_DHT_PEER_INIT {sizeof(psc_dht_peer)}
+#define PSC_DHT_PEER_INIT {.struct_size = sizeof(psc_dht_peer)}
 
 /** Pubsub message or byte counters of one topic. */
 typedef struct psc_pubsub_counts {
@@ -204,7 +204,7 @@ typedef struct psc_topic {
     psc_pubsub_counts bytes;
 } psc_topic;
 
-#define PSC_TOPIC_INIT {sizeof(psc_topic)}
+#define PSC_TOPIC_INIT {.struct_size = sizeof(psc_topic)}
 
 typedef struct psc_mesh_peer {
     size_t struct_size;
@@ -213,7 +213,7 @@ typedef struct psc_mesh_peer {
     uint64_t time_in_mesh_ms;
 } psc_mesh_peer;
 
-#define PSC_MESH_PEER_INIT {sizeof(psc_mesh_peer)}
+#define PSC_MESH_PEER_INIT {.struct_size = sizeof(psc_mesh_peer)}
 
 typedef struct psc_peer_tag {
     const char *name;
@@ -237,7 +237,7 @@ typedef struct psc_peer_info {
     size_t n_tags;
 } psc_peer_info;
 
-#define PSC_PEER_INFO_INIT {sizeof(psc_peer_info)}
+#define PSC_PEER_INFO_INIT {.struct_size = sizeof(psc_peer_info)}
 
 typedef enum psc_scope_kind {
     PSC_SCOPE_SYSTEM = 0,
@@ -262,7 +262,7 @@ typedef struct psc_resource_scope {
     psc_resources limit;
 } psc_resource_scope;
 
-#define PSC_RESOURCE_SCOPE_INIT {sizeof(psc_resource_scope)}
+#define PSC_RESOURCE_SCOPE_INIT {.struct_size = sizeof(psc_resource_scope)}
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,12 @@ psc_err psc__events_declare(psc__events *ev, const psc_event_def *def, const psc
 psc_err psc__events_emit(psc__events *ev, const psc_event_type *type, uint64_t ts_ms,
                          const psc_value *values, size_t n_values);
 psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out);
+psc_err psc__events_lookup(psc__events *ev, const char *name, const psc_event_type **out);
+psc_err psc__events_declare_well_known(psc__events *ev);
+/* Events that got a sequence number but were dropped at emit (slot busy). */
+uint64_t psc__events_dropped(const psc__events *ev);
+/* Every event this reader has missed since it was opened. */
+uint64_t psc__event_reader_missed_total(const psc_event_reader *r);
 /* No reader or listener may be left. */
 void psc__events_free(psc__events *ev);
 

@@ -1,0 +1,121 @@
+/*
+ * The consumer side of the ring: one cursor per reader, never blocking
+ * producers. A read copies the slot into the reader's own buffer and then
+ * re-checks the slot's state; if a producer reused the slot meanwhile the
+ * copy is thrown away and the event counted as missed.
+ */
+#include "events/event_store.h"
+
+psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out)
+{
+    if (!ev || !out)
+        return PSC_ERR_INVALID;
+    /* content, its NUL, in whole words so the copy can be word by word */
+    size_t words = (ev->max_event_size + 8) / 8;
+    psc_event_reader *r = psc__malloc(&ev->alloc, sizeof *r + words * sizeof(uint64_t));
+    if (!r)
+        return PSC_ERR_NOMEM;
+    r->ev = ev;
+    r->buf = (uint64_t *)(r + 1);
+    r->missed_pending = 0;
+    r->missed_total = 0;
+    uint64_t head = atomic_load(&ev->head);
+    if (from_oldest)
+        r->next = head > ev->capacity ? head - ev->capacity : 0;
+    else
+        r->next = head;
+    *out = r;
+    return PSC_OK;
+}
+
+void psc_event_reader_free(psc_event_reader *r)
+{
+    if (!r)
+        return;
+    psc__free(&r->ev->alloc, r);
+}
+
+uint64_t psc__event_reader_missed_total(const psc_event_reader *r)
+{
+    return r ? r->missed_total : 0;
+}
+
+static void miss(psc_event_reader *r, uint64_t n)
+{
+    r->missed_pending += n;
+    r->missed_total += n;
+    r->next += n;
+}
+
+/* Copy the slot holding state s into the reader; false if it changed under us. */
+static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, psc_event_record *rec)
+{
+    const psc__events *ev = r->ev;
+    uint64_t ts = atomic_load_explicit(&slot[PSC__SLOT_TS], memory_order_acquire);
+    uint64_t meta = atomic_load_explicit(&slot[PSC__SLOT_META], memory_order_acquire);
+    size_t len = (size_t)(meta & 0xffffffffu);
+    size_t index = (size_t)(meta >> 32);
+    if (len > ev->max_event_size)
+        return false; /* torn: the state check below would fail too */
+    const _Atomic uint64_t *src = slot + PSC__SLOT_HEADER_WORDS;
+    size_t words = (len + 7) / 8;
+    for (size_t i = 0; i < words; i++)
+        r->buf[i] = atomic_load_explicit(&src[i], memory_order_acquire);
+    /* the acquire loads above keep this one after them */
+    if (atomic_load_explicit(&slot[PSC__SLOT_STATE], memory_order_relaxed) != s)
+        return false;
+    const psc_event_type *type = psc__events_type_at(ev, index);
+    if (!type)
+        return false;
+    char *content = (char *)r->buf;
+    content[len] = '\0';
+    rec->type = type;
+    rec->ts = ts;
+    rec->seq = (s - 2) / 2 + 1;
+    rec->content_len = len;
+    rec->content = content;
+    return true;
+}
+
+psc_err psc_event_reader_next(psc_event_reader *r, psc_event_record *out, uint64_t *missed)
+{
+    if (!r || !out)
+        return PSC_ERR_INVALID;
+    psc__events *ev = r->ev;
+    for (;;) {
+        uint64_t head = atomic_load(&ev->head);
+        if (head > r->next && head - r->next > ev->capacity)
+            miss(r, head - ev->capacity - r->next); /* lapped: those slots hold newer events */
+        if (r->next >= head)
+            return PSC_ERR_AGAIN;
+        _Atomic uint64_t *slot = psc__slot(ev, r->next);
+        uint64_t want = 2 * r->next + 2;
+        uint64_t s = atomic_load(&slot[PSC__SLOT_STATE]);
+        if (s == want) {
+            psc_event_record rec;
+            if (!copy_slot(r, slot, s, &rec)) {
+                miss(r, 1);
+                continue;
+            }
+            r->next++;
+            if (missed)
+                *missed = r->missed_pending;
+            r->missed_pending = 0;
+            *out = rec;
+            return PSC_OK;
+        }
+        if (s == want - 1)
+            return PSC_ERR_AGAIN; /* its producer is copying it in */
+        if (s > want) {
+            miss(r, 1); /* a newer ticket took the slot */
+            continue;
+        }
+        /* The slot still holds an older ticket: our producer has either not
+         * claimed it yet (wait) or found it busy and dropped the event. */
+        if (atomic_load(&slot[PSC__SLOT_DROP]) >= r->next + 1) {
+            miss(r, 1);
+            continue;
+        }
+        return PSC_ERR_AGAIN;
+    }
+}
