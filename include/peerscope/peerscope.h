@@ -15,5 +15,7 @@
 #include "peerscope/event.h"
 #include "peerscope/peerid.h"
 #include "peerscope/wire.h"
+#include "peerscope/endpoint.h"
+#include "peerscope/ws.h"
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "internal/events.h"
+#include "internal/json.h"
 
 /* Limits. */
 #define PSC__EVENTS_MAX_TYPES 65535u
@@ -134,8 +135,6 @@ char *psc__json_escape(char *out, const char *s, size_t n);
  * Never reads past n (json_validate.c).
  */
 size_t psc__utf8_scan(const unsigned char *s, size_t n, bool *valid);
-/* True when s[0..n) is valid UTF-8. */
-bool psc__utf8_valid(const char *s, size_t n);
 
 /* ---- ring (event_ring.c) ---- */
 

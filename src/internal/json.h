@@ -16,4 +16,7 @@
  */
 bool psc__json_valid(const char *s, size_t len);
 
+/* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates). Thread-safe. */
+bool psc__utf8_valid(const char *s, size_t n);
+
 #endif

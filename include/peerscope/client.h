@@ -1,0 +1,322 @@
+/*
+ * peerscope ADVANCED header: a WebSocket client of the introspection
+ * protocol (2020 wire format and peerscope's extensions).
+ *
+ * It includes peerscope/pb.h, so code that uses it depends on protobuf-c
+ * and on the generated Peerscope__* types of this schema revision; the
+ * umbrella header peerscope.h does not include it.
+ *
+ * Model: caller-driven, single-threaded. A psc_client_loop wraps one
+ * libwebsockets context. Nothing happens in the background: the thread
+ * that calls psc_client_loop_poll (or psc_client_poll) does the network
+ * work and receives every callback, inside that call. One loop may carry
+ * any number of clients, so a terminal tool can watch several hosts from
+ * one thread. A client created without a loop gets a private one.
+ *
+ * Thread-safety: a loop and all of its clients must be used from one
+ * thread at a time (libwebsockets is not thread-safe); the only exception
+ * is psc_client_loop_wake. Different loops may live on different threads.
+ *
+ * Callbacks may call any function of this header for any client of the
+ * same loop, including psc_client_free (the memory is released when the
+ * callback returns), but not psc_client_loop_poll/psc_client_poll or
+ * psc_client_loop_free.
+ */
+#ifndef PEERSCOPE_CLIENT_H
+#define PEERSCOPE_CLIENT_H
+
+#include "peerscope/common.h"
+#include "peerscope/pb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct psc_client_loop psc_client_loop;
+typedef struct psc_client psc_client;
+
+/* ------------------------------------------------------------------ loop */
+
+typedef struct psc_client_loop_config {
+    size_t struct_size;             /**< sizeof(psc_client_loop_config) */
+    const psc_allocator *allocator; /**< NULL: malloc/free (libwebsockets itself always uses malloc) */
+} psc_client_loop_config;
+
+#define PSC_CLIENT_LOOP_CONFIG_INIT {sizeof(psc_client_loop_config), NULL}
+
+/**
+ * Create a loop. cfg may be NULL for defaults. On success *out is freed
+ * with psc_client_loop_free. PSC_ERR_IO if libwebsockets cannot create its
+ * context. TLS is set up on the first wss:// client (loading the system's
+ * trust store once per loop), so a loop for many wss clients costs less
+ * than a private loop each. The loop does not change process-wide
+ * settings: libwebsockets' own log (stderr by default) stays whatever the
+ * program chose; psc_ws_lws_log (ws.h) routes or silences it.
+ * Thread-safe.
+ */
+PSC_API psc_err psc_client_loop_new(const psc_client_loop_config *cfg, psc_client_loop **out);
+
+/**
+ * Free a loop. Free its clients first; clients still attached are cut off
+ * (their connection is dropped, no callback runs, and every later call on
+ * them returns PSC_ERR_CLOSED except psc_client_free, which must still be
+ * called). NULL is a no-op. Not from a callback of this loop.
+ */
+PSC_API void psc_client_loop_free(psc_client_loop *loop);
+
+/**
+ * Do the network work of every client of the loop: wait at most
+ * timeout_ms (0: do not wait) for activity, service what is ready and
+ * deliver the callbacks, then return. It returns early as soon as one
+ * batch of activity was serviced, so callers loop until what they wait
+ * for has happened. PSC_ERR_STATE when called from a callback,
+ * PSC_ERR_INVALID for a negative timeout, PSC_ERR_IO if the loop failed.
+ * Loop thread only.
+ */
+PSC_API psc_err psc_client_loop_poll(psc_client_loop *loop, int timeout_ms);
+
+/**
+ * Make a psc_client_loop_poll in progress on another thread return soon.
+ * Thread-safe: the one call on a loop allowed from other threads, as long
+ * as it cannot race with psc_client_loop_free.
+ */
+PSC_API void psc_client_loop_wake(psc_client_loop *loop);
+
+/* ------------------------------------------------------------- callbacks */
+
+/**
+ * Everything a client reports. Any member may be NULL. Pointers passed to
+ * a callback are valid during the call only. All run on the loop's thread
+ * inside psc_client_loop_poll.
+ */
+typedef struct psc_client_callbacks {
+    size_t struct_size; /**< sizeof(psc_client_callbacks) */
+
+    /** The WebSocket upgrade succeeded; queued commands are being sent. */
+    void (*on_open)(void *user, psc_client *c);
+
+    /**
+     * One complete binary WebSocket message exactly as received (12-byte
+     * header then payload), before its header is checked. For tools that
+     * record or inspect raw frames; most users leave it NULL.
+     */
+    void (*on_frame)(void *user, psc_client *c, const uint8_t *frame, size_t len);
+
+    /**
+     * A verified, decoded ServerMessage. payload/len are its serialized
+     * bytes (what a recording file stores). Runs for every message, before
+     * the per-kind callbacks below.
+     */
+    void (*on_message)(void *user, psc_client *c, const Peerscope__ServerMessage *msg, const uint8_t *payload,
+                       size_t len);
+
+    /** Per-kind conveniences, called after on_message. */
+    void (*on_response)(void *user, psc_client *c, const Peerscope__CommandResponse *resp);
+    void (*on_state)(void *user, psc_client *c, const Peerscope__State *state);
+    void (*on_runtime)(void *user, psc_client *c, const Peerscope__Runtime *runtime);
+    void (*on_event)(void *user, psc_client *c, const Peerscope__Event *event);
+    void (*on_notice)(void *user, psc_client *c, const Peerscope__ServerNotice *notice);
+
+    /**
+     * A message was lost but the connection goes on: PSC_ERR_CORRUPT (header
+     * checksum or length mismatch), PSC_ERR_PROTOCOL (wrong frame version,
+     * text message, not a ServerMessage), PSC_ERR_TOO_BIG (over
+     * max_message_size; its fragments are discarded), PSC_ERR_NOMEM.
+     */
+    void (*on_error)(void *user, psc_client *c, psc_err err, const char *reason);
+
+    /**
+     * The connection (or the attempt) is over; called exactly once per
+     * psc_client_new / psc_client_reconnect. err tells why:
+     *   PSC_OK            closed by psc_client_close
+     *   PSC_ERR_CLOSED    the server closed it (close_code, reason from its close frame)
+     *   PSC_ERR_AUTH      the upgrade was refused with HTTP 401 or 403
+     *   PSC_ERR_PROTOCOL  another HTTP status (redirects are never followed:
+     *                     they would carry the token elsewhere), or a broken handshake
+     *   PSC_ERR_IO        connection refused, name not resolved, connection lost
+     *   PSC_ERR_TIMEOUT   not connected within connect_timeout_ms
+     *   PSC_ERR_NOMEM     out of memory while connecting
+     * close_code is the WebSocket close code, 0 when there was none.
+     * Runs outside libwebsockets' own callbacks, so it may reconnect or
+     * free the client.
+     */
+    void (*on_close)(void *user, psc_client *c, psc_err err, int close_code, const char *reason);
+} psc_client_callbacks;
+
+/* ---------------------------------------------------------------- client */
+
+typedef struct psc_client_config {
+    size_t struct_size;         /**< sizeof(psc_client_config) */
+    /**
+     * ws://host[:port][/path][?query] or wss://... (IPv6 hosts in brackets).
+     * No path gives /introspect. The query is sent as is, so
+     * "?token=SECRET" authenticates the way a browser must.
+     */
+    const char *url;
+    const char *token;          /**< NULL: none; else sent as "Authorization: Bearer <token>" */
+    const char *origin;         /**< NULL: no Origin header (not a browser) */
+    const char *ca_file;        /**< wss: PEM file of trusted CAs; NULL: the system's */
+    bool allow_insecure;        /**< wss: accept self-signed certificates and host name mismatches */
+    /**
+     * Send commands without ClientCommand.version, as the 2020 visualizer
+     * does. Default (false): version 1 is sent.
+     */
+    bool omit_version;
+    uint64_t first_command_id;  /**< id of the first command; 0: 1. Ids then count up (also across reconnects) */
+    size_t max_message_size;    /**< largest message accepted; 0: 64 MiB */
+    uint32_t connect_timeout_ms;/**< 0: 10000 */
+    const psc_allocator *allocator; /**< NULL: malloc/free */
+    psc_client_loop *loop;      /**< NULL: the client gets a private loop */
+    const psc_client_callbacks *callbacks; /**< copied; NULL: none */
+    void *user;                 /**< passed to every callback */
+} psc_client_config;
+
+#define PSC_CLIENT_CONFIG_INIT \
+    {sizeof(psc_client_config), NULL, NULL, NULL, NULL, false, false, 0, 0, 0, NULL, NULL, NULL, NULL}
+
+/** Default of psc_client_config.max_message_size. */
+#define PSC_CLIENT_MAX_MESSAGE_DEFAULT (64u * 1024u * 1024u)
+
+/**
+ * Create a client and start connecting (the work happens in the next
+ * polls; no callback runs inside this call). Everything in cfg is copied.
+ * PSC_ERR_INVALID for a missing or malformed URL (bad scheme, empty host,
+ * bad port, spaces or control characters) or a token/origin with control
+ * characters; PSC_ERR_IO if ca_file cannot be read, or libwebsockets
+ * cannot make a private loop or a TLS context;
+ * PSC_ERR_NOMEM.
+ * On success *out is freed with psc_client_free. Loop thread only.
+ */
+PSC_API psc_err psc_client_new(const psc_client_config *cfg, psc_client **out);
+
+/**
+ * Drop the connection at once (no close handshake; use psc_client_close
+ * and poll until on_close for a clean one) and free the client, and its
+ * private loop if it has one. No callback runs for it afterwards. NULL is
+ * a no-op. Loop thread only; allowed inside callbacks.
+ */
+PSC_API void psc_client_free(psc_client *c);
+
+/**
+ * Start a WebSocket close handshake (code 1000). Commands not yet sent are
+ * dropped. on_close(PSC_OK) follows in a later poll. PSC_ERR_CLOSED if
+ * already closed or closing. Loop thread only.
+ */
+PSC_API psc_err psc_client_close(psc_client *c);
+
+/**
+ * Connect again with the same configuration after on_close (callers drive
+ * their own backoff). Command ids keep counting. PSC_ERR_STATE while
+ * connecting or connected, PSC_ERR_CLOSED if the loop was freed.
+ * Loop thread only.
+ */
+PSC_API psc_err psc_client_reconnect(psc_client *c);
+
+/**
+ * The loop the client runs on (its private one if it has one); NULL once
+ * that loop was freed. Loop thread only.
+ */
+PSC_API psc_client_loop *psc_client_get_loop(const psc_client *c);
+
+/**
+ * psc_client_loop_poll on the client's loop (which services all of its
+ * clients). PSC_ERR_CLOSED if the loop was freed. Loop thread only.
+ */
+PSC_API psc_err psc_client_poll(psc_client *c, int timeout_ms);
+
+typedef enum psc_client_state {
+    PSC_CLIENT_CONNECTING = 0,
+    PSC_CLIENT_OPEN = 1,
+    PSC_CLIENT_CLOSING = 2,
+    PSC_CLIENT_CLOSED = 3,
+} psc_client_state;
+
+/** Counters and the outcome of the last connection. */
+typedef struct psc_client_info {
+    size_t struct_size;           /**< set by the caller */
+    psc_client_state state;
+    psc_err close_err;            /**< as on_close's err (PSC_OK while not closed) */
+    int close_code;
+    char close_reason[128];
+    uint64_t messages;            /**< decoded messages delivered */
+    uint64_t bytes;               /**< message bytes received (headers included) */
+    uint64_t errors;              /**< on_error reports */
+    uint64_t commands_sent;       /**< commands written to the socket */
+    uint64_t next_command_id;
+} psc_client_info;
+
+#define PSC_CLIENT_INFO_INIT {sizeof(psc_client_info), PSC_CLIENT_CONNECTING, PSC_OK, 0, {0}, 0, 0, 0, 0, 0}
+
+/** The client's state (PSC_CLIENT_CLOSED for NULL). Loop thread only. */
+PSC_API psc_client_state psc_client_get_state(const psc_client *c);
+
+/** Fill *out (struct_size set by the caller). Loop thread only. */
+PSC_API psc_err psc_client_get_info(const psc_client *c, psc_client_info *out);
+
+/* -------------------------------------------------------------- commands */
+
+/*
+ * Commands may be issued as soon as the client exists: until the
+ * connection opens they are queued and then sent in order. Each returns
+ * the command's id through *id (if not NULL); the server's
+ * CommandResponse carrying that id arrives through on_response (or, for
+ * REQUEST STATE/RUNTIME, the State/Runtime itself). PSC_ERR_CLOSED when
+ * the client is closing or closed, PSC_ERR_NOMEM. Loop thread only.
+ */
+
+/** Values of a Configuration message. */
+typedef struct psc_client_settings {
+    uint64_t retention_period_ms;
+    uint64_t state_snapshot_interval_ms;
+} psc_client_settings;
+
+/** HELLO, with config when settings is not NULL. */
+PSC_API psc_err psc_client_hello(psc_client *c, const psc_client_settings *settings, uint64_t *id);
+/**
+ * REQUEST source (PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, __RUNTIME, ...).
+ * Sources are not checked beyond being non-negative (PSC_ERR_INVALID): the
+ * server answers ERR for one it does not serve.
+ */
+PSC_API psc_err psc_client_request(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+PSC_API psc_err psc_client_push_enable(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+PSC_API psc_err psc_client_push_disable(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+PSC_API psc_err psc_client_pause(psc_client *c, uint64_t *id);
+PSC_API psc_err psc_client_resume(psc_client *c, uint64_t *id);
+/** UPDATE_CONFIG; settings is required (PSC_ERR_INVALID). */
+PSC_API psc_err psc_client_update_config(psc_client *c, const psc_client_settings *settings, uint64_t *id);
+
+/**
+ * Send cmd as given: its id, version and every field are kept (the
+ * client's id counter is not used). For tools and tests that speak the
+ * protocol themselves. PSC_ERR_INVALID for NULL.
+ */
+PSC_API psc_err psc_client_send_command(psc_client *c, const Peerscope__ClientCommand *cmd);
+
+/**
+ * Send len bytes as one binary WebSocket message, unchecked (tests of
+ * servers against malformed input). PSC_ERR_INVALID for NULL data with
+ * len, PSC_ERR_TOO_BIG over 1 GiB.
+ */
+PSC_API psc_err psc_client_send_raw(psc_client *c, const uint8_t *data, size_t len);
+
+/* ------------------------------------------------------------------- url */
+
+/** A parsed ws:// or wss:// URL (psc_client_parse_url). */
+typedef struct psc_client_url {
+    bool tls;             /**< wss */
+    char host[256];       /**< without IPv6 brackets */
+    uint16_t port;        /**< explicit, or 80 / 443 */
+    char path[1024];      /**< path and query, always starting with '/' */
+} psc_client_url;
+
+/**
+ * Parse a URL the way psc_client_new does. PSC_ERR_INVALID if malformed,
+ * PSC_ERR_TOO_BIG if the host or path does not fit. Thread-safe.
+ */
+PSC_API psc_err psc_client_parse_url(const char *url, psc_client_url *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

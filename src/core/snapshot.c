@@ -1,0 +1,168 @@
+/*
+ * psc_introspector_snapshot: collect every provider into a fresh arena,
+ * finish, encode in two passes into one psc_msg, and hand the arena to the
+ * message as its state view. Nothing in the introspector changes unless
+ * the whole snapshot succeeds (sequence number, retention baselines).
+ */
+#include <assert.h>
+
+#include "core/collect.h"
+#include "internal/msg.h"
+
+/* Headroom over the previous snapshot's size for the first chunk. */
+#define HINT_SLACK(n) ((n) / 16u + 1024u)
+
+/* [snap] Room for one baseline per provider in both arrays. */
+static psc_err reserve_baselines(psc_introspector *in, size_t n)
+{
+    if (n <= in->baselines_cap)
+        return PSC_OK;
+    size_t cap = in->baselines_cap ? in->baselines_cap : 4;
+    while (cap < n)
+        cap *= 2;
+    psc__baseline *cur = psc__calloc(&in->alloc, cap, sizeof *cur);
+    psc__baseline *next = psc__calloc(&in->alloc, cap, sizeof *next);
+    if (!cur || !next) {
+        psc__free(&in->alloc, cur);
+        psc__free(&in->alloc, next);
+        return PSC_ERR_NOMEM;
+    }
+    if (in->n_baselines)
+        memcpy(cur, in->baselines, in->n_baselines * sizeof *cur);
+    psc__free(&in->alloc, in->baselines);
+    psc__free(&in->alloc, in->next_baselines);
+    in->baselines = cur;
+    in->next_baselines = next;
+    in->baselines_cap = cap;
+    return PSC_OK;
+}
+
+static const psc__baseline *find_baseline(const psc_introspector *in, uint64_t serial)
+{
+    for (size_t i = 0; i < in->n_baselines; i++)
+        if (in->baselines[i].serial == serial)
+            return &in->baselines[i];
+    return NULL;
+}
+
+/* [snap] Make next_baselines current; views are referenced by entries only. */
+static void commit_baselines(psc_introspector *in, size_t n_next)
+{
+    for (size_t i = 0; i < n_next; i++)
+        psc__view_ref(in->next_baselines[i].view);
+    for (size_t i = 0; i < in->n_baselines; i++)
+        psc__view_unref(in->baselines[i].view);
+    psc__baseline *t = in->baselines;
+    in->baselines = in->next_baselines;
+    in->next_baselines = t;
+    in->n_baselines = n_next;
+}
+
+static void view_release(void *v)
+{
+    psc__view_unref(v);
+}
+
+/* Everything between the locks: returns the sealed message or an error. */
+static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_providers, psc_msg **out)
+{
+    uint64_t t0 = psc__clock_mono_ns(&in->clock);
+    uint64_t now = psc__clock_wall_ms(&in->clock);
+    psc__view *view;
+    psc_err e = psc__view_new(&in->alloc, in->pool, in->arena_hint, &view);
+    if (e != PSC_OK)
+        return e;
+    if ((e = reserve_baselines(in, n_providers)) != PSC_OK) {
+        psc__view_unref(view);
+        return e;
+    }
+
+    psc__build bld = {in, view, &view->arena, &view->snap, now, 0};
+    psc__snap *s = bld.snap;
+    s->seq = in->seq + 1;
+    s->instant_ts = now;
+    s->start_ts = in->seq ? in->last_instant_ts : in->start_ts;
+    uint64_t span = now > s->start_ts ? now - s->start_ts : 0;
+    s->duration_ms = span > UINT32_MAX ? UINT32_MAX : (uint32_t)span;
+
+    size_t n_next = 0;
+    uint64_t after = 0;
+    psc_provider *p;
+    while ((p = psc__registry_next(in, after, max_serial)) != NULL) {
+        after = p->serial;
+        /* p may be freed by an unregister as soon as it is done: copy what we need */
+        bool swarm = p->kind == PSC__KIND_SWARM;
+        const psc__baseline *old = swarm ? find_baseline(in, p->serial) : NULL;
+        psc__baseline fresh = {0};
+        bool ok = false;
+        e = psc__run_provider(&bld, p, old, &fresh, &ok);
+        psc__registry_done(in, p);
+        p = NULL;
+        if (e != PSC_OK) {
+            psc__view_unref(view);
+            return e;
+        }
+        if (!swarm)
+            continue;
+        /* a failed provider keeps comparing against what it last reported */
+        if (ok)
+            in->next_baselines[n_next++] = fresh;
+        else if (old)
+            in->next_baselines[n_next++] = *old;
+    }
+
+    psc_msg *msg = NULL;
+    if ((e = psc__finalize(&bld)) == PSC_OK)
+        e = psc__msg_new(&in->alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg);
+    if (e != PSC_OK) {
+        psc__view_unref(view);
+        return e;
+    }
+    size_t len;
+    uint8_t *start = psc__msg_payload_mut(msg);
+    psc_msg_payload(msg, &len);
+    uint8_t *end = psc__state_pb_write(start, s);
+    assert((size_t)(end - start) == len);
+    (void)end;
+    psc__msg_seal(msg);
+
+    commit_baselines(in, n_next);
+    in->seq = s->seq;
+    in->last_instant_ts = now;
+    size_t used = psc__arena_used(&view->arena);
+    in->arena_hint = used + HINT_SLACK(used);
+    psc__arena_trim(&view->arena);
+    s->collect_ns = psc__clock_mono_ns(&in->clock) - t0;
+    psc__msg_set_view(msg, view, view_release);
+    *out = msg;
+    return PSC_OK;
+}
+
+psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out)
+{
+    if (!intro || !out)
+        return PSC_ERR_INVALID;
+    pthread_t self = pthread_self();
+    pthread_mutex_lock(&intro->reg_lock);
+    bool reentered = intro->snapping && pthread_equal(intro->snapper, self);
+    pthread_mutex_unlock(&intro->reg_lock);
+    if (reentered)
+        return PSC_ERR_STATE; /* from a provider callback: would deadlock */
+
+    pthread_mutex_lock(&intro->snap_lock);
+    pthread_mutex_lock(&intro->reg_lock);
+    intro->snapping = true;
+    intro->snapper = self;
+    /* providers registered from now on join the next snapshot */
+    uint64_t max_serial = intro->next_serial - 1;
+    size_t n_providers = intro->n_providers;
+    pthread_mutex_unlock(&intro->reg_lock);
+
+    psc_err e = build(intro, max_serial, n_providers, out);
+
+    pthread_mutex_lock(&intro->reg_lock);
+    intro->snapping = false;
+    pthread_mutex_unlock(&intro->reg_lock);
+    pthread_mutex_unlock(&intro->snap_lock);
+    return e;
+}

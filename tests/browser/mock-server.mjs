@@ -1,0 +1,360 @@
+// A stand-in for a peerscope endpoint, for the browser tests (and for
+// working on the visualizer without a C host): serves exactly the assets
+// the library embeds (web/embed.py --stage) with the CSP that
+// libwebsockets' security-best-practices option sends, and speaks the 2020
+// session protocol over a real WebSocket at /introspect, replaying a
+// recording or a synthetic host.
+//
+//   node mock-server.mjs [--port N] [--recording FILE | --synthetic [--conns N --streams N]] [--token T]
+
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { WebSocketServer } from 'ws';
+import protobuf from 'protobufjs';
+import { webDir, protoPath, webModule } from './lib/paths.mjs';
+import { SyntheticHost } from './lib/synthetic.mjs';
+
+const { createCodec } = await webModule('codec.js');
+const { buildFrame, parseRecording } = await webModule('wire.js');
+
+// What libwebsockets 4.1.6 sends with LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE.
+export const LWS_CSP = "default-src 'none'; img-src 'self' data: ; script-src 'self'; font-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none';form-action 'self';";
+const SECURITY_HEADERS = {
+  'content-security-policy': LWS_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-xss-protection': '1; mode=block',
+  'x-frame-options': 'deny',
+  'referrer-policy': 'no-referrer',
+};
+
+const RETENTION_MAX = 120000;
+const INTERVAL_MIN = 500;
+const INTERVAL_MAX = 60000;
+const PAUSE_QUEUE_MAX = 1024;
+
+/** Stage the embedded asset set into a temporary directory. */
+export function stageAssets() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'psc-web-assets-'));
+  const r = spawnSync('python3', [path.join(webDir, 'embed.py'), '--stage', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`embed.py --stage failed: ${r.stderr || r.error}`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  const files = new Map();
+  for (const f of manifest.files) files.set(f.path, { ...f, data: fs.readFileSync(path.join(dir, ...f.path.slice(1).split('/'))) });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { complete: manifest.complete, files };
+}
+
+/** Replays a recording: state k of a session is recorded state k mod n, timestamps moved to now. */
+class RecordingFeed {
+  constructor(codec, bytes) {
+    const { messages } = parseRecording(bytes);
+    this.runtime = null;
+    this.states = [];
+    this.events = [];
+    for (const m of messages) {
+      const msg = codec.decode('ServerMessage', m);
+      if (msg.payload === 'runtime' && !this.runtime) this.runtime = msg.runtime;
+      else if (msg.payload === 'state') this.states.push(msg.state);
+      else if (msg.payload === 'event') this.events.push(msg.event);
+    }
+    if (!this.runtime || !this.states.length) throw new Error('recording without runtime or states');
+  }
+
+  runtimeMsg() { return this.runtime; }
+
+  // The k-th push of a session: a state and the events recorded since the previous one.
+  step(session, now) {
+    const n = this.states.length;
+    const k = session.feedStep++;
+    const rec = this.states[k % n];
+    const offset = now - rec.instant_ts;
+    const prevTs = k % n === 0 ? -Infinity : this.states[(k - 1) % n].instant_ts;
+    const events = this.events.filter((e) => e.ts > prevTs && e.ts <= rec.instant_ts).map((e) => shiftTs(clone(e), offset));
+    return { state: shiftTs(clone(rec), offset), events };
+  }
+}
+
+/** A synthetic host shared by every session (like a real one). */
+class SyntheticFeed {
+  constructor(opts) {
+    this.host = new SyntheticHost(opts);
+    this.seq = 0;
+    this.lastAt = 0;
+    this.current = null;
+    this.buffered = []; // events since the host last advanced, kept for every session
+  }
+
+  runtimeMsg() { return this.host.runtime(); }
+
+  step(session, now) {
+    if (now - this.lastAt >= 250 || !this.current) {
+      this.host.advance(now);
+      this.lastAt = now;
+      this.current = this.host.state(now, ++this.seq);
+      for (const e of this.host.takeEvents()) this.buffered.push(e);
+      const horizon = now - RETENTION_MAX;
+      while (this.buffered.length && this.buffered[0].ts < horizon) this.buffered.shift();
+    }
+    // By sequence number, not time: the host backdates some events.
+    if (session.feedSeq === undefined) session.feedSeq = this.host.eventSeq;
+    const since = session.feedSeq;
+    const events = this.buffered.filter((e) => e.seq > since);
+    if (events.length) session.feedSeq = events[events.length - 1].seq;
+    return { state: this.current, events };
+  }
+}
+
+function clone(o) {
+  if (o instanceof Uint8Array) return o;
+  if (Array.isArray(o)) return o.map(clone);
+  if (o && typeof o === 'object') {
+    const c = {};
+    for (const k of Object.keys(o)) c[k] = clone(o[k]); // fields that were set
+    return c;
+  }
+  return o;
+}
+
+// Every *_ts (and Event.ts) moves by offset; zero means "not set" and stays.
+function shiftTs(o, offset) {
+  if (Array.isArray(o)) { for (const x of o) shiftTs(x, offset); return o; }
+  if (o && typeof o === 'object' && !(o instanceof Uint8Array)) {
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if ((k === 'ts' || k.endsWith('_ts')) && typeof v === 'number') { if (v) o[k] = v + offset; } else shiftTs(v, offset);
+    }
+  }
+  return o;
+}
+
+/**
+ * Start a mock endpoint. opts: port (0), recording (path) or synthetic
+ * ({conns, streamsPerConn}), token. Resolves to a handle with url, log,
+ * and controls for the tests (dropAll, corruptNext, close).
+ */
+export async function startMockServer(opts = {}) {
+  const protoText = fs.readFileSync(protoPath, 'utf8');
+  const codec = createCodec(protobuf, protoText);
+  const Cmd = codec.enumValues('ClientCommand.Command');
+  const Src = codec.enumValues('ClientCommand.Source');
+  const assets = stageAssets();
+  const feed = opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
+  const token = opts.token || '';
+  const log = { commands: [], sentStates: [], upgrades: [], http: [] };
+  const sessions = new Set();
+  let refuse = 0;
+  let corrupt = null;
+  let nextSession = 1;
+
+  function authorized(req, url) {
+    if (!token) return true;
+    const auth = req.headers.authorization || '';
+    return url.searchParams.get('token') === token || auth === `Bearer ${token}`;
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    log.http.push(url.pathname);
+    if (url.pathname === '/healthz') {
+      const ok = authorized(req, url);
+      const body = { status: 'ok', token_required: !!token, authorized: ok };
+      if (ok) body.sessions = sessions.size;
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    const p = url.pathname === '/' ? '/index.html' : url.pathname;
+    const f = assets.files.get(p);
+    if (!f || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+      res.end('not found\n');
+      return;
+    }
+    const headers = { 'content-type': f.mime, etag: f.etag, 'cache-control': 'no-cache', ...SECURITY_HEADERS };
+    if (req.headers['if-none-match'] === f.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-length': f.data.length });
+    res.end(req.method === 'HEAD' ? undefined : f.data);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url, 'http://x');
+    const refuseWith = (code, text) => {
+      log.upgrades.push({ path: url.pathname, status: code });
+      socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    };
+    if (url.pathname !== '/introspect') return refuseWith(404, 'Not Found');
+    if (refuse > 0) { refuse--; return refuseWith(503, 'Service Unavailable'); }
+    if (!authorized(req, url)) return refuseWith(401, 'Unauthorized');
+    const origin = req.headers.origin;
+    if (origin && new URL(origin).host !== req.headers.host) return refuseWith(403, 'Forbidden');
+    log.upgrades.push({ path: url.pathname, status: 101 });
+    wss.handleUpgrade(req, socket, head, (ws) => session(ws));
+  });
+
+  function session(ws) {
+    const s = {
+      id: nextSession++,
+      ws,
+      hello: false,
+      config: { retention_period_ms: RETENTION_MAX, state_snapshot_interval_ms: 1000 },
+      pushState: false,
+      pushEvents: false,
+      paused: false,
+      queue: [],
+      timer: null,
+      typesSent: new Set(),
+      feedStep: 0,
+    };
+    sessions.add(s);
+
+    const send = (msg, kind) => {
+      const payload = codec.encode('ServerMessage', { version: { version: 1 }, ...msg });
+      let frame = buildFrame(payload);
+      if (corrupt) {
+        frame = frame.slice();
+        if (corrupt === 'version') frame[0] = 7;
+        else frame[frame.length - 1] ^= 0xff;
+        corrupt = null;
+      }
+      if (kind === 'state') log.sentStates.push({ session: s.id, instant_ts: msg.state.instant_ts, conns: msg.state.subsystems ? msg.state.subsystems.connections.length : 0 });
+      if (ws.readyState === ws.OPEN) ws.send(frame);
+    };
+    const push = (msg, kind) => {
+      if (s.paused) {
+        s.queue.push({ at: Date.now(), msg, kind });
+        if (s.queue.length > PAUSE_QUEUE_MAX) s.queue.shift();
+      } else {
+        send(msg, kind);
+      }
+    };
+    const respond = (id, ok, error, config) => send({ response: { id, result: ok ? 0 : 1, error: error || '', effective_config: config || null } }, 'response');
+    const eventMsg = (e) => {
+      const name = e.type.name;
+      let type = { name };
+      if (!s.typesSent.has(name)) {
+        s.typesSent.add(name);
+        const props = e.type.property_types.length ? e.type.property_types : (feed.runtimeMsg().event_types.find((t) => t.name === name) || {}).property_types || [];
+        type = { name, property_types: props };
+      }
+      return { event: { ...e, type } };
+    };
+    const tick = () => {
+      const { state, events } = feed.step(s, Date.now());
+      if (s.pushEvents) for (const e of events) push(eventMsg(e), 'event');
+      if (s.pushState) push({ state }, 'state');
+    };
+    const restartTimer = () => {
+      clearInterval(s.timer);
+      s.timer = s.pushState || s.pushEvents ? setInterval(tick, s.config.state_snapshot_interval_ms) : null;
+    };
+    const clamp = (c) => ({
+      retention_period_ms: Math.min(RETENTION_MAX, c.retention_period_ms || RETENTION_MAX),
+      state_snapshot_interval_ms: Math.min(INTERVAL_MAX, Math.max(INTERVAL_MIN, c.state_snapshot_interval_ms || 1000)),
+    });
+
+    ws.on('message', (data, isBinary) => {
+      let cmd;
+      try {
+        if (!isBinary) throw new Error('text');
+        cmd = codec.decode('ClientCommand', new Uint8Array(data));
+      } catch {
+        ws.close(1003, 'malformed command');
+        return;
+      }
+      log.commands.push({ session: s.id, id: cmd.id, command: cmd.command, source: cmd.source, config: cmd.config ? { ...cmd.config } : null, at: Date.now() });
+      if (cmd.command === Cmd.HELLO) {
+        if (s.hello) return respond(cmd.id, false, 'HELLO already received');
+        s.hello = true;
+        if (cmd.config) s.config = clamp(cmd.config);
+        return respond(cmd.id, true, '', s.config);
+      }
+      if (!s.hello) return respond(cmd.id, false, 'HELLO must come first');
+      switch (cmd.command) {
+        case Cmd.REQUEST:
+          if (cmd.source === Src.RUNTIME) return send({ runtime: feed.runtimeMsg() }, 'runtime');
+          if (cmd.source === Src.STATE) return send({ state: feed.step(s, Date.now()).state }, 'state');
+          return respond(cmd.id, false, 'events cannot be requested');
+        case Cmd.PUSH_ENABLE:
+        case Cmd.PUSH_DISABLE: {
+          const on = cmd.command === Cmd.PUSH_ENABLE;
+          if (cmd.source === Src.STATE) s.pushState = on;
+          else if (cmd.source === Src.EVENTS) s.pushEvents = on;
+          else return respond(cmd.id, false, 'runtime cannot be pushed');
+          respond(cmd.id, true);
+          if (on && cmd.source === Src.STATE) tick(); // the first state without waiting a whole interval
+          return restartTimer();
+        }
+        case Cmd.PUSH_PAUSE:
+          s.paused = true;
+          return respond(cmd.id, true);
+        case Cmd.PUSH_RESUME: {
+          s.paused = false;
+          respond(cmd.id, true);
+          const horizon = Date.now() - s.config.retention_period_ms;
+          const q = s.queue.filter((x) => x.at >= horizon);
+          s.queue = [];
+          for (const x of q) send(x.msg, x.kind);
+          return undefined;
+        }
+        case Cmd.UPDATE_CONFIG:
+          if (!cmd.config) return respond(cmd.id, false, 'config is required');
+          s.config = clamp(cmd.config);
+          respond(cmd.id, true, '', s.config);
+          return restartTimer();
+        default:
+          return respond(cmd.id, false, 'unknown command');
+      }
+    });
+    ws.on('close', () => {
+      clearInterval(s.timer);
+      sessions.delete(s);
+    });
+  }
+
+  await new Promise((resolve) => server.listen(opts.port || 0, '127.0.0.1', resolve));
+  const port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    log,
+    codec,
+    assets,
+    runtime: () => feed.runtimeMsg(),
+    sessions: () => sessions.size,
+    /** Close every session; refuse the next n upgrades with 503. */
+    dropAll(n = 0) {
+      refuse = n;
+      for (const s of sessions) s.ws.close(1001, 'going away');
+    },
+    /** Corrupt the next message sent: 'version' or 'checksum'. */
+    corruptNext(kind) { corrupt = kind; },
+    async close() {
+      for (const s of sessions) { clearInterval(s.timer); s.ws.terminate(); }
+      wss.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const opt = (name, def) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : def;
+  };
+  const srv = await startMockServer({
+    port: Number(opt('port', '0')),
+    recording: opt('recording', ''),
+    synthetic: { conns: Number(opt('conns', '48')), streamsPerConn: Number(opt('streams', '4')) },
+    token: opt('token', ''),
+  });
+  console.log(`peerscope mock endpoint: ${srv.url}/${srv.assets.complete ? '' : '  (web assets not built: fallback page)'}`);
+}

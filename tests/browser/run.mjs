@@ -1,0 +1,32 @@
+// Browser tests of the web visualizer. Prints TAP; exits 0 (pass), 1
+// (fail) or 77 (skipped: no chromium, or npm ci not run).
+//
+//   node run.mjs [--base-url URL] [--only SUBSTRING]
+//   PSC_BROWSER_BASE_URL=http://127.0.0.1:8080 PSC_BROWSER_TOKEN=... node run.mjs
+//
+// Without a base URL every test runs against its own mock endpoint
+// (mock-server.mjs); with one, against that running host.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { webDir } from './lib/paths.mjs';
+
+const args = process.argv.slice(2);
+const arg = (name) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+const chromium = process.env.PSC_CHROMIUM || '/usr/bin/chromium';
+const missing = [];
+if (!fs.existsSync(chromium)) missing.push(`${chromium} (apt-get install chromium)`);
+if (!fs.existsSync(path.join(webDir, 'node_modules', 'protobufjs'))) missing.push('web/node_modules (npm ci in web/)');
+if (missing.length) {
+  console.log(`1..0 # SKIP missing ${missing.join(', ')}`);
+  process.exit(77);
+}
+
+const { runAll } = await import('./lib/harness.mjs');
+await import('./visualizer.test.mjs');
+const realBase = (arg('base-url') || process.env.PSC_BROWSER_BASE_URL || '').replace(/\/+$/, '');
+process.exitCode = await runAll({ realBase, filter: arg('only') });

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Run the visualizer's JavaScript tests: "unit" (node --test) or "browser"
+# (run.mjs). Exit 77 (skipped) when what they need is not installed.
+here=$(cd "$(dirname "$0")" && pwd)
+root=${PSC_SOURCE_ROOT:-$here/../..}
+skip() { echo "1..0 # SKIP $*"; exit 77; }
+command -v node >/dev/null 2>&1 || skip "node is not installed"
+[ -d "$root/web/node_modules/protobufjs" ] || skip "web/node_modules missing (run npm ci in web/)"
+[ -d "$here/node_modules/playwright-core" ] || skip "tests/browser/node_modules missing (run npm ci in tests/browser/)"
+case "$1" in
+  unit) exec node --test --test-reporter=tap "$here/unit/" ;;
+  browser)
+    [ -x "${PSC_CHROMIUM:-/usr/bin/chromium}" ] || skip "/usr/bin/chromium missing (apt-get install chromium)"
+    exec node "$here/run.mjs" ;;
+  *) echo "usage: run.sh unit|browser" >&2; exit 2 ;;
+esac

@@ -1,0 +1,249 @@
+/* peerscope-dump URL: a live endpoint through the client library. */
+#include <string.h>
+
+#include "dump.h"
+#include "peerscope/client.h"
+#include "peerscope/ws.h"
+#include "tool_util.h"
+
+/* After deciding to stop, how long a clean close handshake may take. */
+#define CLOSE_GRACE_MS 2000u
+#define MAX_COMMANDS 8
+
+typedef struct live {
+    const dump_opts *o;
+    dump_sink *sink;
+    psc_client *c;
+    struct {
+        uint64_t id;
+        const char *name;
+    } cmds[MAX_COMMANDS];
+    size_t n_cmds;
+    bool want_runtime, want_state; /* one-shot answers still missing */
+    bool opened;
+    bool finished;                 /* the outcome is known; closing */
+    bool closed;                   /* on_close ran */
+    int status;
+    uint64_t messages;             /* received, for warnings */
+} live;
+
+static void finish(live *l, int status)
+{
+    if (l->finished)
+        return;
+    l->finished = true;
+    l->status = status;
+    if (!l->closed)
+        psc_client_close(l->c); /* PSC_ERR_CLOSED while connecting: on_close still comes */
+}
+
+static const char *command_name(const live *l, uint64_t id)
+{
+    for (size_t i = 0; i < l->n_cmds; i++)
+        if (l->cmds[i].id == id)
+            return l->cmds[i].name;
+    return "a command";
+}
+
+static void on_open(void *user, psc_client *c)
+{
+    live *l = user;
+    l->opened = true;
+    (void)c;
+}
+
+static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage *m, const uint8_t *payload,
+                       size_t len)
+{
+    live *l = user;
+    (void)c;
+    l->messages++;
+    if (l->finished)
+        return;
+    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RESPONSE &&
+        m->response->result != PEERSCOPE__COMMAND_RESPONSE__RESULT__OK) {
+        dump_errorf("the server refused %s: %s", command_name(l, m->response->id),
+                    m->response->error && *m->response->error ? m->response->error : "(no reason given)");
+        finish(l, DUMP_EXIT_PROTOCOL);
+        return;
+    }
+    dump_put p = dump_sink_put(l->sink, m, payload, len);
+    if (p == DUMP_PUT_FAILED) {
+        finish(l, DUMP_EXIT_FAILURE);
+        return;
+    }
+    if (p == DUMP_PUT_DONE) {
+        finish(l, DUMP_EXIT_OK);
+        return;
+    }
+    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME)
+        l->want_runtime = false;
+    else if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
+        l->want_state = false;
+    if (!l->o->follow_states && !l->o->follow_events && !l->want_runtime && !l->want_state)
+        finish(l, DUMP_EXIT_OK);
+}
+
+static void on_error(void *user, psc_client *c, psc_err err, const char *reason)
+{
+    live *l = user;
+    (void)c;
+    if (l->finished)
+        return;
+    dump_warnf("message %llu: %s (%s), skipped", (unsigned long long)l->messages, reason ? reason : "",
+               psc_strerror(err));
+    l->messages++;
+    if (err == PSC_ERR_NOMEM)
+        finish(l, DUMP_EXIT_FAILURE);
+    else if (l->o->strict)
+        finish(l, DUMP_EXIT_PROTOCOL);
+}
+
+static void on_close(void *user, psc_client *c, psc_err err, int code, const char *reason)
+{
+    live *l = user;
+    (void)c;
+    l->closed = true;
+    if (l->finished)
+        return;
+    l->finished = true;
+    const char *url = l->o->url;
+    const char *why = reason && *reason ? reason : "";
+    switch (err) {
+    case PSC_ERR_AUTH:
+        dump_errorf("%s: authentication refused (%s)%s", url, why,
+                    l->o->token ? "" : "; the endpoint wants a token (--token or $PEERSCOPE_TOKEN)");
+        l->status = DUMP_EXIT_AUTH;
+        break;
+    case PSC_ERR_PROTOCOL:
+        dump_errorf("%s: protocol error: %s", url, *why ? why : "WebSocket handshake failed");
+        l->status = DUMP_EXIT_PROTOCOL;
+        break;
+    case PSC_ERR_TIMEOUT:
+        dump_errorf("%s: no connection within %.1f s", url, (double)l->o->connect_timeout_ms / 1000.0);
+        l->status = DUMP_EXIT_CONNECT;
+        break;
+    case PSC_ERR_CLOSED:
+        /* A server that says it is going away ends a follow cleanly; any
+         * other close before the requested data came is a failure. */
+        if ((code == 1000 || code == 1001) && (l->o->follow_states || l->o->follow_events) &&
+            !l->want_runtime && !l->want_state) {
+            dump_warnf("%s: the server closed the connection (%d%s%s)", url, code, *why ? ": " : "", why);
+            l->status = DUMP_EXIT_OK;
+        } else {
+            dump_errorf("%s: the server closed the connection (code %d%s%s)", url, code, *why ? ": " : "", why);
+            l->status = (code == 1002 || code == 1003 || code == 1007 || code == 1008 || code == 1009)
+                            ? DUMP_EXIT_PROTOCOL
+                            : DUMP_EXIT_CONNECT;
+        }
+        break;
+    case PSC_ERR_NOMEM:
+        dump_errorf("out of memory");
+        l->status = DUMP_EXIT_FAILURE;
+        break;
+    default:
+        if (l->opened)
+            dump_errorf("%s: connection lost%s%s", url, *why ? ": " : "", why);
+        else
+            dump_errorf("%s: cannot connect%s%s", url, *why ? ": " : "", why);
+        l->status = DUMP_EXIT_CONNECT;
+        break;
+    }
+}
+
+static psc_err send_commands(live *l)
+{
+    const dump_opts *o = l->o;
+    psc_client_settings set = {0, o->interval_ms};
+    struct {
+        bool on;
+        const char *name;
+        int kind; /* 0 hello, 1 request, 2 push */
+        Peerscope__ClientCommand__Source src;
+    } plan[] = {
+        {true, "HELLO", 0, 0},
+        {o->runtime, "REQUEST RUNTIME", 1, PEERSCOPE__CLIENT_COMMAND__SOURCE__RUNTIME},
+        {o->state_once, "REQUEST STATE", 1, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE},
+        {o->follow_states, "PUSH_ENABLE STATE", 2, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE},
+        {o->follow_events, "PUSH_ENABLE EVENTS", 2, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS},
+    };
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++) {
+        if (!plan[i].on)
+            continue;
+        uint64_t id = 0;
+        psc_err e = plan[i].kind == 0   ? psc_client_hello(l->c, o->interval_ms ? &set : NULL, &id)
+                    : plan[i].kind == 1 ? psc_client_request(l->c, plan[i].src, &id)
+                                        : psc_client_push_enable(l->c, plan[i].src, &id);
+        if (e != PSC_OK)
+            return e;
+        l->cmds[l->n_cmds].id = id;
+        l->cmds[l->n_cmds].name = plan[i].name;
+        l->n_cmds++;
+    }
+    return PSC_OK;
+}
+
+int dump_run_live(const dump_opts *o, dump_sink *s)
+{
+    /* libwebsockets would print its own notices on stderr, mixed with ours */
+    psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL);
+
+    live l;
+    memset(&l, 0, sizeof l);
+    l.o = o;
+    l.sink = s;
+    l.want_runtime = o->runtime;
+    l.want_state = o->state_once;
+
+    psc_client_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.on_open = on_open;
+    cb.on_message = on_message;
+    cb.on_error = on_error;
+    cb.on_close = on_close;
+    psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
+    cfg.url = o->url;
+    cfg.token = o->token;
+    cfg.ca_file = o->ca_file;
+    cfg.allow_insecure = o->insecure;
+    cfg.connect_timeout_ms = (uint32_t)o->connect_timeout_ms;
+    cfg.callbacks = &cb;
+    cfg.user = &l;
+    psc_err e = psc_client_new(&cfg, &l.c);
+    if (e == PSC_ERR_INVALID) {
+        dump_errorf("invalid URL or token: %s (expected ws://HOST[:PORT][/PATH] or wss://...)", o->url);
+        return DUMP_EXIT_USAGE;
+    }
+    if (e != PSC_OK) {
+        dump_errorf("cannot create the client: %s", psc_strerror(e));
+        return e == PSC_ERR_NOMEM ? DUMP_EXIT_FAILURE : DUMP_EXIT_CONNECT;
+    }
+    e = send_commands(&l);
+    if (e != PSC_OK) {
+        dump_errorf("cannot queue the commands: %s", psc_strerror(e));
+        psc_client_free(l.c);
+        return DUMP_EXIT_FAILURE;
+    }
+
+    uint64_t start = tool_now_ms();
+    uint64_t close_deadline = 0;
+    while (!l.closed) {
+        uint64_t now = tool_now_ms();
+        if (!l.finished && (tool_stop_signal || (o->duration_ms && now - start >= o->duration_ms)))
+            finish(&l, DUMP_EXIT_OK);
+        if (l.finished) {
+            if (!close_deadline)
+                close_deadline = now + CLOSE_GRACE_MS;
+            else if (now >= close_deadline)
+                break; /* the server does not answer the close: drop it */
+        }
+        e = psc_client_poll(l.c, 100);
+        if (e != PSC_OK && !l.finished) {
+            dump_errorf("client loop failed: %s", psc_strerror(e));
+            finish(&l, DUMP_EXIT_FAILURE);
+        }
+    }
+    psc_client_free(l.c);
+    return l.status;
+}

@@ -1,0 +1,206 @@
+/*
+ * One frame of peerscope-top, drawn into the character grid:
+ *   0    title: node n/N, URL, connection status
+ *   1    the node: peer id, implementation, version, uptime
+ *   2    counts and total bandwidth with sparklines
+ *   3    the view's summary line
+ *   4..  the view's table (header, rows)
+ *   h-2  status: sort, filter, rows, PAUSED, interval, messages
+ *   h-1  footer: the views and their keys
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tool_util.h"
+#include "top.h"
+#include "top_views.h"
+
+#define MIN_W 40
+#define MIN_H 10
+
+static void draw_title(top_app *app, top_node *n, uint64_t now)
+{
+    top_screen *s = &app->scr;
+    char status[256], node[32] = "";
+    uint8_t sattr;
+    top_node_status(n, now, false, status, sizeof status, &sattr);
+    if (app->n_nodes > 1)
+        snprintf(node, sizeof node, "  node %zu/%zu", app->cur + 1, app->n_nodes);
+    int head = 13 + scr_width(s, node) + 2; /* "peerscope-top" + node + gap */
+    if (head + scr_width(s, status) > s->w)
+        top_node_status(n, now, true, status, sizeof status, &sattr);
+    int x = scr_text(s, 0, 0, -1, "peerscope-top", SCR_BOLD | SCR_CYAN, false);
+    x += scr_text(s, 0, x, -1, node, SCR_BOLD, false);
+    x += scr_text(s, 0, x, 2, "  ", 0, false);
+    /* the status matters more than the URL: it gets the room it needs */
+    int room = s->w - x - scr_width(s, status) - 2;
+    if (room >= 12) {
+        x += scr_text(s, 0, x, room, n->url, 0, true);
+        x += scr_text(s, 0, x, 2, "  ", 0, false);
+    }
+    scr_text(s, 0, x, -1, status, sattr, true);
+}
+
+static void draw_identity(top_app *app, top_node *n, uint64_t wall)
+{
+    top_screen *s = &app->scr;
+    const Peerscope__Runtime *rt = top_model_runtime(&n->model);
+    if (!rt) {
+        scr_text(s, 1, 0, -1, n->ever_data ? "no runtime received" : "waiting for the node...", SCR_DIM, true);
+        return;
+    }
+    int x = scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
+    x += scr_text(s, 1, x, -1, rt->peer_id && *rt->peer_id ? rt->peer_id : "(unknown)", SCR_BOLD, true);
+    if (rt->start_ts && wall > rt->start_ts) {
+        char up[32];
+        tool_fmt_duration(up, sizeof up, wall - rt->start_ts);
+        x += scr_printf(s, 1, x, -1, 0, "  up %s", up);
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "  %s %s%s%s%s", rt->implementation ? rt->implementation : "", rt->version ? rt->version : "",
+             rt->platform && *rt->platform ? " (" : "", rt->platform ? rt->platform : "",
+             rt->platform && *rt->platform ? ")" : "");
+    scr_text(s, 1, x, -1, buf, SCR_DIM, true);
+}
+
+static void draw_totals(top_app *app, top_node *n)
+{
+    top_screen *s = &app->scr;
+    const top_model *m = &n->model;
+    if (!top_model_state(m)) {
+        scr_text(s, 2, 0, -1, "no state yet", SCR_DIM, false);
+        return;
+    }
+    int x = scr_printf(s, 2, 0, -1, 0, "conns %zu  streams %zu  peers %zu", m->conns_open, m->streams, m->peers);
+    char in[32], out[32];
+    fmt_rate(in, sizeof in, m->rate_in);
+    fmt_rate(out, sizeof out, m->rate_out);
+    /* what is left is shared by the two sparklines */
+    int fixed = 4 + 4 + 11 + 1 + 6 + 11 + 1;
+    int spark = (s->w - x - fixed) / 2;
+    if (spark > 30)
+        spark = 30;
+    x += scr_text(s, 2, x, -1, "   in ", 0, false);
+    x += scr_printf(s, 2, x, -1, SCR_GREEN | SCR_BOLD, "%10s ", in);
+    if (spark >= 4) {
+        scr_sparkline(s, 2, x, spark, m->hist_in, m->hist_len, SCR_GREEN);
+        x += spark;
+    }
+    x += scr_text(s, 2, x, -1, "  out ", 0, false);
+    x += scr_printf(s, 2, x, -1, SCR_CYAN | SCR_BOLD, "%10s ", out);
+    if (spark >= 4)
+        scr_sparkline(s, 2, x, spark, m->hist_out, m->hist_len, SCR_CYAN);
+}
+
+static void draw_status(top_app *app, top_node *n, uint64_t now, size_t shown, size_t total)
+{
+    top_screen *s = &app->scr;
+    int y = s->h - 2;
+    top_view_state *vs = &app->vs[app->view];
+    top_table *t = &app->table;
+    int x = 0;
+    if (app->paused)
+        x += scr_text(s, y, x, -1, " PAUSED ", SCR_REVERSE | SCR_YELLOW | SCR_BOLD, false) + 1;
+    if (vs->sort_col >= 0 && vs->sort_col < t->ncols)
+        x += scr_printf(s, y, x, -1, 0, "sort %s %s  ", t->cols[vs->sort_col].title[0] ? t->cols[vs->sort_col].title : "bar",
+                        vs->sort_desc ? "desc" : "asc");
+    if (app->editing_filter)
+        x += scr_printf(s, y, x, -1, SCR_BOLD, "filter: %s_  (Enter keep, Esc cancel)  ", vs->filter);
+    else if (vs->filter[0])
+        x += scr_printf(s, y, x, -1, SCR_BOLD, "filter: %s  ", vs->filter);
+    x += scr_printf(s, y, x, -1, 0, "%zu/%zu rows  ", shown, total);
+    uint64_t iv = n->interval_ms ? n->interval_ms : app->interval_ms;
+    x += scr_printf(s, y, x, -1, SCR_DIM, "every %.1fs  ", (double)iv / 1000.0);
+    if (app->table.oom)
+        x += scr_text(s, y, x, -1, "OUT OF MEMORY: rows missing  ", SCR_RED | SCR_BOLD, false);
+    if (n->corrupt)
+        x += scr_printf(s, y, x, -1, SCR_YELLOW, "%llu corrupt msgs  ", (unsigned long long)n->corrupt);
+    if (app->message[0] && now < app->message_until)
+        x += scr_text(s, y, x, -1, app->message, SCR_YELLOW | SCR_BOLD, true);
+    else if (n->server_error[0])
+        x += scr_text(s, y, x, -1, n->server_error, SCR_RED, true);
+    (void)x;
+}
+
+static void draw_footer(top_app *app)
+{
+    top_screen *s = &app->scr;
+    int y = s->h - 1;
+    scr_fill(s, y, 0, s->w, ' ', SCR_REVERSE);
+    int x = 0;
+    bool narrow = s->w < 100;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        char label[32];
+        snprintf(label, sizeof label, "%d%s", v + 1, top_view_defs[v].name);
+        if (narrow && v != (int)app->view) /* 80 columns: names shortened but for the current view */
+            snprintf(label, sizeof label, "%d%.*s", v + 1, v == VIEW_STREAMS ? 4 : 3, top_view_defs[v].name);
+        uint8_t attr = v == (int)app->view ? (SCR_BOLD | SCR_CYAN) : SCR_REVERSE;
+        x += scr_text(s, y, x, -1, label, attr, false);
+        x += scr_text(s, y, x, -1, " ", SCR_REVERSE, false);
+    }
+    const char *keys = app->n_nodes > 1 ? " Tab:node ?:help q:quit" : " ?:help q:quit";
+    int kw = scr_width(s, keys);
+    if (x + kw <= s->w)
+        scr_text(s, y, s->w - kw, -1, keys, SCR_REVERSE, false);
+}
+
+static void draw_help(top_app *app)
+{
+    static const char *const lines[] = {
+        "peerscope-top keys",
+        "",
+        "  1-7 or c t d g a l e   views: Conns, sTreams, Dht, pubsub (Gossip),",
+        "                         peerstore (Address book), Limits, Events",
+        "  Tab / n, Shift-Tab / N next / previous node (several URLs)",
+        "  s, < >                 sort by the next / previous / left / right column",
+        "  r                      reverse the sort",
+        "  /                      filter rows by text (Enter keeps, Esc cancels)",
+        "  Esc                    clear the filter (events: show every type)",
+        "  Up Down PgUp PgDn Home End, j k   move the selection",
+        "  Enter / y              events: the selected event's type / the next",
+        "                         type, in typed columns",
+        "  p                      pause / resume the node's pushes",
+        "  + -                    state interval longer / shorter",
+        "  Ctrl-L                 redraw",
+        "  ? h F1                 this help (any key closes it)",
+        "  q F10                  quit",
+    };
+    top_screen *s = &app->scr;
+    int n = (int)(sizeof lines / sizeof lines[0]);
+    int top = (s->h - n) / 2 > 0 ? (s->h - n) / 2 : 0;
+    for (int i = 0; i < n && top + i < s->h; i++) {
+        scr_fill(s, top + i, 0, s->w, ' ', 0);
+        scr_text(s, top + i, 2, -1, lines[i], i == 0 ? SCR_BOLD | SCR_CYAN : 0, true);
+    }
+}
+
+void top_frame_draw(top_app *app, uint64_t now, uint64_t wall)
+{
+    top_screen *s = &app->scr;
+    scr_clear(s);
+    if (s->w < MIN_W || s->h < MIN_H) {
+        scr_printf(s, 0, 0, -1, SCR_BOLD, "terminal too small (%dx%d)", s->w, s->h);
+        scr_text(s, 1, 0, -1, "need 40x10; q quits", 0, false);
+        return;
+    }
+    top_node *n = &app->nodes[app->cur];
+    draw_title(app, n, now);
+    draw_identity(app, n, wall);
+    draw_totals(app, n);
+
+    top_view_ctx ctx = {wall, s->utf8, app->event_focus};
+    char summary[512];
+    summary[0] = 0;
+    top_view_defs[app->view].build(&n->model, &ctx, &app->table, summary, sizeof summary);
+    top_view_state *vs = &app->vs[app->view];
+    table_finish(&app->table, vs);
+    scr_text(s, 3, 0, -1, summary, SCR_DIM, true);
+    table_draw(&app->table, vs, s, 4, s->h - 6, s->w);
+    if (app->table.norder == 0 && top_model_state(&n->model))
+        scr_text(s, 6, 2, -1, vs->filter[0] ? "no rows match the filter" : "nothing to show", SCR_DIM, false);
+
+    draw_status(app, n, now, app->table.norder, app->table.nrows);
+    draw_footer(app);
+    if (app->help)
+        draw_help(app);
+}

@@ -1,0 +1,223 @@
+/*
+ * One watched node: its client, the session commands sent on every
+ * (re)connect, and the reconnect backoff (1 s doubling to 30 s, reset once
+ * a connection delivers data).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tool_util.h"
+#include "top.h"
+
+#define RETENTION_MS 120000u
+
+void top_say(top_app *app, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->message, sizeof app->message, fmt, ap);
+    va_end(ap);
+    app->message_until = tool_now_ms() + 4000;
+    app->dirty = true;
+}
+
+/* HELLO, runtime, pushes (and the pause the user asked for) for a new session. */
+static psc_err queue_session(top_node *n)
+{
+    top_app *app = n->app;
+    psc_client_settings set = {RETENTION_MS, app->interval_ms};
+    psc_err e = psc_client_hello(n->client, &set, &n->hello_id);
+    if (!e)
+        e = psc_client_request(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__RUNTIME, NULL);
+    if (!e)
+        e = psc_client_push_enable(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL);
+    if (!e)
+        e = psc_client_push_enable(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, NULL);
+    if (!e && app->paused)
+        e = psc_client_pause(n->client, NULL);
+    return e;
+}
+
+static void on_open(void *user, psc_client *c)
+{
+    top_node *n = user;
+    (void)c;
+    n->phase = NODE_OPEN;
+    n->app->dirty = true;
+}
+
+static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage *m, const uint8_t *payload,
+                       size_t len)
+{
+    top_node *n = user;
+    (void)c;
+    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RESPONSE) {
+        const Peerscope__CommandResponse *r = m->response;
+        if (r->result != PEERSCOPE__COMMAND_RESPONSE__RESULT__OK) {
+            snprintf(n->server_error, sizeof n->server_error, "server refused a command: %s",
+                     r->error && *r->error ? r->error : "(no reason)");
+        } else if ((r->id == n->hello_id || r->id == n->config_id) && r->effective_config) {
+            n->interval_ms = r->effective_config->state_snapshot_interval_ms;
+        }
+    }
+    psc_err e = top_model_apply(&n->model, payload, len, tool_now_ms());
+    if (e == PSC_ERR_NOMEM)
+        top_say(n->app, "out of memory: a message was dropped");
+    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE ||
+        m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME) {
+        if (!n->got_data)
+            n->backoff_ms = TOP_BACKOFF_FIRST_MS; /* a working connection: start over next time */
+        n->got_data = n->ever_data = true;
+    }
+    n->app->dirty = true;
+}
+
+static void on_error(void *user, psc_client *c, psc_err err, const char *reason)
+{
+    top_node *n = user;
+    (void)c;
+    (void)err;
+    (void)reason;
+    n->corrupt++;
+    n->app->dirty = true;
+}
+
+static void on_close(void *user, psc_client *c, psc_err err, int code, const char *reason)
+{
+    top_node *n = user;
+    (void)c;
+    (void)code;
+    uint64_t now = tool_now_ms();
+    n->phase = NODE_WAITING;
+    n->close_err = err;
+    snprintf(n->close_reason, sizeof n->close_reason, "%s", reason ? reason : "");
+    n->retry_at = now + n->backoff_ms;
+    n->backoff_ms = n->backoff_ms >= TOP_BACKOFF_MAX_MS / 2 ? TOP_BACKOFF_MAX_MS : n->backoff_ms * 2;
+    n->app->dirty = true;
+}
+
+psc_err top_node_start(top_app *app, top_node *n, const char *url)
+{
+    memset(n, 0, sizeof *n);
+    n->app = app;
+    n->url = url;
+    n->backoff_ms = TOP_BACKOFF_FIRST_MS;
+    top_model_init(&n->model, NULL, 0);
+
+    psc_client_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.on_open = on_open;
+    cb.on_message = on_message;
+    cb.on_error = on_error;
+    cb.on_close = on_close;
+    psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
+    cfg.url = url;
+    cfg.token = app->opts.token;
+    cfg.ca_file = app->opts.ca_file;
+    cfg.allow_insecure = app->opts.insecure;
+    cfg.connect_timeout_ms = 5000;
+    cfg.loop = app->loop;
+    cfg.callbacks = &cb;
+    cfg.user = n;
+    psc_err e = psc_client_new(&cfg, &n->client);
+    if (e)
+        return e;
+    n->attempts = 1;
+    e = queue_session(n);
+    if (e) {
+        psc_client_free(n->client);
+        n->client = NULL;
+    }
+    return e;
+}
+
+void top_node_free(top_node *n)
+{
+    psc_client_free(n->client);
+    n->client = NULL;
+    top_model_free(&n->model);
+}
+
+void top_node_tick(top_node *n, uint64_t now)
+{
+    if (n->phase != NODE_WAITING || now < n->retry_at)
+        return;
+    psc_err e = psc_client_reconnect(n->client);
+    if (!e)
+        e = queue_session(n);
+    if (e) {
+        /* try again after the next backoff step */
+        n->retry_at = now + n->backoff_ms;
+        n->close_err = e;
+        snprintf(n->close_reason, sizeof n->close_reason, "cannot reconnect: %s", psc_strerror(e));
+        return;
+    }
+    n->attempts++;
+    n->phase = NODE_CONNECTING;
+    n->got_data = false;
+    n->server_error[0] = 0;
+    n->app->dirty = true;
+}
+
+void top_nodes_pause(top_app *app, bool pause)
+{
+    app->paused = pause;
+    for (size_t i = 0; i < app->n_nodes; i++) {
+        top_node *n = &app->nodes[i];
+        /* a node that is down gets it with its next session */
+        if (n->phase != NODE_WAITING)
+            (void)(pause ? psc_client_pause(n->client, NULL) : psc_client_resume(n->client, NULL));
+    }
+    app->dirty = true;
+}
+
+void top_nodes_interval(top_app *app, uint64_t interval_ms)
+{
+    app->interval_ms = interval_ms;
+    psc_client_settings set = {RETENTION_MS, interval_ms};
+    for (size_t i = 0; i < app->n_nodes; i++) {
+        top_node *n = &app->nodes[i];
+        if (n->phase != NODE_WAITING)
+            psc_client_update_config(n->client, &set, &n->config_id);
+    }
+    app->dirty = true;
+}
+
+const char *top_node_close_text(const top_node *n)
+{
+    switch (n->close_err) {
+    case PSC_ERR_AUTH: return "authentication refused: wrong or missing token";
+    case PSC_ERR_TIMEOUT: return "connect timeout";
+    case PSC_ERR_PROTOCOL: return "protocol error";
+    case PSC_ERR_CLOSED: return "closed by the node";
+    case PSC_OK: return "closed";
+    default: return n->ever_data ? "connection lost" : "connection failed";
+    }
+}
+
+void top_node_status(const top_node *n, uint64_t now, bool brief, char *buf, size_t len, uint8_t *attr)
+{
+    switch (n->phase) {
+    case NODE_CONNECTING:
+        snprintf(buf, len, n->attempts > 1 ? "reconnecting..." : "connecting...");
+        *attr = SCR_YELLOW | SCR_BOLD;
+        break;
+    case NODE_OPEN:
+        snprintf(buf, len, "connected");
+        *attr = SCR_GREEN | SCR_BOLD;
+        break;
+    case NODE_WAITING: {
+        uint64_t left = n->retry_at > now ? n->retry_at - now : 0;
+        unsigned secs = (unsigned)((left + 999) / 1000);
+        const char *why = top_node_close_text(n);
+        if (n->close_reason[0] && n->close_err != PSC_ERR_AUTH && !brief)
+            snprintf(buf, len, "disconnected (%s: %s), retrying in %us", why, n->close_reason, secs);
+        else
+            snprintf(buf, len, "disconnected (%s), retrying in %us", why, secs);
+        *attr = SCR_RED | SCR_BOLD;
+        break;
+    }
+    }
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Turn the web visualizer into C data for the library (src/internal/assets.h).
+
+The served file set is:
+  web/src/**                          -> /<relative path>
+  proto/peerscope.proto               -> /peerscope.proto (the schema the page decodes with)
+  protobufjs's browser build          -> /vendor/protobuf.min.js (+ its licence)
+When web/node_modules is missing (npm ci not run) the page cannot decode
+anything, so only web/fallback.html is embedded, as /index.html, and
+psc__assets_complete() answers false.
+
+  embed.py --out FILE.c   write the C table (rewritten only when it changes,
+                          so an always-run build step does not relink)
+  embed.py --stage DIR    write the same bytes as files under DIR plus
+                          DIR/manifest.json (path, MIME type, ETag), so that
+                          the browser tests serve exactly what the library embeds
+"""
+
+import argparse
+import hashlib
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+MIME = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+    ".proto": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".woff2": "font/woff2",
+}
+
+PROTOBUFJS = os.path.join("node_modules", "protobufjs")
+MARKER = "/* @ASSET_DATA@ */"
+
+
+def mime_of(path):
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in MIME:
+        raise SystemExit(f"embed.py: no MIME type for {path!r}; add its extension to MIME")
+    return MIME[ext]
+
+
+def strip_source_map(data):
+    # The map itself is not embedded; without this trailer a browser with
+    # devtools open would ask the endpoint for it and log a 404.
+    lines = data.split(b"\n")
+    kept = [ln for ln in lines if not ln.startswith(b"//# sourceMappingURL=")]
+    return b"\n".join(kept)
+
+
+def collect(web_dir, proto_path):
+    """(complete, [(url_path, bytes, mime)]) sorted by url_path."""
+    pbjs = os.path.join(web_dir, PROTOBUFJS, "dist", "protobuf.min.js")
+    files = []
+    if not os.path.isfile(pbjs):
+        with open(os.path.join(web_dir, "fallback.html"), "rb") as f:
+            files.append(("/index.html", f.read(), MIME[".html"]))
+        return False, files
+
+    src = os.path.join(web_dir, "src")
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, src).replace(os.sep, "/")
+            with open(full, "rb") as f:
+                files.append(("/" + rel, f.read(), mime_of(name)))
+    with open(pbjs, "rb") as f:
+        files.append(("/vendor/protobuf.min.js", strip_source_map(f.read()), MIME[".js"]))
+    with open(os.path.join(web_dir, PROTOBUFJS, "LICENSE"), "rb") as f:
+        files.append(("/vendor/protobufjs-LICENSE.txt", f.read(), MIME[".txt"]))
+    with open(proto_path, "rb") as f:
+        files.append(("/peerscope.proto", f.read(), MIME[".proto"]))
+
+    for path, _, _ in files:
+        # bsearch in C compares with strcmp: keep to ASCII so that Python's
+        # ordering is the same, and to what a URL path can carry verbatim.
+        if not path.isascii() or any(c in path for c in '"\\?#% ') or "//" in path:
+            raise SystemExit(f"embed.py: unusable asset path {path!r}")
+    files.sort(key=lambda f: f[0])
+    if "/index.html" not in {p for p, _, _ in files}:
+        raise SystemExit("embed.py: web/src/index.html is missing")
+    return True, files
+
+
+def etag(data):
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def c_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_c(complete, files, template):
+    data = []
+    for i, (path, blob, _) in enumerate(files):
+        data.append(f"/* {path} */")
+        data.append(f"static const uint8_t psc__asset_bytes_{i}[{max(len(blob), 1)}] = {{")
+        for off in range(0, len(blob), 20):
+            data.append("    " + ",".join(f"0x{b:02x}" for b in blob[off:off + 20]) + ",")
+        data.append("};")
+    data.append("")
+    data.append("/* Sorted by path (strcmp order) for bsearch. */")
+    data.append("static const psc__asset psc__assets[] = {")
+    for i, (path, blob, mime) in enumerate(files):
+        data.append(f"    {{{c_string(path)}, {c_string(mime)}, psc__asset_bytes_{i}, {len(blob)}u, "
+                    f"{c_string(etag(blob))}}},")
+    data.append("};")
+    data.append(f"static const bool psc__assets_full = {'true' if complete else 'false'};")
+    if template.count(MARKER) != 1:
+        raise SystemExit(f"embed.py: the template must contain {MARKER} once")
+    return ("/* Generated by web/embed.py from web/assets_template.c and the web assets; do not edit. */\n"
+            + template.replace(MARKER, "\n".join(data)))
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def stage(out_dir, complete, files):
+    for path, data, _ in files:
+        dest = os.path.join(out_dir, *path.lstrip("/").split("/"))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "wb") as f:
+            f.write(data)
+    manifest = {
+        "complete": complete,
+        "files": [{"path": p, "mime": m, "etag": etag(d), "size": len(d)} for p, d, m in files],
+    }
+    with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--web-dir", default=HERE)
+    ap.add_argument("--proto", default=os.path.join(ROOT, "proto", "peerscope.proto"))
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", help="C file to write")
+    mode.add_argument("--stage", help="directory to write the files and manifest.json into")
+    args = ap.parse_args()
+
+    complete, files = collect(os.path.abspath(args.web_dir), os.path.abspath(args.proto))
+    if args.stage:
+        stage(args.stage, complete, files)
+        return
+    with open(os.path.join(args.web_dir, "assets_template.c"), encoding="utf-8") as f:
+        template = f.read()
+    write_if_changed(args.out, render_c(complete, files, template))
+
+
+if __name__ == "__main__":
+    main()
