@@ -74,7 +74,9 @@ PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char
  * reported once more with status CLOSED and close_ts, then dropped.
  * On success *out is a new reference (psc_msg_unref it).
  * Thread-safe; concurrent calls are serialised (each gets its own snapshot).
- * Must not be called from inside a provider callback.
+ * From inside a provider callback: PSC_ERR_STATE. A STATE message keeps
+ * its entity records alive for the view (about 2-3x the payload size), so
+ * consumers that queue messages should bound them by bytes.
  */
 PSC_API psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out);
 

@@ -16,7 +16,18 @@
  * taken as closed.
  *
  * Builders and collect contexts are valid only during the collect call.
- * Builder calls are not thread-safe: call them from collect's thread only.
+ * Builder calls are not thread-safe: call them from collect's thread only;
+ * a builder or handle kept from another collect gives PSC_ERR_STATE.
+ *
+ * Strings must be valid UTF-8 (protobuf strings are; a strict decoder
+ * would reject the whole State otherwise): anything else is
+ * PSC_ERR_INVALID.
+ *
+ * Several providers of one kind: connections, transports, dials and ping
+ * peers are concatenated; dialer, identify, relay, ping and traffic
+ * counters are summed over providers (within one provider the last call
+ * wins); pubsub topics are merged and the router comes from the first
+ * provider that sets it.
  */
 #ifndef PEERSCOPE_PROVIDER_H
 #define PEERSCOPE_PROVIDER_H
@@ -41,7 +52,8 @@ PSC_API uint64_t psc_collect_now_ms(const psc_collect *ctx);
 
 /**
  * Attach a reason to the failure that collect is about to return. The
- * text is copied (truncated to 255 bytes). Returns PSC_ERR_PROVIDER so a
+ * text is copied (truncated to 255 bytes; bytes that are not valid UTF-8
+ * become '?'). Never fails. Returns PSC_ERR_PROVIDER so a
  * provider can write `return psc_collect_fail(ctx, "db locked: %s", why);`.
  */
 PSC_API psc_err psc_collect_fail(psc_collect *ctx, const char *fmt, ...) PSC_PRINTF(2, 3);
@@ -173,7 +185,10 @@ typedef struct psc_custom_provider {
  * passed to every callback. On success *out (if not NULL) is the handle for
  * psc_provider_unregister. Thread-safe; may be called while a snapshot runs
  * (the provider joins the next snapshot). The DHT provider registered first
- * fills State.subsystems.dht; later ones go to additional_dhts.
+ * fills State.subsystems.dht (left out of a snapshot in which it fails);
+ * later ones go to additional_dhts; DHT.name defaults to the provider's
+ * name. Custom providers need a non-empty name unique among custom
+ * providers (PSC_ERR_EXISTS otherwise). Names must be valid UTF-8.
  */
 PSC_API psc_err psc_register_swarm(psc_introspector *intro, const psc_swarm_provider *vt, void *user,
                                    psc_provider **out);
