@@ -125,9 +125,11 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
                     LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
+    /* TLS is initialised on the vhost only: with OpenSSL 3, a context that
+     * also asks for the global init leaks its trust store when another
+     * such context is alive in the process (two TLS endpoints, or an
+     * endpoint and a wss client). */
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | opts;
-    if (ws->tls_cert)
-        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.gid = -1;
     info.uid = -1;
