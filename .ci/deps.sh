@@ -5,7 +5,7 @@ PSC_APT_PACKAGES=(
   build-essential meson ninja-build pkg-config
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libcmocka-dev
   libncurses-dev
-  nodejs npm jq tmux
+  nodejs npm jq tmux openssl ca-certificates
 )
 
 psc_as_root() {
