@@ -6,6 +6,7 @@ PSC_APT_PACKAGES=(
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libcmocka-dev
   libncurses-dev
   nodejs npm jq tmux openssl ca-certificates
+  chromium python3
 )
 
 psc_as_root() {

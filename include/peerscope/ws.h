@@ -7,11 +7,15 @@
  *                psc_msg_framed() bytes (12-byte header + ServerMessage);
  *                every client message is one binary message holding a bare
  *                ClientCommand.
- *   /healthz     200 with a small JSON body ({"status":"ok",...}); the
+ *   /healthz     200 with a small JSON body ({"status":"ok",
+ *                "token_required":bool,"authorized":bool,...}); the
  *                details (session count) only with a valid token when one
  *                is configured.
- *   /            a small HTML page saying what this is, or the host's
- *                embedded assets (psc_ws_config.assets) when given.
+ *   /            the web visualizer embedded in the library (index.html,
+ *                its .js/.css and /peerscope.proto; revalidated by ETag),
+ *                or the host's own files (psc_ws_config.assets) when given.
+ *                A library built without the visualizer's npm packages
+ *                serves a page that says so.
  *
  * Safety: binds 127.0.0.1 by default. Binding any other address requires
  * an access token, or the loudly named insecure_allow_unauthenticated_remote.
@@ -76,7 +80,7 @@ typedef struct psc_ws_config {
     size_t max_message_size;          /**< largest inbound message; 0: 64 KiB (larger: session closed with a reason) */
     size_t fragment_size;             /**< outbound WebSocket fragment size; 0: 64 KiB (min 1 KiB) */
     const psc_endpoint_options *options; /**< session limits (copied); NULL: defaults */
-    const psc_ws_asset *assets;       /**< files served over HTTP instead of the built-in page; array not copied */
+    const psc_ws_asset *assets;       /**< files served over HTTP instead of the embedded visualizer; array not copied */
     size_t n_assets;
     /**
      * A foreign libuv loop (uv_loop_t *) to run on instead of a service

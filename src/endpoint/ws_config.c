@@ -113,8 +113,9 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     ws->fragment = cfg->fragment_size ? cfg->fragment_size : PSC__WS_DEFAULT_FRAGMENT;
     if (ws->fragment < PSC__WS_MIN_FRAGMENT)
         ws->fragment = PSC__WS_MIN_FRAGMENT;
-    ws->assets = cfg->n_assets ? cfg->assets : psc__ws_builtin_assets;
-    ws->n_assets = cfg->n_assets ? cfg->n_assets : psc__ws_builtin_asset_count;
+    /* Without host assets the embedded visualizer is served (internal/assets.h). */
+    ws->assets = cfg->n_assets ? cfg->assets : NULL;
+    ws->n_assets = cfg->n_assets;
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;

@@ -106,9 +106,6 @@ void psc__ws_conn_close(psc__ws_conn *c, enum lws_close_status code, const char 
 /* ws_http.c */
 int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);
 int psc__ws_http_writeable(psc__ws_conn *c, struct lws *wsi);
-/* The built-in page, as assets. */
-extern const psc_ws_asset psc__ws_builtin_assets[];
-extern const size_t psc__ws_builtin_asset_count;
 
 /* ws_auth.c */
 /* true when no token is configured or the request carries the right one. */

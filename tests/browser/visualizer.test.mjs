@@ -246,7 +246,7 @@ test('asks for a token when the endpoint requires one', async (t) => {
   }
   const last = mock.log.upgrades[mock.log.upgrades.length - 1];
   equal(last.status, 101, 'upgrade accepted');
-});
+}, { mockOnly: true });
 
 test('reconnects with backoff, command ids keep counting', async (t) => {
   const { page } = t;
@@ -387,6 +387,7 @@ function startDemo(bin, args) {
 // the real C endpoint of the demo host, across origins as the 2020
 // visualizer did: the session protocol, framing and schema for real.
 test('talks to the real peerscope demo host', async (t) => {
+  if (t.realBase) throw new Skip('runs its own demo host');
   const bin = demoBinary();
   if (!bin) throw new Skip('no built examples/demo/peerscope-demo (PSC_BUILD_ROOT or PSC_DEMO_BIN)');
   const { page } = t;
@@ -433,6 +434,7 @@ test('talks to the real peerscope demo host', async (t) => {
 });
 
 test('real demo host with an access token', async (t) => {
+  if (t.realBase) throw new Skip('runs its own demo host');
   const bin = demoBinary();
   if (!bin) throw new Skip('no built examples/demo/peerscope-demo (PSC_BUILD_ROOT or PSC_DEMO_BIN)');
   const { page } = t;

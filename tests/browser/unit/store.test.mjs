@@ -33,6 +33,9 @@ test('a recording loads whole, opens on its last state, exports what it read', (
   assert.ok(cur.view.dhts[0].buckets.length > 0);
   store.seek(10);
   assert.equal(store.current().view.ts, store.states[10].ts);
+  store.seek(-1); // "live" in a file: its last state
+  assert.equal(store.cursorIndex(), 59);
+  store.seek(10);
   // Export: the runtime, then states and events in file order (responses are not kept).
   const hex = (b) => Buffer.from(b).toString('hex');
   const kept = items.filter((x) => x.msg.payload !== 'response').map((x) => hex(x.bytes));

@@ -147,6 +147,14 @@ export class TimeChart {
 
     for (const s of this.series) {
       const color = cssVar(s.color);
+      if (pts.length === 1) {
+        // One state is a point, not a line.
+        g.fillStyle = color;
+        g.beginPath();
+        g.arc(X(pts[0].ts), Y(pts[0][s.key] || 0), 3, 0, Math.PI * 2);
+        g.fill();
+        continue;
+      }
       g.beginPath();
       pts.forEach((p, i) => {
         const x = X(p.ts);

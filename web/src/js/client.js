@@ -196,7 +196,7 @@ export class LiveClient {
         if (refusedForToken) { this.askToken(); return; }
       }
     }
-    this.scheduleRetry(opened ? `connection closed (code ${ev.code})` : 'cannot connect');
+    this.scheduleRetry(opened ? `closed with code ${ev.code}` : 'cannot connect');
   }
 
   scheduleRetry(reason) {

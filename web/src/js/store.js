@@ -174,8 +174,10 @@ export class Store {
 
   /** Show state i (or follow the newest with i < 0 or past the end). */
   seek(i) {
-    const follow = i < 0 || i >= this.states.length - 1;
-    const next = follow && this.source.kind === 'live' ? -1 : Math.max(0, Math.min(i, this.states.length - 1));
+    const last = this.states.length - 1;
+    const follow = i < 0 || i >= last;
+    // A file has no "newest to follow": its end is its last state.
+    const next = follow ? (this.source.kind === 'live' ? -1 : Math.max(0, last)) : i;
     if (next === this.cursor) return;
     this.cursor = next;
     this.emit({ seek: true });
