@@ -141,13 +141,14 @@ static void on_close(void *user, psc_client *c, psc_err err, int code, const cha
         dump_errorf("out of memory");
         l->status = DUMP_EXIT_FAILURE;
         break;
-    default:
-        if (l->opened)
-            dump_errorf("%s: connection lost%s%s", url, *why ? ": " : "", why);
-        else
-            dump_errorf("%s: cannot connect%s%s", url, *why ? ": " : "", why);
+    default: {
+        const char *what = l->opened ? "connection lost" : "cannot connect";
+        if (strcmp(why, what) == 0) /* the client's reason may say the same */
+            why = "";
+        dump_errorf("%s: %s%s%s", url, what, *why ? ": " : "", why);
         l->status = DUMP_EXIT_CONNECT;
         break;
+    }
     }
 }
 

@@ -55,12 +55,11 @@ int dump_sink_open(dump_sink *s, const dump_opts *o, bool live)
 
 /* A failed write: a reader that went away ends the run quietly, like
  * `cmd | head` expects; anything else is an error. */
-static dump_put write_failed(dump_sink *s)
+static dump_put write_failed(void)
 {
     if (errno == EPIPE)
         return DUMP_PUT_DONE;
     dump_errorf("cannot write the output: %s", strerror(errno));
-    (void)s;
     return DUMP_PUT_FAILED;
 }
 
@@ -72,10 +71,10 @@ dump_put dump_sink_put(dump_sink *s, const Peerscope__ServerMessage *m, const ui
     if (s->json) {
         if (dump_json_message(s->json, &m->base, &s->jopts) != 0 || fputc('\n', s->json) == EOF ||
             (s->flush_each && fflush(s->json) != 0))
-            return write_failed(s);
+            return write_failed();
     } else {
         if (psc_recording_write(s->raw, payload, len) != PSC_OK || (s->flush_each && fflush(s->raw) != 0))
-            return write_failed(s);
+            return write_failed();
     }
     s->written++;
     return s->limit && s->written >= s->limit ? DUMP_PUT_DONE : DUMP_PUT_MORE;

@@ -95,17 +95,53 @@ static const char *skip_value(const char *p, const char *end, js_kind *kind)
     }
 }
 
+/* Check one value strictly (RFC 8259 structure; numbers loosely); returns its end or NULL. */
+static const char *validate(const char *p, const char *end, int depth)
+{
+    js_kind k;
+    if (p >= end)
+        return NULL;
+    if (*p != '{' && *p != '[')
+        return skip_value(p, end, &k);
+    if (depth >= JS_MAX_DEPTH)
+        return NULL;
+    bool obj = *p == '{';
+    char close = obj ? '}' : ']';
+    p = ws(p + 1, end);
+    if (p < end && *p == close)
+        return p + 1;
+    for (;;) {
+        if (obj) {
+            if (p >= end || *p != '"' || !(p = skip_string(p, end)))
+                return NULL;
+            p = ws(p, end);
+            if (p >= end || *p != ':')
+                return NULL;
+            p = ws(p + 1, end);
+        }
+        if (!(p = validate(p, end, depth + 1)))
+            return NULL;
+        p = ws(p, end);
+        if (p >= end)
+            return NULL;
+        if (*p == close)
+            return p + 1;
+        if (*p != ',')
+            return NULL;
+        p = ws(p + 1, end);
+    }
+}
+
 bool js_parse(const char *text, size_t len, js_val *v)
 {
     const char *end = text + len;
     const char *p = ws(text, end);
-    js_kind k;
-    const char *q = skip_value(p, end, &k);
+    const char *q = validate(p, end, 0);
     if (!q || ws(q, end) != end)
         return false;
+    skip_value(p, end, &v->kind);
     v->p = p;
     v->n = (size_t)(q - p);
-    v->kind = k;
     return true;
 }
 

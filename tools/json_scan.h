@@ -36,7 +36,7 @@ typedef struct js_iter {
 
 /* Start walking the object or array v (false if v is neither). */
 bool js_enter(const js_val *v, js_iter *it);
-/* Parse a whole document into v (false if it is not one JSON value). */
+/* Parse and check a whole document into v (false unless it is exactly one JSON value). */
 bool js_parse(const char *text, size_t len, js_val *v);
 /* Next member of an object: key (a JS_STRING) and value. false at the end or on an error. */
 bool js_next_member(js_iter *it, js_val *key, js_val *val);

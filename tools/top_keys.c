@@ -59,8 +59,8 @@ static void focus_selected(top_app *app)
 {
     top_table *t = &app->table;
     top_view_state *vs = &app->vs[VIEW_EVENTS];
-    if (vs->cursor >= t->norder)
-        return;
+    if (app->event_focus != (size_t)-1 || vs->cursor >= t->norder)
+        return; /* already one type: its rows have no TYPE column */
     const char *name = table_cell(t, t->order[vs->cursor], 1);
     size_t idx = top_model_find_type(&app->nodes[app->cur].model, strcmp(name, "(untyped)") == 0 ? "" : name);
     if (idx != (size_t)-1) {

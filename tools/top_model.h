@@ -6,7 +6,11 @@
  *
  * Every allocation goes through the allocator given to top_model_init. A
  * message that cannot be applied (out of memory, not a ServerMessage)
- * leaves the model exactly as it was.
+ * leaves the model as it was (only the rejected counter moves), so the
+ * same message can be applied again later.
+ *
+ * Not thread-safe: one model per thread (peerscope-top uses it from the
+ * client loop's thread only).
  */
 #ifndef PSC_TOOLS_TOP_MODEL_H
 #define PSC_TOOLS_TOP_MODEL_H

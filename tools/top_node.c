@@ -22,7 +22,7 @@ void top_say(top_app *app, const char *fmt, ...)
     app->dirty = true;
 }
 
-/* HELLO, runtime, pushes (and the pause the user asked for) for a new session. */
+/* HELLO, runtime, a first state, pushes (and the pause the user asked for) for a new session. */
 static psc_err queue_session(top_node *n)
 {
     top_app *app = n->app;
@@ -30,6 +30,9 @@ static psc_err queue_session(top_node *n)
     psc_err e = psc_client_hello(n->client, &set, &n->hello_id);
     if (!e)
         e = psc_client_request(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__RUNTIME, NULL);
+    /* a state right away: pushes only start one interval later */
+    if (!e)
+        e = psc_client_request(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL);
     if (!e)
         e = psc_client_push_enable(n->client, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL);
     if (!e)

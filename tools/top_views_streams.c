@@ -34,8 +34,15 @@ static proto_sum *find(proto_sum *p, size_t *n, const char *name)
     for (size_t i = 0; i < *n; i++)
         if (strcmp(p[i].name, name) == 0)
             return &p[i];
-    if (*n == MAX_PROTOS)
-        return find(p, n, "(other)");
+    if (*n >= MAX_PROTOS) {
+        /* the spare slot, made once, takes every protocol that does not fit */
+        if (*n == MAX_PROTOS) {
+            memset(&p[MAX_PROTOS], 0, sizeof p[MAX_PROTOS]);
+            p[MAX_PROTOS].name = "(other)";
+            (*n)++;
+        }
+        return &p[MAX_PROTOS];
+    }
     memset(&p[*n], 0, sizeof p[*n]);
     p[*n].name = name;
     return &p[(*n)++];

@@ -67,7 +67,7 @@ static psc_err swarm(void *user, psc_collect *ctx, psc_swarm_builder *b)
     uint64_t t = elapsed_s(h, now);
     static const char *const protos[] = {"/ipfs/kad/1.0.0", "/meshsub/1.1.0", "/ipfs/bitswap/1.2.0"};
     for (size_t i = 0; i < h->n_conns; i++) {
-        char id[16];
+        char id[32];
         snprintf(id, sizeof id, "conn-%zu", i);
         psc_connection c = PSC_CONNECTION_INIT;
         c.id = (const uint8_t *)id;
@@ -91,7 +91,7 @@ static psc_err swarm(void *user, psc_collect *ctx, psc_swarm_builder *b)
         if (err)
             return err;
         for (size_t s = 0; s < i % 3 + 1; s++) {
-            char sid[16];
+            char sid[32];
             snprintf(sid, sizeof sid, "s%zu", s);
             psc_stream st = PSC_STREAM_INIT;
             st.id = (const uint8_t *)sid;

@@ -1,0 +1,130 @@
+#!/bin/bash
+# peerscope-top --batch: one plain-text frame per node, against tool-host
+# (and the demo host when built); exit statuses and the command line.
+# shellcheck source=lib.sh
+. "$PSC_TOOLS_TESTLIB"
+
+# the shortest state interval: --batch waits for two states (rates need a previous one)
+TOP() { "$PSC_TOP" --interval 500 "$@"; }
+SELF=12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+if ! start_host main --conns 6; then
+    not_ok "tool-host starts"
+    finish
+fi
+URL=$HOST_URL
+MAIN_PID=$HOST_PID
+
+TOP --batch "$URL" >"$TMP/conns.txt" 2>"$TMP/conns.err"
+expect_status "--batch: exit 0" 0 $? "$(cat "$TMP/conns.err")"
+check "--batch: 40 lines (the default height)" test "$(lines "$TMP/conns.txt")" -eq 40
+check "header: the node's peer id" grep -q "peer $SELF" "$TMP/conns.txt"
+check "header: implementation and version" grep -q "tool-host 1.0" "$TMP/conns.txt"
+check "header: connected" grep -q "connected" "$TMP/conns.txt"
+check "header: counts" grep -q "conns 6  streams 12  peers 6" "$TMP/conns.txt"
+check "six connection rows" test "$(grep -c '/ip4/10\.0\.0\.[1-6]/tcp/400[1-6]' "$TMP/conns.txt")" -eq 6
+# default sort: most bytes in first; tool-host gives the last connection the most
+first=$(grep -m1 -o '/ip4/10\.0\.0\.[0-9]*/' "$TMP/conns.txt")
+check "sorted by bytes in: 10.0.0.6 first (got $first)" test "$first" = /ip4/10.0.0.6/
+last=$(grep -o '/ip4/10\.0\.0\.[0-9]*/' "$TMP/conns.txt" | tail -1)
+check "sorted by bytes in: 10.0.0.1 last (got $last)" test "$last" = /ip4/10.0.0.1/
+check "rates come from the host's inst_bw" grep -q "6.00 KB/s" "$TMP/conns.txt"
+check "the footer lists the views" grep -q "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events" "$TMP/conns.txt"
+check "Unicode sparkline in a UTF-8 locale" grep -q "[▁▂▃▄▅▆▇█]" "$TMP/conns.txt"
+
+view() {
+    local name=$1 want=$2
+    TOP --batch --view "$name" "$URL" >"$TMP/$name.txt" 2>"$TMP/$name.err"
+    local st=$?
+    if [ $st -eq 0 ] && grep -q -- "$want" "$TMP/$name.txt"; then
+        ok "--view $name shows '$want'"
+    else
+        not_ok "--view $name shows '$want'" "exit $st" "$(cat "$TMP/$name.txt" "$TMP/$name.err")"
+    fi
+}
+view streams "/ipfs/kad/1.0.0 *6 "
+view dht "wan *0 "
+view pubsub "blocks *yes"
+view peers "tool-host-peer/1.0"
+view limits "system"
+view events "TestTick"
+view 7 "n=[0-9]*  peer=12D3KooW"
+
+TOP --batch --ascii "$URL" >"$TMP/ascii.txt"
+check "--ascii: pure ASCII frame" bash -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/ascii.txt'"
+LANG=C LC_ALL=C TOP --batch "$URL" >"$TMP/c.txt"
+check "C locale: ASCII without being asked" bash -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/c.txt'"
+
+TOP --batch --width 80 --height 24 "$URL" >"$TMP/small.txt"
+expect_status "80x24: exit 0" 0 $?
+check "80x24: 24 lines" test "$(lines "$TMP/small.txt")" -eq 24
+wide=0
+while IFS= read -r l; do [ ${#l} -gt 80 ] && wide=$((wide + 1)); done <"$TMP/small.txt"
+check "80x24: no line wider than 80 columns" test "$wide" -eq 0
+check "80x24: the peer id still shows" grep -q "$SELF" "$TMP/small.txt"
+check "80x24: the connection rows too" test "$(grep -c '/ip4/10\.0\.0\.' "$TMP/small.txt")" -eq 6
+
+# several nodes: one frame each
+if start_host second --conns 2; then
+    TOP --batch --height 20 "$URL" "$HOST_URL" >"$TMP/two.txt" 2>"$TMP/two.err"
+    expect_status "two nodes: exit 0" 0 $? "$(cat "$TMP/two.err")"
+    check "two nodes: node 1/2 and node 2/2" test "$(grep -c 'node [12]/2' "$TMP/two.txt")" -eq 2
+    check "two nodes: 41 lines (two frames and a blank)" test "$(lines "$TMP/two.txt")" -eq 41
+    stop_pid "$HOST_PID"
+fi
+
+# exit statuses
+closed_port_url
+TOP --batch --timeout 5 "$CLOSED_URL" >"$TMP/refused.txt" 2>"$TMP/refused.err"
+expect_status "refused: exit 3" 3 $? "$(cat "$TMP/refused.err")"
+check "refused: the frame says disconnected" grep -q "disconnected" "$TMP/refused.txt"
+check "refused: stderr says why" grep -q "connection failed" "$TMP/refused.err"
+if start_host auth --conns 1 --token correct-horse-battery-staple; then
+    TOP --batch --token nope "$HOST_URL" >/dev/null 2>"$TMP/auth.err"
+    expect_status "wrong token: exit 4" 4 $? "$(cat "$TMP/auth.err")"
+    check "wrong token: authentication refused" grep -q "authentication refused" "$TMP/auth.err"
+    TOP --batch --token correct-horse-battery-staple "$HOST_URL" >/dev/null 2>&1
+    expect_status "right token: exit 0" 0 $?
+    stop_pid "$HOST_PID"
+fi
+TOP --batch >/dev/null 2>&1
+expect_status "no URL: exit 2" 2 $?
+TOP --batch "http://127.0.0.1:1/" >/dev/null 2>&1
+expect_status "not a ws:// URL: exit 2" 2 $?
+TOP --batch --view nonsense "$URL" >/dev/null 2>&1
+expect_status "unknown view: exit 2" 2 $?
+TOP "$URL" </dev/null >/dev/null 2>"$TMP/notty.err"
+expect_status "no terminal and no --batch: exit 1" 1 $?
+check "no terminal: says to use --batch" grep -q "needs a terminal" "$TMP/notty.err"
+TOP --help | grep -q "Keys:"
+check "--help lists the keys" test $? -eq 0
+
+if [ -x "${PSC_DEMO:-}" ]; then
+    "$PSC_DEMO" --port 0 --duration 30 --quiet >"$TMP/demo.out" 2>"$TMP/demo.err" &
+    demo=$!
+    STARTED_PIDS+=("$demo")
+    DURL=""
+    for i in $(seq 1 100); do
+        DURL=$(grep -o 'ws://[^ ]*' "$TMP/demo.out" 2>/dev/null | head -1)
+        [ -n "$DURL" ] && break
+        sleep 0.1
+    done
+    DPEER=$(sed -n 's/.*local peer id: *//p' "$TMP/demo.out")
+    for v in conns streams dht pubsub peers limits events; do
+        TOP --batch --view $v "$DURL" >"$TMP/demo-$v.txt" 2>"$TMP/demo-$v.err"
+        st=$?
+        rows=$(sed -n '6,38p' "$TMP/demo-$v.txt" | grep -c '[^ ]')
+        if [ $st -eq 0 ] && grep -q "peer $DPEER" "$TMP/demo-$v.txt" && [ "$rows" -gt 0 ]; then
+            ok "demo: --view $v shows the demo's peer id and $rows rows"
+        else
+            not_ok "demo: --view $v" "exit $st, $rows rows" "$(cat "$TMP/demo-$v.txt" "$TMP/demo-$v.err")"
+        fi
+    done
+    stop_pid "$demo"
+else
+    skip_test "top against the demo host" "peerscope-demo not built"
+fi
+
+stop_pid "$MAIN_PID"
+finish
