@@ -95,7 +95,7 @@ typedef struct psc_ws_config {
     void *uv_loop;
 } psc_ws_config;
 
-#define PSC_WS_CONFIG_INIT {sizeof(psc_ws_config), NULL, 0, NULL, NULL, false, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, 0, NULL}
+#define PSC_WS_CONFIG_INIT {.struct_size = sizeof(psc_ws_config)}
 
 /** Default WebSocket path (the 2020 one). */
 #define PSC_WS_DEFAULT_PATH "/introspect"
