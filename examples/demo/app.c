@@ -162,7 +162,10 @@ psc_err demo_app_start(demo_app *a, const demo_options *o, char *err, size_t err
         return failed(a, e, err, errlen, "cannot read the bound port");
 
     const char *lb = is_ipv6(o->bind) ? "[" : "", *rb = is_ipv6(o->bind) ? "]" : "";
-    snprintf(a->http_url, sizeof a->http_url, "http://%s%s%s:%u/", lb, o->bind, rb, (unsigned)a->port);
+    /* The token goes in the fragment: the page reads it and removes it,
+     * and a fragment never reaches a server or its logs. */
+    snprintf(a->http_url, sizeof a->http_url, "http://%s%s%s:%u/%s%s", lb, o->bind, rb, (unsigned)a->port,
+             a->token[0] ? "#token=" : "", a->token);
     snprintf(a->ws_url, sizeof a->ws_url, "ws://%s%s%s:%u%s%s%s", lb, o->bind, rb, (unsigned)a->port,
              PSC_WS_DEFAULT_PATH, a->token[0] ? "?token=" : "", a->token);
     a->start_ms = psc_introspector_now_ms(a->intro);

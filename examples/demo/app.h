@@ -47,13 +47,15 @@ typedef struct demo_app {
  * what went wrong (e.g. the port is busy), everything is torn down and
  * the error is returned. The caller must block SIGINT/SIGTERM first if it
  * wants to wait for them with sigwait (threads inherit the mask).
+ * Calls psc_ws_lws_log (process-wide): one app per process at a time.
  */
 psc_err demo_app_start(demo_app *a, const demo_options *o, char *err, size_t errlen);
 
-/* Stop the simulation thread and the endpoint, free everything. Idempotent. */
+/* Stop the simulation thread and the endpoint, free everything.
+ * Idempotent; from the thread that started it. */
 void demo_app_stop(demo_app *a);
 
-/* One status line ("conns 48 streams 211 ...") into f. */
+/* One status line ("conns 48 streams 211 ...") into f. Any thread, while started. */
 void demo_app_status(demo_app *a, FILE *f);
 
 #endif

@@ -163,7 +163,6 @@ void demo_events_on_sim(void *user, const sim_node *n, const sim_event *ev)
 {
     demo_events *e = user;
     const sim_conn *c = ev->conn;
-    uint64_t now = sim_node_now_ms(n);
     switch (ev->kind) {
     case SIM_EV_IDENTITY: {
         const char *addrs[] = {n->listen_addrs[0], n->listen_addrs[1], n->listen_addrs[2]};
@@ -180,12 +179,12 @@ void demo_events_on_sim(void *user, const sim_node *n, const sim_event *ev)
         break;
     case SIM_EV_CONN_CLOSING:
         EMIT(e, DEMO_T_DISCONNECTING, F_STR("peerId", ev->peer->id), F_TIME("timeOpen", c->open_ms),
-             F_NUM("age", now - c->open_ms), F_STR("transport", sim_transport_names[c->transport]));
+             F_NUM("age", sim_ms_since(n, c->open_ms)), F_STR("transport", sim_transport_names[c->transport]));
         break;
     case SIM_EV_CONN_CLOSED:
         EMIT(e, DEMO_T_DISCONNECTED, F_STR("peerId", ev->peer->id),
              F_STR("transport", sim_transport_names[c->transport]), F_TIME("timeOpen", c->open_ms),
-             F_NUM("age", now - c->open_ms), F_STR("reason", c->close_reason));
+             F_NUM("age", sim_ms_since(n, c->open_ms)), F_STR("reason", c->close_reason));
         break;
     case SIM_EV_FIRST_PEER:
         EMIT(e, DEMO_T_FIRST_PEER, F_STR("peerId", ev->peer->id), F_NUM("sinceStartMs", ev->duration_ms));

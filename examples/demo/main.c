@@ -56,8 +56,12 @@ int main(int argc, char **argv)
      * the mask and the handler-free wait below is the only receiver. */
     sigset_t stop_set;
     sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGTERM);
+    /* A SIGINT ignored from the start (background job of a non-interactive
+     * shell, nohup) stays ignored, as shells expect; SIGTERM always stops. */
+    struct sigaction old_int;
+    if (sigaction(SIGINT, NULL, &old_int) != 0 || old_int.sa_handler != SIG_IGN)
+        sigaddset(&stop_set, SIGINT);
     if (pthread_sigmask(SIG_BLOCK, &stop_set, NULL) != 0) {
         fprintf(stderr, "peerscope-demo: cannot block signals\n");
         return 1;

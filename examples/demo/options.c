@@ -171,6 +171,8 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
             o->quiet = true;
             continue;
         }
+        if (strncmp(arg, "--quiet=", 8) == 0 || strncmp(arg, "--help=", 7) == 0)
+            ERR("%.*s takes no value", (int)strcspn(arg, "="), arg);
         if (strncmp(arg, "--", 2) != 0)
             ERR("unexpected argument '%s'", arg);
         /* --name=value or --name value */

@@ -30,30 +30,35 @@ typedef struct demo_host {
     size_t n_providers;
 } demo_host;
 
-/* Set up h around node (not owned). 0, or an errno-style code. */
+/* Set up h around node (not owned). 0, or an errno-style code. One thread. */
 int demo_host_init(demo_host *h, sim_node *node);
-/* Unregister (if still registered) and free what h holds; not the node. */
+/* Unregister (if still registered) and free what h holds; not the node.
+ * Before psc_introspector_free, which would free the provider handles. One thread. */
 void demo_host_fini(demo_host *h);
 
-/* Register every provider with intro. On failure nothing stays registered. */
+/* Register every provider with intro (user: h). On failure nothing stays
+ * registered. Not concurrently with demo_host_unregister. */
 psc_err demo_host_register(demo_host *h, psc_introspector *intro);
+/* Unregister; waits for collects in flight. Not from a collect. */
 void demo_host_unregister(demo_host *h);
 
-/* Advance the node one tick under the lock. */
+/* Advance the node one tick under the lock. Any thread. */
 void demo_host_step(demo_host *h);
 
 /* --------------------------------------------- for the provider files */
 
 /*
  * The view for this snapshot: the one taken by an earlier provider of the
- * same snapshot, or a new one. Call with view_lock held; bit is the
- * caller's DEMO_PROV_*.
+ * same snapshot, or a new one (taken under h->lock). Call with view_lock
+ * held, from a collect; bit is the caller's DEMO_PROV_*. The view stays
+ * valid while view_lock is held.
  */
 psc_err demo_host_view(demo_host *h, psc_collect *ctx, uint32_t bit, demo_view **out);
 
-/* 8-byte big-endian encoding used for connection and stream ids. */
+/* 8-byte big-endian encoding used for connection and stream ids. Pure. */
 void demo_be64(uint64_t v, uint8_t out[8]);
 
+/* The collect callbacks (user: the demo_host). Called by the introspector. */
 psc_err demo_collect_swarm(void *user, psc_collect *ctx, psc_swarm_builder *b);
 psc_err demo_collect_dht(void *user, psc_collect *ctx, psc_dht_builder *b);
 psc_err demo_collect_pubsub(void *user, psc_collect *ctx, psc_pubsub_builder *b);

@@ -39,6 +39,9 @@
 #define SIM_D_LO 6u
 #define SIM_D_HI 12u
 
+/* Each connected peer is pinged this often. */
+#define SIM_PING_EVERY_TICKS 150u
+
 /* Relays on which the node keeps a reservation. */
 #define SIM_MAX_RESERVATIONS 2u
 
@@ -189,7 +192,7 @@ typedef struct sim_query {
 } sim_query;
 
 typedef struct sim_rank {
-    uint8_t dist[KAD_KEY_LEN];
+    uint64_t hi;             /* first 64 bits of the XOR distance to the target */
     uint32_t peer;
 } sim_rank;
 
@@ -329,6 +332,8 @@ void sim_node_free(sim_node *n);
 void sim_node_step(sim_node *n);
 /* Current timestamp (ms) as the node stamps it. */
 uint64_t sim_node_now_ms(const sim_node *n);
+/* Milliseconds from then to now; 0 if the wall clock went backwards. */
+uint64_t sim_ms_since(const sim_node *n, uint64_t then);
 /* Forget CLOSED connections and streams whose close_seq <= upto: they have
  * been reported. */
 void sim_node_release_closed(sim_node *n, uint64_t upto);
@@ -358,6 +363,18 @@ void sim_conns_free(sim_node *n);
 /* Connections not CLOSED / streams open, over the whole node. */
 size_t sim_conns_live(const sim_node *n);
 size_t sim_streams_open(const sim_node *n);
+
+/* ----------------------------------------------------------- streams */
+
+/* Open a stream on c (NULL when --streams are open already, or out of memory). */
+sim_stream *sim_stream_open(sim_node *n, sim_conn *c, sim_proto proto, psc_role role, uint32_t life_ticks);
+/* Close it (no-op when closed) with a reason kept for the report. */
+void sim_stream_close(sim_node *n, sim_conn *c, sim_stream *s, const char *reason);
+sim_stream *sim_stream_find(const sim_conn *c, uint64_t id);
+/* Count bytes that crossed stream s (may be NULL) of c, in `packets` frames. */
+void sim_account(sim_node *n, sim_conn *c, sim_stream *s, uint64_t in, uint64_t out, unsigned packets);
+/* One tick of an ACTIVE connection's streams. */
+void sim_streams_tick(sim_node *n, sim_conn *c);
 
 /* --------------------------------------------------------------- dht */
 

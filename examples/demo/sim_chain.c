@@ -74,7 +74,7 @@ void sim_chain_step(sim_node *n)
             n->next_block_tick = n->tick + (uint32_t)sim_rng_range(r, 20, 60);
             sim_event ev = {.kind = SIM_EV_SYNC_COMPLETED,
                             .height = n->height,
-                            .duration_ms = sim_node_now_ms(n) - n->sync_start_ms};
+                            .duration_ms = sim_ms_since(n, n->sync_start_ms)};
             sim_emit(n, &ev);
         }
         return;

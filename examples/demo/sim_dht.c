@@ -210,10 +210,17 @@ size_t sim_dht_table_size(const sim_node *n)
 
 /* ---------------------------------------------------------- lookups */
 
+/* qsort has no context argument: the lookup in progress on this thread
+ * tells the comparator what to break 64-bit ties with. */
+static _Thread_local const sim_node *cmp_node;
+static _Thread_local const uint8_t *cmp_target;
+
 static int cmp_rank(const void *a, const void *b)
 {
     const sim_rank *x = a, *y = b;
-    int c = memcmp(x->dist, y->dist, KAD_KEY_LEN);
+    if (x->hi != y->hi)
+        return x->hi < y->hi ? -1 : 1;
+    int c = kad_cmp(cmp_target, cmp_node->peers[x->peer].key, cmp_node->peers[y->peer].key);
     if (c)
         return c;
     return x->peer < y->peer ? -1 : x->peer > y->peer;
@@ -229,30 +236,30 @@ static int cmp_rank(const void *a, const void *b)
 static void rank_closest(sim_node *n, const uint8_t key[KAD_KEY_LEN], size_t want, size_t *n_members)
 {
     sim_dht *d = n->dht;
-    uint8_t dist[KAD_KEY_LEN];
+    uint64_t key_hi = prefix64(key);
+    cmp_node = n;
+    cmp_target = key;
     size_t nm = 0;
     for (unsigned c = 0; c <= KAD_MAX_CPL; c++) {
         const sim_bucket *b = &d->buckets[c];
         for (uint8_t i = 0; i < b->n_members; i++) {
             sim_rank *m = &d->members[nm++];
             m->peer = b->members[i].peer;
-            kad_xor(n->peers[m->peer].key, key, m->dist);
+            m->hi = d->key64[m->peer] ^ key_hi;
         }
     }
     *n_members = nm;
     if (!nm)
         return;
     qsort(d->members, nm, sizeof *d->members, cmp_rank);
-    uint64_t bound = prefix64(d->members[(nm < want ? nm : want) - 1].dist);
-    uint64_t key_hi = prefix64(key);
+    uint64_t bound = d->members[(nm < want ? nm : want) - 1].hi;
     uint32_t m = 0;
     for (uint32_t i = 0; i < n->n_peers; i++) {
-        /* the 64-bit prefix of the XOR distance decides almost always */
-        if ((d->key64[i] ^ key_hi) > bound)
+        uint64_t hi = d->key64[i] ^ key_hi;
+        if (hi > bound)
             continue;
-        kad_xor(n->peers[i].key, key, dist);
         d->rank[m].peer = i;
-        memcpy(d->rank[m].dist, dist, sizeof dist);
+        d->rank[m].hi = hi;
         m++;
     }
     qsort(d->rank, m, sizeof *d->rank, cmp_rank);

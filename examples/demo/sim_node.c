@@ -60,6 +60,12 @@ uint64_t sim_node_now_ms(const sim_node *n)
     return SIM_FIXED_EPOCH_MS + (uint64_t)n->tick * n->cfg.tick_ms;
 }
 
+uint64_t sim_ms_since(const sim_node *n, uint64_t then)
+{
+    uint64_t now = sim_node_now_ms(n);
+    return now > then ? now - then : 0;
+}
+
 static bool config_valid(const sim_config *c)
 {
     if (c->peers < 1 || c->peers > SIM_MAX_PEERS)
@@ -178,7 +184,7 @@ static void purge_unreported(sim_node *n)
         size_t ws = 0;
         for (size_t j = 0; j < c->n_streams; j++) {
             sim_stream *s = c->streams[j];
-            if (s->status == PSC_STATUS_CLOSED && s->close_tick < horizon && c->status != PSC_STATUS_CLOSED) {
+            if (s->status == PSC_STATUS_CLOSED && s->close_tick < horizon) {
                 sim_free(n, s);
                 continue;
             }
@@ -205,8 +211,11 @@ void sim_node_release_closed(sim_node *n, uint64_t upto)
         size_t ws = 0;
         for (size_t j = 0; j < c->n_streams; j++) {
             sim_stream *s = c->streams[j];
-            /* streams of a CLOSED connection go with their connection */
-            if (c->status != PSC_STATUS_CLOSED && s->status == PSC_STATUS_CLOSED && s->close_seq <= upto) {
+            /* The connection may have closed since the view was taken (the
+             * simulation does not wait for snapshots): its streams that
+             * were reported go now all the same, or they would be
+             * reported CLOSED a second time with the connection. */
+            if (s->status == PSC_STATUS_CLOSED && s->close_seq <= upto) {
                 sim_free(n, s);
                 continue;
             }

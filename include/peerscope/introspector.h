@@ -71,7 +71,10 @@ PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char
  * ServerMessage{state}. A provider that fails is recorded in
  * State.provider_errors and its section is left out; the call still succeeds.
  * Connections and streams that disappeared since the previous snapshot are
- * reported once more with status CLOSED and close_ts, then dropped.
+ * reported once more with status CLOSED and close_ts, then dropped. One
+ * that the provider itself reported CLOSED is not repeated when it then
+ * disappears. Entities of a provider whose collect fails are not taken as
+ * closed; those of an unregistered provider simply vanish.
  * On success *out is a new reference (psc_msg_unref it).
  * Thread-safe; concurrent calls are serialised (each gets its own snapshot).
  * From inside a provider callback: PSC_ERR_STATE. A STATE message keeps

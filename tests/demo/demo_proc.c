@@ -46,6 +46,9 @@ void demo_proc_spawn(demo_proc *p, const char *const *args)
     p->pid = fork();
     assert_true(p->pid >= 0);
     if (p->pid == 0) {
+        /* as when started from a terminal, whatever the test runner ignores */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         dup2(po[1], 1);
         dup2(pe[1], 2);
         close(po[0]);

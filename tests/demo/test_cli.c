@@ -132,6 +132,19 @@ static void test_sigterm(void **state)
     assert_non_null(strstr(r.err, "terminated"));
 }
 
+static void test_sigint(void **state)
+{
+    (void)state;
+    static demo_proc r;
+    const char *args[] = {"--port", "0", "--peers", "40", "--conns", "8", NULL};
+    demo_proc_spawn(&r, args);
+    assert_true(demo_proc_wait_for(&r, "press Ctrl-C", DEMO_PROC_TIMEOUT_MS));
+    assert_int_equal(kill(r.pid, SIGINT), 0);
+    demo_proc_finish(&r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "interrupted"));
+}
+
 static void test_remote_bind_gets_token(void **state)
 {
     (void)state;
@@ -169,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_headless_run),
         cmocka_unit_test(test_same_seed_same_identity),
         cmocka_unit_test(test_sigterm),
+        cmocka_unit_test(test_sigint),
         cmocka_unit_test(test_remote_bind_gets_token),
         cmocka_unit_test(test_given_token_in_url),
     };

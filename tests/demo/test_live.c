@@ -150,7 +150,7 @@ static void test_watch_demo_over_websocket(void **state)
     assert_true(demo_proc_banner(p.out, "local peer id:", w.local_id, sizeof w.local_id));
     state_tracker_init(&w.tracker, w.local_id);
 
-    psc_client_callbacks cb = {sizeof cb};
+    psc_client_callbacks cb = {.struct_size = sizeof cb};
     cb.on_open = on_open;
     cb.on_response = on_response;
     cb.on_runtime = on_runtime;

@@ -479,7 +479,7 @@ static void test_release_and_bounds(void **state)
         if (cn->status == PSC_STATUS_CLOSED)
             assert_true(cn->close_seq > mid);
         for (size_t j = 0; j < cn->n_streams; j++)
-            if (cn->status != PSC_STATUS_CLOSED && cn->streams[j]->status == PSC_STATUS_CLOSED)
+            if (cn->streams[j]->status == PSC_STATUS_CLOSED)
                 assert_true(cn->streams[j]->close_seq > mid);
     }
     sim_node_release_closed(n, n->close_seq);
@@ -495,6 +495,54 @@ static void test_release_and_bounds(void **state)
         if (n->conns[i]->status == PSC_STATUS_CLOSED)
             assert_true(n->conns[i]->close_tick + SIM_CLOSED_KEEP_TICKS >= n->tick);
     check_model(n);
+    sim_node_free(n);
+}
+
+/* A snapshot's view is taken, the simulation moves on (connections that
+ * were CLOSING close), and only then are the view's closes released: every
+ * close must still be in exactly one view, as peerscope must report it
+ * CLOSED exactly once. */
+static void test_closed_once_across_views(void **state)
+{
+    (void)state;
+    sim_config c = base_config(31);
+    c.churn = 600;
+    sim_node *n = make(&c);
+    size_t cap = 1u << 16, n_seen = 0, n_conns_seen = 0;
+    uint64_t *seen = calloc(cap, sizeof *seen); /* conn << 24 | stream, stream 0: the connection */
+    assert_non_null(seen);
+    for (unsigned round = 0; round < 150; round++) {
+        demo_view *v;
+        assert_int_equal(demo_view_new(n, 1000u * round, &v), PSC_OK);
+        for (size_t i = 0; i < v->n_conns; i++) {
+            const view_conn *vc = &v->conns[i];
+            for (size_t j = 0; j <= vc->n_streams; j++) {
+                uint64_t key;
+                if (j == vc->n_streams) {
+                    if (vc->status != PSC_STATUS_CLOSED)
+                        continue;
+                    key = vc->id << 24;
+                    n_conns_seen++;
+                } else {
+                    const view_stream *vs = &v->streams[vc->first_stream + j];
+                    if (vs->status != PSC_STATUS_CLOSED)
+                        continue;
+                    key = vc->id << 24 | vs->id;
+                }
+                for (size_t k = 0; k < n_seen; k++)
+                    if (seen[k] == key)
+                        fail_msg("connection %llu stream %llu CLOSED in two views",
+                                 (unsigned long long)(key >> 24), (unsigned long long)(key & 0xffffff));
+                assert_true(n_seen < cap);
+                seen[n_seen++] = key;
+            }
+        }
+        run_ticks(n, 1 + round % 3);
+        sim_node_release_closed(n, v->close_upto);
+        demo_view_free(v);
+    }
+    assert_true(n_conns_seen > 50);
+    free(seen);
     sim_node_free(n);
 }
 
@@ -630,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_model_invariants),
         cmocka_unit_test(test_release_and_bounds),
+        cmocka_unit_test(test_closed_once_across_views),
         cmocka_unit_test(test_churn_and_event_rate),
         cmocka_unit_test(test_small_and_empty),
         cmocka_unit_test(test_config_validation),
