@@ -13,7 +13,8 @@
  *                is configured.
  *   /            the web visualizer embedded in the library (index.html,
  *                its .js/.css and /peerscope.proto; revalidated by ETag),
- *                or the host's own files (psc_ws_config.assets) when given.
+ *                or the host's own files (psc_ws_config.assets in memory,
+ *                psc_ws_config.assets_dir on disk) when given.
  *                A library built without the visualizer's npm packages
  *                serves a page that says so.
  *
@@ -93,6 +94,28 @@ typedef struct psc_ws_config {
      * lws has released its handles: a different threading contract.
      */
     void *uv_loop;
+    /**
+     * A directory whose files are served at / instead of the embedded
+     * visualizer (the path is copied; the directory is opened once, by
+     * psc_ws_endpoint_new, which fails with PSC_ERR_IO when it cannot be;
+     * files are read per request, so edits show on the next load).
+     * "/" means "/index.html", as does any path ending in "/".
+     * Safe by construction: GET only (405); libwebsockets decodes
+     * %-escapes and resolves "." and ".." segments without ever climbing
+     * above "/", and what reaches the endpoint is refused with 403 when
+     * it still holds "%", "\\", "//", a control character or a segment
+     * that begins with "." (hidden files such as .git); no symbolic link
+     * is followed under the directory, inside or out (403); only regular
+     * files are served (404 for a directory, FIFO, device or missing
+     * file); files over 32 MiB get 413, and 503 answers while 64 MiB of
+     * file bodies wait for slow clients.
+     * Content-Type by extension (html, js, mjs, css, json, svg, png, ico,
+     * proto, wasm, txt, woff2; else application/octet-stream); a strong
+     * ETag from the size and modification time, 304 on If-None-Match,
+     * Cache-Control: no-cache. With assets as well, an exact match in
+     * assets wins and the directory serves the other paths.
+     */
+    const char *assets_dir;
 } psc_ws_config;
 
 #define PSC_WS_CONFIG_INIT {.struct_size = sizeof(psc_ws_config)}
@@ -105,7 +128,8 @@ typedef struct psc_ws_config {
  * psc_endpoint_start, which binds the port and starts the service thread).
  * cfg may be NULL for all defaults. PSC_ERR_INVALID for a bad address,
  * path, or a half TLS config; PSC_ERR_AUTH for a non-loopback bind without
- * a token or the insecure option; PSC_ERR_UNSUPPORTED for uv_loop.
+ * a token or the insecure option; PSC_ERR_UNSUPPORTED for uv_loop;
+ * PSC_ERR_IO when assets_dir cannot be opened as a directory.
  * Thread-safe.
  */
 PSC_API psc_err psc_ws_endpoint_new(psc_introspector *intro, const psc_ws_config *cfg, psc_endpoint **out);

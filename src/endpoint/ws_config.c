@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #define CFG_MIN_SIZE (offsetof(psc_ws_config, uv_loop) + sizeof(void *))
+/* Fields after uv_loop are read only from callers built with them. */
+#define CFG_HAS(cfg, field) ((cfg)->struct_size >= offsetof(psc_ws_config, field) + sizeof((cfg)->field))
 
 static void ws_fini(void *state, void *user)
 {
@@ -17,6 +19,7 @@ static void ws_fini(void *state, void *user)
     const psc__alloc *a = &ws->alloc;
     if (!a->free)
         return; /* init failed before anything was copied */
+    psc__ws_http_fini(ws);
     psc__free(a, ws->bind_address);
     psc__free(a, ws->path);
     if (ws->token)
@@ -58,6 +61,9 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     if (cfg->n_allowed_origins && !cfg->allowed_origins)
         return PSC_ERR_INVALID;
     if (cfg->n_assets && !cfg->assets)
+        return PSC_ERR_INVALID;
+    const char *assets_dir = CFG_HAS(cfg, assets_dir) ? cfg->assets_dir : NULL;
+    if (assets_dir && !assets_dir[0])
         return PSC_ERR_INVALID;
     for (size_t i = 0; i < cfg->n_assets; i++)
         if (!cfg->assets[i].path || cfg->assets[i].path[0] != '/' || !cfg->assets[i].content_type ||
@@ -119,6 +125,9 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;
+    /* Opened now so that a wrong path fails here, not at the first request. */
+    if (assets_dir)
+        return psc__ws_http_open_dir(ws, assets_dir);
     return PSC_OK;
 }
 

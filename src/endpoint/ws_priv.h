@@ -28,6 +28,8 @@
 #define PSC__WS_HANGUP_AFTER_S 90
 
 typedef struct psc__ws_conn psc__ws_conn;
+/* A file of assets_dir read for one response (ws_http.c). */
+typedef struct psc__ws_file psc__ws_file;
 
 /* Per-connection data (lws allocates it zeroed: per_session_data_size). */
 struct psc__ws_conn {
@@ -36,6 +38,8 @@ struct psc__ws_conn {
     const uint8_t *body;
     size_t body_len, body_sent;
     char small_body[256];
+    psc__ws_file *file;           /* owns body while a file of assets_dir is sent */
+    bool http_pending;            /* headers written, body (maybe empty) still to send */
     /* WebSocket */
     psc_endpoint_session *sess;
     uint8_t *rx;                  /* reassembly of one inbound message */
@@ -68,6 +72,8 @@ typedef struct psc__ws {
     size_t fragment;
     const psc_ws_asset *assets;
     size_t n_assets;
+    int assets_dir_fd;            /* assets_dir opened O_DIRECTORY; valid when has_assets_dir */
+    bool has_assets_dir;
     bool local_only;              /* loopback bind without a token: check Host */
 
     /* runtime */
@@ -86,6 +92,10 @@ typedef struct psc__ws {
     lws_retry_bo_t idle_policy;
     psc__ws_conn *conns;
     size_t n_conns;
+    /* Every file body not yet released, so that none outlives the
+     * endpoint even when its connection went without telling us. */
+    psc__ws_file *files;
+    size_t files_bytes;
 } psc__ws;
 
 /* ws_server.c */
@@ -106,6 +116,22 @@ void psc__ws_conn_close(psc__ws_conn *c, enum lws_close_status code, const char 
 /* ws_http.c */
 int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);
 int psc__ws_http_writeable(psc__ws_conn *c, struct lws *wsi);
+/* An HTTP connection is going away (LWS_CALLBACK_CLOSED_HTTP): release its
+ * response body now rather than at endpoint teardown. c may be NULL. */
+void psc__ws_http_closed(psc__ws *ws, psc__ws_conn *c);
+/* Open cfg's assets_dir (PSC_ERR_IO if it is not an openable directory). */
+psc_err psc__ws_http_open_dir(psc__ws *ws, const char *dir);
+/* Release every file body left and close assets_dir (after the service thread is gone). */
+void psc__ws_http_fini(psc__ws *ws);
+
+/* Map a request path to a file path under assets_dir: false (refused) for
+ * '%', '\\', "//", control characters, a segment beginning with '.' or a
+ * result that does not fit; "/" and a trailing '/' get "index.html". */
+bool psc__ws_dir_path(const char *uri, char *rel, size_t cap);
+/* Content-Type for a file name, by extension. */
+const char *psc__ws_mime_of(const char *name);
+/* Whether an If-None-Match value (a list, "*", weak tags) matches etag. */
+bool psc__ws_etag_matches(const char *if_none_match, const char *etag);
 
 /* ws_auth.c */
 /* true when no token is configured or the request carries the right one. */

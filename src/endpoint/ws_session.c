@@ -281,6 +281,10 @@ int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return psc__ws_http_request(ws, c, wsi);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return psc__ws_http_writeable(c, wsi);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        /* a client gone mid-body must not keep its file buffer */
+        psc__ws_http_closed(ws, c);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }

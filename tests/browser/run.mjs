@@ -7,9 +7,7 @@
 // Without a base URL every test runs against its own mock endpoint
 // (mock-server.mjs); with one, against that running host.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { webDir } from './lib/paths.mjs';
+import { skipUnlessReady } from './lib/prereq.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name) => {
@@ -17,14 +15,7 @@ const arg = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
-const chromium = process.env.PSC_CHROMIUM || '/usr/bin/chromium';
-const missing = [];
-if (!fs.existsSync(chromium)) missing.push(`${chromium} (apt-get install chromium)`);
-if (!fs.existsSync(path.join(webDir, 'node_modules', 'protobufjs'))) missing.push('web/node_modules (npm ci in web/)');
-if (missing.length) {
-  console.log(`1..0 # SKIP missing ${missing.join(', ')}`);
-  process.exit(77);
-}
+skipUnlessReady();
 
 const { runAll } = await import('./lib/harness.mjs');
 await import('./visualizer.test.mjs');

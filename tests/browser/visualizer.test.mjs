@@ -1,13 +1,13 @@
 // The visualizer in a real browser, against the mock endpoint (or, with
 // PSC_BROWSER_BASE_URL, against a running peerscope host: the tests that
-// need the mock's controls are then skipped).
+// need the mock's controls are then skipped; served.mjs runs the others
+// against the page the demo host serves).
 
 import fs from 'node:fs';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
 import protobuf from 'protobufjs';
 import { test, check, equal, Skip } from './lib/harness.mjs';
 import { protoPath, vector } from './lib/paths.mjs';
+import { demoBinary, startDemo } from './lib/demo.mjs';
 import { startMockServer } from './mock-server.mjs';
 
 const VIEWS = ['overview', 'connections', 'streams', 'dht', 'pubsub', 'peerstore', 'resources', 'events'];
@@ -62,6 +62,7 @@ test('loads, connects and shows the host', async (t) => {
   const id = (await page.textContent('#node-peer-id', { timeout: 20000 })).trim();
   if (mock) equal(id, mock.runtime().peer_id, 'peer id in the top bar');
   else check(/^[1-9A-HJ-NP-Za-km-z]{40,}$|^[0-9a-f]{40,}$/.test(id), `peer id looks like one: ${id}`);
+  if (t.host) equal(id, t.host.peerId, 'peer id the host printed');
   await page.waitForFunction(() => Number(document.body.dataset.states) >= 2);
   // The first exchange is the 2020 one: HELLO alone, then the rest after its answer.
   if (mock) {
@@ -350,38 +351,6 @@ test('1,000 connections and 10,000 streams', async (t) => {
   t.info(`long tasks over 4 s: ${stalls.length}, longest ${Math.round(Math.max(0, ...stalls))} ms`);
   await page.waitForFunction((n) => Number(document.querySelector('#timebar').dataset.count) > n, seen, { timeout: 10000 });
 }, { mockOnly: true });
-
-/** The demo host program built by meson, if any. */
-function demoBinary() {
-  const candidates = [process.env.PSC_DEMO_BIN, process.env.PSC_BUILD_ROOT && path.join(process.env.PSC_BUILD_ROOT, 'examples', 'demo', 'peerscope-demo')];
-  return candidates.find((p) => p && fs.existsSync(p)) || null;
-}
-
-/** Start the demo on a free port; resolves to {wsUrl, peerId, stop}. */
-function startDemo(bin, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--port', '0', '--quiet', '--duration', '120', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const stop = () => new Promise((done) => {
-      if (child.exitCode !== null) { done(); return; }
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-    });
-    const timer = setTimeout(() => { stop(); reject(new Error(`demo did not start:\n${out}${err}`)); }, 15000);
-    child.stderr.on('data', (d) => { err += d; });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const ws = /websocket:\s+(ws:\/\/\S+)/.exec(out);
-      const id = /local peer id:\s+(\S+)/.exec(out);
-      if (ws && id) {
-        clearTimeout(timer);
-        resolve({ wsUrl: ws[1], peerId: id[1], stop });
-      }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited (${code}):\n${out}${err}`)); });
-  });
-}
 
 // The page (from the mock, which serves the same embedded assets) against
 // the real C endpoint of the demo host, across origins as the 2020

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { artifactsDir } from './paths.mjs';
+import { CHROMIUM } from './prereq.mjs';
 
-export const CHROMIUM = process.env.PSC_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 const TEST_TIMEOUT_MS = 90000;
@@ -34,10 +34,17 @@ export function equal(actual, expected, what) {
   if (actual !== expected) throw new Failure(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
 }
 
-/** Run every declared test; resolves to the process exit code. */
-export async function runAll({ realBase, filter }) {
+/**
+ * Run every declared test; resolves to the process exit code. realBase: a
+ * running host's page (tests that need the mock skip); host: what that
+ * host is known to be ({peerId, wsUrl}), for the tests to compare with.
+ */
+export async function runAll({ realBase, filter, host = null }) {
   fs.mkdirSync(artifactsDir, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'psc-chromium-'));
+  // Also when a signal handler (lib/demo.mjs) ends the process mid-run.
+  const removeProfile = () => fs.rmSync(userDataDir, { recursive: true, force: true });
+  process.on('exit', removeProfile);
   const ctx = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -69,6 +76,7 @@ export async function runAll({ realBase, filter }) {
       page,
       ctx,
       realBase,
+      host,
       artifacts: artifactsDir,
       allowConsole: (re) => allowed.push(re),
       cleanup: (fn) => cleanups.push(fn),
@@ -114,6 +122,7 @@ export async function runAll({ realBase, filter }) {
     }
   }
   await ctx.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  removeProfile();
+  process.off('exit', removeProfile);
   return failed ? 1 : 0;
 }
