@@ -1,334 +1,421 @@
 /*
- * peerscope-bench: what introspection costs the host.
+ * peerscope-bench: what introspection costs the host, against the bar of
+ * issue 6 (see bench/README.md for the method and the latest numbers).
  *
- *   peerscope-bench [--scenario S|M|L|all] [--json] [--runs N]
+ *   peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] [--only LIST]
  *
- * Measures, each as median/min/max over repeated runs in one process:
- * the hot path (counter update next to a bare relaxed atomic add; event
- * emit, one thread and two contending), and per scenario the snapshot
- * (collect + encode, next to protobuf-c's pack of the identical State and
- * memcpy of the same bytes), allocations per snapshot and peak memory.
+ * Sections (LIST is a comma-separated subset; default all):
+ *   hot       byte counter update and event emit, next to a relaxed atomic add
+ *   snapshot  collect + encode vs protobuf-c pack vs memcpy; allocations; peak RSS
+ *   fanout    WebSocket fan-out: service-thread CPU per push, 1/8/64 sessions
+ *   events    emit-to-client latency at 10,000 events/s to 8 sessions; max no-drop rate
+ *   stall     library memory with one stalled session
+ *   delta     delta-state bytes per push at 1% churn vs full states
+ * With --scenario all, snapshots run S, M and L, fan-out and the stalled
+ * session M, deltas M and L; otherwise everything runs the scenario given.
+ * Every measurement is a median (with min and max) over --runs runs in one
+ * process. --json prints one JSON object on stdout and the table on stderr.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 
-#include <peerscope/pb.h>
-#include <peerscope/peerscope.h>
+#include "bench.h"
 
-#include "scenario.h"
-#include "stats.h"
+enum { SEC_HOT = 1, SEC_SNAPSHOT = 2, SEC_FANOUT = 4, SEC_EVENTS = 8, SEC_STALL = 16, SEC_DELTA = 32, SEC_ALL = 63 };
 
-#define MAX_RUNS 64
-
-static int g_runs = 15;
-static FILE *g_table; /* the readable table goes here (stderr with --json) */
-
-/* ------------------------------------------------------------ allocator */
-
-typedef struct counting_alloc {
-    uint64_t calls;
-} counting_alloc;
-
-static void *count_alloc(void *user, size_t n)
-{
-    __atomic_fetch_add(&((counting_alloc *)user)->calls, 1, __ATOMIC_RELAXED);
-    return malloc(n);
-}
-
-static void count_free(void *user, void *p)
-{
-    (void)user;
-    free(p);
-}
-
-/* ------------------------------------------------------------- hot path */
-
-typedef struct hot_result {
-    bench_stat atomic_add_ns, counter_add_ns, counter_add_2t_ns, emit_ns, emit_2t_ns;
-} hot_result;
-
-#define HOT_ITERS 2000000
-
-static uint64_t g_sink;
-
-static double time_atomic_add(void)
-{
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < HOT_ITERS; i++)
-        __atomic_fetch_add(&g_sink, (uint64_t)i, __ATOMIC_RELAXED);
-    return (double)(bench_now_ns() - t0) / HOT_ITERS;
-}
-
-static psc_counter g_counter;
-
-static double time_counter_add(void)
-{
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < HOT_ITERS; i++)
-        psc_counter_add(&g_counter, 1200);
-    return (double)(bench_now_ns() - t0) / HOT_ITERS;
-}
-
-static void *counter_thread(void *arg)
-{
-    *(double *)arg = time_counter_add();
-    return NULL;
-}
-
-typedef struct emit_ctx {
-    psc_introspector *intro;
-    const psc_event_type *type;
-    int iters;
-    double ns;
-} emit_ctx;
-
-static void *emit_thread(void *arg)
-{
-    emit_ctx *c = arg;
-    const char *peer = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
-    uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < c->iters; i++) {
-        psc_value v[3] = {PSC_V_STR(peer), PSC_V_STR("tcp"), PSC_V_STR("outbound")};
-        psc_emit(c->intro, c->type, v, 3);
-    }
-    c->ns = (double)(bench_now_ns() - t0) / c->iters;
-    return NULL;
-}
-
-static int bench_hot_path(hot_result *r)
-{
-    double a[MAX_RUNS], c[MAX_RUNS], c2[MAX_RUNS], e[MAX_RUNS], e2[MAX_RUNS];
-    psc_introspector *intro;
-    if (psc_introspector_new(NULL, &intro))
-        return -1;
-    static const psc_prop_def props[] = {
-        {"peerId", PSC_PROP_PEERID, false}, {"transport", PSC_PROP_STRING, false}, {"direction", PSC_PROP_STRING, false}};
-    static const psc_event_def def = {"BenchEvent", props, 3};
-    const psc_event_type *type;
-    if (psc_event_declare(intro, &def, &type)) {
-        psc_introspector_free(intro);
-        return -1;
-    }
-    for (int run = 0; run < g_runs; run++) {
-        a[run] = time_atomic_add();
-        c[run] = time_counter_add();
-        pthread_t t;
-        double other = 0;
-        pthread_create(&t, NULL, counter_thread, &other);
-        c2[run] = time_counter_add();
-        pthread_join(t, NULL);
-        c2[run] = (c2[run] + other) / 2;
-
-        emit_ctx one = {intro, type, 200000, 0};
-        emit_thread(&one);
-        e[run] = one.ns;
-        emit_ctx x = {intro, type, 200000, 0}, y = {intro, type, 200000, 0};
-        pthread_create(&t, NULL, emit_thread, &x);
-        emit_thread(&y);
-        pthread_join(t, NULL);
-        e2[run] = (x.ns + y.ns) / 2;
-    }
-    r->atomic_add_ns = bench_summarise(a, g_runs);
-    r->counter_add_ns = bench_summarise(c, g_runs);
-    r->counter_add_2t_ns = bench_summarise(c2, g_runs);
-    r->emit_ns = bench_summarise(e, g_runs);
-    r->emit_2t_ns = bench_summarise(e2, g_runs);
-    psc_introspector_free(intro);
-    return 0;
-}
-
-/* ------------------------------------------------------------- snapshot */
-
-typedef struct snap_result {
+static const struct {
     const char *name;
-    size_t conns, streams;
-    size_t bytes;
-    bench_stat snapshot_ms, pbc_pack_ms, memcpy_ms;
-    double allocs_per_snapshot;
-    long peak_rss_kb;
-} snap_result;
+    int bit;
+} sections[] = {
+    {"hot", SEC_HOT},       {"snapshot", SEC_SNAPSHOT}, {"fanout", SEC_FANOUT},
+    {"events", SEC_EVENTS}, {"stall", SEC_STALL},       {"delta", SEC_DELTA},
+};
 
-static int bench_snapshot(const bench_scenario *sc, snap_result *r)
-{
-    counting_alloc ca = {0};
-    psc_allocator alloc = {count_alloc, count_free, &ca};
-    psc_config cfg = PSC_CONFIG_INIT;
-    cfg.allocator = &alloc;
-    cfg.runtime.implementation = "peerscope-bench";
-    psc_introspector *intro;
-    if (psc_introspector_new(&cfg, &intro))
-        return -1;
-    bench_node *node = bench_node_new(sc, 42);
-    if (!node || bench_node_register(node, intro)) {
-        bench_node_free(node);
-        psc_introspector_free(intro);
-        return -1;
-    }
-    double snap[MAX_RUNS], pack[MAX_RUNS], copy[MAX_RUNS];
-    uint64_t alloc_total = 0;
-    psc_msg *last = NULL;
-    /* one warm-up snapshot so steady-state buffers exist, as in a running host */
-    if (psc_introspector_snapshot(intro, &last))
-        goto fail;
-    for (int run = 0; run < g_runs; run++) {
-        psc_msg *m;
-        uint64_t calls0 = __atomic_load_n(&ca.calls, __ATOMIC_RELAXED);
-        uint64_t t0 = bench_now_ns();
-        psc_err e = psc_introspector_snapshot(intro, &m);
-        snap[run] = (double)(bench_now_ns() - t0) / 1e6;
-        alloc_total += __atomic_load_n(&ca.calls, __ATOMIC_RELAXED) - calls0;
-        if (e)
-            goto fail;
-        psc_msg_unref(last);
-        last = m;
-    }
-    size_t len;
-    const uint8_t *payload = psc_msg_payload(last, &len);
-    Peerscope__ServerMessage *tree = peerscope__server_message__unpack(NULL, len, payload);
-    if (!tree)
-        goto fail;
-    uint8_t *buf = malloc(len + 64), *dst = malloc(len + 64);
-    for (int run = 0; run < g_runs; run++) {
-        uint64_t t0 = bench_now_ns();
-        size_t n = peerscope__server_message__get_packed_size(tree);
-        size_t w = peerscope__server_message__pack(tree, buf);
-        pack[run] = (double)(bench_now_ns() - t0) / 1e6;
-        if (n != w || n != len) {
-            fprintf(stderr, "bench: protobuf-c repack size %zu differs from ours %zu\n", n, len);
-        }
-        t0 = bench_now_ns();
-        memcpy(dst, payload, len);
-        __asm__ volatile("" : : "r"(dst) : "memory");
-        copy[run] = (double)(bench_now_ns() - t0) / 1e6;
-    }
-    free(buf);
-    free(dst);
-    peerscope__server_message__free_unpacked(tree, NULL);
-
-    psc_state_summary sum = PSC_STATE_SUMMARY_INIT;
-    psc_state_summary_get(last, &sum);
-    r->name = sc->name;
-    r->conns = sum.connections;
-    r->streams = sum.streams;
-    r->bytes = len;
-    r->snapshot_ms = bench_summarise(snap, g_runs);
-    r->pbc_pack_ms = bench_summarise(pack, g_runs);
-    r->memcpy_ms = bench_summarise(copy, g_runs);
-    r->allocs_per_snapshot = (double)alloc_total / g_runs;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    r->peak_rss_kb = ru.ru_maxrss;
-    psc_msg_unref(last);
-    psc_introspector_free(intro);
-    bench_node_free(node);
-    return 0;
-fail:
-    psc_msg_unref(last);
-    psc_introspector_free(intro);
-    bench_node_free(node);
-    return -1;
-}
-
-/* --------------------------------------------------------------- output */
-
-static void json_stat(FILE *f, const char *key, bench_stat s, int last)
-{
-    fprintf(f, "\"%s\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f}%s", key, s.median, s.min, s.max, last ? "" : ",");
-}
+typedef struct results {
+    hot_result hot;
+    snap_result snap[3];
+    size_t n_snap;
+    fanout_results fan;
+    events_result ev;
+    stall_result stall;
+    delta_result delta[3];
+    size_t n_delta;
+    int done; /* sections that ran */
+} results;
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N]\n");
+    fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] "
+                    "[--only hot,snapshot,fanout,events,stall,delta]\n");
+}
+
+static int parse_sections(const char *list)
+{
+    int mask = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int bit = 0;
+        for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+            if (!strcmp(t, sections[i].name))
+                bit = sections[i].bit;
+        if (!bit)
+            return -1;
+        mask |= bit;
+    }
+    return mask;
+}
+
+/* ------------------------------------------------------------ the bar */
+
+typedef struct bar_line {
+    char name[96];
+    double value, limit;
+    const char *unit;
+    bool met;
+} bar_line;
+
+static size_t bar_add(bar_line *b, size_t n, const char *name, double value, double limit, const char *unit)
+{
+    snprintf(b[n].name, sizeof b[n].name, "%s", name);
+    b[n].value = value;
+    b[n].limit = limit;
+    b[n].unit = unit;
+    b[n].met = value <= limit;
+    return n + 1;
+}
+
+static size_t evaluate(const results *r, bar_line *b)
+{
+    size_t n = 0;
+    char name[96];
+    if (r->done & SEC_HOT) {
+        n = bar_add(b, n, "byte counter update / relaxed atomic add",
+                    r->hot.counter_bytes_ns.median / r->hot.atomic_add_ns.median, 2.0, "x");
+        n = bar_add(b, n, "event emit, 1 thread, median", r->hot.emit_ns.median, 300.0, "ns");
+    }
+    for (size_t i = 0; (r->done & SEC_SNAPSHOT) && i < r->n_snap; i++) {
+        const snap_result *s = &r->snap[i];
+        if (!strcmp(s->name, "S"))
+            continue;
+        snprintf(name, sizeof name, "snapshot %s / protobuf-c pack", s->name);
+        n = bar_add(b, n, name, s->snapshot_ms.median / s->pbc_pack_ms.median, 1.0, "x");
+        snprintf(name, sizeof name, "snapshot %s / memcpy", s->name);
+        n = bar_add(b, n, name, s->snapshot_ms.median / s->memcpy_ms.median, 10.0, "x");
+    }
+    if ((r->done & SEC_SNAPSHOT) && r->n_snap) {
+        /* O(1): the biggest scenario allocates no more per snapshot than a small constant */
+        double worst = 0;
+        for (size_t i = 0; i < r->n_snap; i++)
+            if (r->snap[i].allocs_per_snapshot > worst)
+                worst = r->snap[i].allocs_per_snapshot;
+        n = bar_add(b, n, "allocations per snapshot (any size)", worst, 4.0, "");
+    }
+    if (r->done & SEC_FANOUT) {
+        const fanout_results *f = &r->fan;
+        snprintf(name, sizeof name, "fan-out %s: 64 / 1 sessions, full states", f->scenario);
+        n = bar_add(b, n, name, f->full[2].cpu_ms_per_push / f->full[0].cpu_ms_per_push, 2.0, "x");
+        snprintf(name, sizeof name, "fan-out %s: 64 / 1 sessions, delta states", f->scenario);
+        n = bar_add(b, n, name, f->delta[2].cpu_ms_per_push / f->delta[0].cpu_ms_per_push, 2.0, "x");
+    }
+    if (r->done & SEC_EVENTS)
+        n = bar_add(b, n, "event latency p99, 10k/s, 8 sessions", r->ev.p99_ms, 5.0, "ms");
+    if (r->done & SEC_STALL) {
+        /* bounded: once the socket buffers are full (the first half), it stays put:
+         * nothing in the second half exceeds the middle sample by 10% (plus 1 MiB) */
+        double mid = (double)r->stall.lib_bytes[STALL_SAMPLES / 2 - 1], high = 0;
+        for (int i = STALL_SAMPLES / 2; i < STALL_SAMPLES; i++)
+            if ((double)r->stall.lib_bytes[i] > high)
+                high = (double)r->stall.lib_bytes[i];
+        snprintf(name, sizeof name, "stalled session %s: library MiB, 2nd half peak", r->stall.scenario);
+        n = bar_add(b, n, name, high / 1048576.0, (mid * 1.1) / 1048576.0 + 1.0, "MiB");
+    }
+    for (size_t i = 0; (r->done & SEC_DELTA) && i < r->n_delta; i++) {
+        snprintf(name, sizeof name, "delta %s at 1%% churn / full state", r->delta[i].name);
+        n = bar_add(b, n, name, r->delta[i].ratio * 100.0, 5.0, "%");
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ table */
+
+static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
+{
+    if (r->done & SEC_HOT) {
+        const hot_result *h = &r->hot;
+        fprintf(f, "hot path (thread CPU ns/op)        median [min..max]\n");
+        fprintf(f, "  relaxed atomic add              %7.2f [%.2f..%.2f]\n", h->atomic_add_ns.median,
+                h->atomic_add_ns.min, h->atomic_add_ns.max);
+        fprintf(f, "  psc_counter_add_bytes           %7.2f [%.2f..%.2f]  %.2fx atomic add\n",
+                h->counter_bytes_ns.median, h->counter_bytes_ns.min, h->counter_bytes_ns.max,
+                h->counter_bytes_ns.median / h->atomic_add_ns.median);
+        fprintf(f, "  psc_counter_add (bytes+packets) %7.2f [%.2f..%.2f]  %.2fx atomic add\n",
+                h->counter_add_ns.median, h->counter_add_ns.min, h->counter_add_ns.max,
+                h->counter_add_ns.median / h->atomic_add_ns.median);
+        fprintf(f, "  psc_counter_add, 2 threads      %7.2f [%.2f..%.2f]\n", h->counter_add_2t_ns.median,
+                h->counter_add_2t_ns.min, h->counter_add_2t_ns.max);
+        fprintf(f, "  psc_emit, 1 thread              %7.1f [%.1f..%.1f]\n", h->emit_ns.median, h->emit_ns.min,
+                h->emit_ns.max);
+        fprintf(f, "  psc_emit, 2 threads             %7.1f [%.1f..%.1f]\n", h->emit_2t_ns.median, h->emit_2t_ns.min,
+                h->emit_2t_ns.max);
+    }
+    if (r->done & SEC_SNAPSHOT) {
+        fprintf(f, "snapshot (thread CPU ms)  conns streams    bytes  collect+encode        "
+                   "protobuf-c pack       memcpy   of which FNV-1a  /pack  /memcpy allocs\n");
+        for (size_t i = 0; i < r->n_snap; i++) {
+            const snap_result *s = &r->snap[i];
+            fprintf(f, "  %-22s %6zu %7zu %8zu  %7.3f [%.3f..%.3f]  %7.3f [%.3f..%.3f]  %7.4f  %7.3f  %6.2f  %7.1f  %5.1f\n",
+                    s->name, s->conns, s->streams, s->bytes, s->snapshot_ms.median, s->snapshot_ms.min,
+                    s->snapshot_ms.max, s->pbc_pack_ms.median, s->pbc_pack_ms.min, s->pbc_pack_ms.max,
+                    s->memcpy_ms.median, s->fnv_ms.median, s->snapshot_ms.median / s->pbc_pack_ms.median,
+                    s->snapshot_ms.median / s->memcpy_ms.median, s->allocs_per_snapshot);
+        }
+        fprintf(f, "  peak RSS after the last scenario: %ld KiB\n", r->snap[r->n_snap - 1].peak_rss_kb);
+    }
+    if (r->done & SEC_FANOUT) {
+        const fanout_results *fo = &r->fan;
+        fprintf(f, "fan-out, scenario %s (state %zu bytes, 1%% churn/interval): service-thread CPU per push\n",
+                fo->scenario, fo->state_bytes);
+        fprintf(f, "  sessions   full states: ms/push  bytes/push  replaced | delta states: ms/push  bytes/push  replaced\n");
+        for (int i = 0; i < FANOUT_SIZES; i++)
+            fprintf(f, "  %8d   %20.3f %11.0f %9llu | %21.3f %11.0f %9llu\n", bench_fanout_sizes[i],
+                    fo->full[i].cpu_ms_per_push, fo->full[i].bytes_per_push,
+                    (unsigned long long)fo->full[i].states_replaced, fo->delta[i].cpu_ms_per_push,
+                    fo->delta[i].bytes_per_push, (unsigned long long)fo->delta[i].states_replaced);
+    }
+    if (r->done & SEC_EVENTS) {
+        const events_result *e = &r->ev;
+        fprintf(f, "events: %.0f/s to %d sessions: latency median %.3f ms, p99 %.3f ms, max %.3f ms; "
+                   "%llu of %llu delivered\n",
+                e->rate, e->sessions, e->median_ms, e->p99_ms, e->max_ms, (unsigned long long)e->delivered,
+                (unsigned long long)e->sent);
+        fprintf(f, "  highest rate delivered whole to 1 session: %.0f/s (first loss at %.0f/s; ring %zu)\n",
+                e->max_no_drop_rate, e->first_drop_rate, e->ring);
+    }
+    if (r->done & SEC_STALL) {
+        const stall_result *s = &r->stall;
+        fprintf(f, "stalled session, scenario %s, 10k events/s, 1%% churn: library bytes (RSS KiB); reading: %.1f MiB\n",
+                s->scenario, (double)s->lib_bytes_before / 1048576.0);
+        for (int i = 0; i < STALL_SAMPLES; i++)
+            fprintf(f, "  after %.1f s: %8.1f MiB (%ld)\n", s->seconds[i], (double)s->lib_bytes[i] / 1048576.0,
+                    s->rss_kb[i]);
+        fprintf(f, "  events emitted %llu, lost by the stalled session %llu; states replaced %llu\n",
+                (unsigned long long)s->events_emitted, (unsigned long long)s->events_dropped,
+                (unsigned long long)s->states_replaced);
+    }
+    if (r->done & SEC_DELTA) {
+        fprintf(f, "delta states, 1%% churn/interval  full bytes  delta bytes  delta/full  amortized(full every 60)"
+                   "  delta ms  snapshot ms\n");
+        for (size_t i = 0; i < r->n_delta; i++) {
+            const delta_result *d = &r->delta[i];
+            fprintf(f, "  %-30s %11.0f %12.0f %10.2f%% %24.2f%% %9.3f %12.3f\n", d->name, d->full_bytes,
+                    d->delta_bytes, d->ratio * 100, d->amortized_ratio * 100, d->delta_ms.median,
+                    d->snapshot_ms.median);
+        }
+    }
+    fprintf(f, "the bar:\n");
+    for (size_t i = 0; i < n_bar; i++)
+        fprintf(f, "  %-52s %10.3f%-3s  limit %8.3f%-3s  %s\n", bar[i].name, bar[i].value, bar[i].unit, bar[i].limit,
+                bar[i].unit, bar[i].met ? "met" : "MISSED");
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static void jstat(const char *key, bench_stat s, const char *sep)
+{
+    printf("\"%s\":{\"median\":%.6g,\"min\":%.6g,\"max\":%.6g}%s", key, s.median, s.min, s.max, sep);
+}
+
+static void json(const results *r, const bar_line *bar, size_t n_bar, const char *machine, const char *date,
+                 const char *which, int runs)
+{
+    printf("{\"version\":\"%s\",\"machine\":\"%s\",\"date\":\"%s\",\"scenario\":\"%s\",\"runs\":%d", psc_version_string(),
+           machine, date, which, runs);
+    if (r->done & SEC_HOT) {
+        printf(",\"hot_path_ns\":{");
+        jstat("atomic_add", r->hot.atomic_add_ns, ",");
+        jstat("counter_add_bytes", r->hot.counter_bytes_ns, ",");
+        jstat("counter_add", r->hot.counter_add_ns, ",");
+        jstat("counter_add_2threads", r->hot.counter_add_2t_ns, ",");
+        jstat("emit", r->hot.emit_ns, ",");
+        jstat("emit_2threads", r->hot.emit_2t_ns, "}");
+    }
+    if (r->done & SEC_SNAPSHOT) {
+        printf(",\"snapshots\":[");
+        for (size_t i = 0; i < r->n_snap; i++) {
+            const snap_result *s = &r->snap[i];
+            printf("%s{\"scenario\":\"%s\",\"connections\":%zu,\"streams\":%zu,\"bytes\":%zu,", i ? "," : "", s->name,
+                   s->conns, s->streams, s->bytes);
+            jstat("collect_encode_ms", s->snapshot_ms, ",");
+            jstat("protobuf_c_pack_ms", s->pbc_pack_ms, ",");
+            jstat("memcpy_ms", s->memcpy_ms, ",");
+            jstat("fnv1a_ms", s->fnv_ms, ",");
+            printf("\"ratio_to_pack\":%.4f,\"ratio_to_memcpy\":%.3f,\"allocs_per_snapshot\":%.2f,\"peak_rss_kb\":%ld}",
+                   s->snapshot_ms.median / s->pbc_pack_ms.median, s->snapshot_ms.median / s->memcpy_ms.median,
+                   s->allocs_per_snapshot, s->peak_rss_kb);
+        }
+        printf("]");
+    }
+    if (r->done & SEC_FANOUT) {
+        const fanout_results *f = &r->fan;
+        printf(",\"fanout\":{\"scenario\":\"%s\",\"state_bytes\":%zu,\"churn_percent\":1", f->scenario, f->state_bytes);
+        for (int m = 0; m < 2; m++) {
+            const fanout_result *v = m ? f->delta : f->full;
+            printf(",\"%s\":[", m ? "delta" : "full");
+            for (int i = 0; i < FANOUT_SIZES; i++)
+                printf("%s{\"sessions\":%d,\"cpu_ms_per_push\":%.4f,\"bytes_per_push\":%.0f,\"pushes\":%u,"
+                       "\"states_replaced\":%llu}",
+                       i ? "," : "", v[i].sessions, v[i].cpu_ms_per_push, v[i].bytes_per_push, v[i].pushes,
+                       (unsigned long long)v[i].states_replaced);
+            printf("]");
+        }
+        printf(",\"ratio_64_to_1_full\":%.3f,\"ratio_64_to_1_delta\":%.3f}",
+               f->full[2].cpu_ms_per_push / f->full[0].cpu_ms_per_push,
+               f->delta[2].cpu_ms_per_push / f->delta[0].cpu_ms_per_push);
+    }
+    if (r->done & SEC_EVENTS) {
+        const events_result *e = &r->ev;
+        printf(",\"events\":{\"rate\":%.0f,\"sessions\":%d,\"sent\":%llu,\"delivered\":%llu,\"dropped\":%llu,"
+               "\"latency_median_ms\":%.4f,\"latency_p99_ms\":%.4f,\"latency_max_ms\":%.4f,"
+               "\"max_no_drop_rate\":%.0f,\"first_drop_rate\":%.0f,\"ring\":%zu}",
+               e->rate, e->sessions, (unsigned long long)e->sent, (unsigned long long)e->delivered,
+               (unsigned long long)e->dropped, e->median_ms, e->p99_ms, e->max_ms, e->max_no_drop_rate,
+               e->first_drop_rate, e->ring);
+    }
+    if (r->done & SEC_STALL) {
+        const stall_result *s = &r->stall;
+        printf(",\"stalled_session\":{\"scenario\":\"%s\",\"lib_bytes_reading\":%lld,\"samples\":[", s->scenario,
+               (long long)s->lib_bytes_before);
+        for (int i = 0; i < STALL_SAMPLES; i++)
+            printf("%s{\"seconds\":%.2f,\"lib_bytes\":%lld,\"rss_kb\":%ld}", i ? "," : "", s->seconds[i],
+                   (long long)s->lib_bytes[i], s->rss_kb[i]);
+        printf("],\"events_emitted\":%llu,\"events_dropped\":%llu,\"states_replaced\":%llu}",
+               (unsigned long long)s->events_emitted, (unsigned long long)s->events_dropped,
+               (unsigned long long)s->states_replaced);
+    }
+    if (r->done & SEC_DELTA) {
+        printf(",\"delta_states\":[");
+        for (size_t i = 0; i < r->n_delta; i++) {
+            const delta_result *d = &r->delta[i];
+            printf("%s{\"scenario\":\"%s\",\"churn_percent\":%.1f,\"intervals\":%u,\"full_bytes\":%.0f,"
+                   "\"delta_bytes\":%.0f,\"ratio\":%.5f,\"amortized_ratio_full_every_60\":%.5f,",
+                   i ? "," : "", d->name, d->churn_percent, d->intervals, d->full_bytes, d->delta_bytes, d->ratio,
+                   d->amortized_ratio);
+            jstat("delta_ms", d->delta_ms, ",");
+            jstat("snapshot_ms", d->snapshot_ms, "}");
+        }
+        printf("]");
+    }
+    printf(",\"bar\":[");
+    for (size_t i = 0; i < n_bar; i++)
+        printf("%s{\"name\":\"%s\",\"value\":%.6g,\"limit\":%.6g,\"unit\":\"%s\",\"met\":%s}", i ? "," : "", bar[i].name,
+               bar[i].value, bar[i].limit, bar[i].unit, bar[i].met ? "true" : "false");
+    printf("]}\n");
+}
+
+/* ------------------------------------------------------------ main */
+
+static void machine_string(char *out, size_t len)
+{
+    struct utsname un;
+    uname(&un);
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            if (c) {
+                snprintf(model, sizeof model, "%s", c + 2);
+                model[strcspn(model, "\n\"\\")] = 0;
+            }
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    snprintf(out, len, "%s %s, %ld CPUs, %s", un.sysname, un.machine, sysconf(_SC_NPROCESSORS_ONLN), model);
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "peerscope-bench: %s failed\n", what);
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
     const char *which = "all";
-    int json = 0;
+    int json_out = 0, runs = 15, mask = SEC_ALL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
             which = argv[++i];
         else if (!strcmp(argv[i], "--json"))
-            json = 1;
+            json_out = 1;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-            g_runs = atoi(argv[++i]);
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc && (mask = parse_sections(argv[++i])) > 0)
+            ;
         else {
             usage();
             return 2;
         }
     }
-    if (g_runs < 1 || g_runs > MAX_RUNS) {
-        fprintf(stderr, "peerscope-bench: --runs must be 1..%d\n", MAX_RUNS);
-        return 2;
-    }
-    g_table = json ? stderr : stdout;
-    struct utsname un;
-    uname(&un);
-
-    hot_result hot;
-    if (bench_hot_path(&hot)) {
-        fprintf(stderr, "peerscope-bench: hot path benchmark failed\n");
-        return 1;
-    }
-    fprintf(g_table, "peerscope %s bench, %s %s, %d runs each (median [min..max])\n", psc_version_string(),
-            un.sysname, un.machine, g_runs);
-    fprintf(g_table, "hot path                     ns/op\n");
-    fprintf(g_table, "  relaxed atomic add       %7.2f [%.2f..%.2f]\n", hot.atomic_add_ns.median, hot.atomic_add_ns.min, hot.atomic_add_ns.max);
-    fprintf(g_table, "  counter add (1 thread)   %7.2f [%.2f..%.2f]  ratio %.2fx\n", hot.counter_add_ns.median,
-            hot.counter_add_ns.min, hot.counter_add_ns.max, hot.counter_add_ns.median / hot.atomic_add_ns.median);
-    fprintf(g_table, "  counter add (2 threads)  %7.2f [%.2f..%.2f]\n", hot.counter_add_2t_ns.median, hot.counter_add_2t_ns.min, hot.counter_add_2t_ns.max);
-    fprintf(g_table, "  event emit (1 thread)    %7.1f [%.1f..%.1f]\n", hot.emit_ns.median, hot.emit_ns.min, hot.emit_ns.max);
-    fprintf(g_table, "  event emit (2 threads)   %7.1f [%.1f..%.1f]\n", hot.emit_2t_ns.median, hot.emit_2t_ns.min, hot.emit_2t_ns.max);
-
-    snap_result res[8];
-    size_t nres = 0;
-    for (size_t i = 0; i < bench_scenario_count; i++) {
-        if (strcmp(which, "all") && strcmp(which, bench_scenarios[i].name))
-            continue;
-        if (bench_snapshot(&bench_scenarios[i], &res[nres])) {
-            fprintf(stderr, "peerscope-bench: scenario %s failed\n", bench_scenarios[i].name);
-            return 1;
-        }
-        nres++;
-    }
-    if (!nres) {
+    bool all = !strcmp(which, "all");
+    const bench_scenario *one = all ? NULL : bench_scenario_find(which);
+    if ((!all && !one) || runs < 1 || runs > BENCH_MAX_RUNS) {
         usage();
+        fprintf(stderr, "(--runs must be 1..%d)\n", BENCH_MAX_RUNS);
         return 2;
     }
-    fprintf(g_table, "snapshot  conns  streams     bytes  collect+encode ms  protobuf-c pack ms  memcpy ms  ratio/pack ratio/memcpy allocs\n");
-    for (size_t i = 0; i < nres; i++) {
-        snap_result *r = &res[i];
-        fprintf(g_table, "  %-5s %7zu %8zu %9zu  %8.3f [%.3f..%.3f] %8.3f [%.3f..%.3f] %9.4f  %6.2f  %8.1f  %6.1f\n",
-                r->name, r->conns, r->streams, r->bytes, r->snapshot_ms.median, r->snapshot_ms.min, r->snapshot_ms.max,
-                r->pbc_pack_ms.median, r->pbc_pack_ms.min, r->pbc_pack_ms.max, r->memcpy_ms.median,
-                r->snapshot_ms.median / r->pbc_pack_ms.median, r->snapshot_ms.median / r->memcpy_ms.median,
-                r->allocs_per_snapshot);
-    }
-    fprintf(g_table, "peak RSS after all scenarios: %ld KiB\n", res[nres - 1].peak_rss_kb);
+    bench_opts o = {runs, runs < 3};
+    /* libwebsockets' own notices would interleave with the table */
+    psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL);
+    FILE *tab = json_out ? stderr : stdout;
+    char machine[256], date[32];
+    machine_string(machine, sizeof machine);
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    fprintf(tab, "peerscope %s bench, %s, %s, scenario %s, %d runs each\n", psc_version_string(), machine, date, which,
+            runs);
 
-    if (json) {
-        printf("{\"version\":\"%s\",\"machine\":\"%s %s\",\"runs\":%d,\"hot_path_ns\":{", psc_version_string(),
-               un.sysname, un.machine, g_runs);
-        json_stat(stdout, "atomic_add", hot.atomic_add_ns, 0);
-        json_stat(stdout, "counter_add", hot.counter_add_ns, 0);
-        json_stat(stdout, "counter_add_2threads", hot.counter_add_2t_ns, 0);
-        json_stat(stdout, "emit", hot.emit_ns, 0);
-        json_stat(stdout, "emit_2threads", hot.emit_2t_ns, 1);
-        printf("},\"snapshots\":[");
-        for (size_t i = 0; i < nres; i++) {
-            snap_result *r = &res[i];
-            printf("%s{\"scenario\":\"%s\",\"connections\":%zu,\"streams\":%zu,\"bytes\":%zu,", i ? "," : "", r->name,
-                   r->conns, r->streams, r->bytes);
-            json_stat(stdout, "collect_encode_ms", r->snapshot_ms, 0);
-            json_stat(stdout, "protobuf_c_pack_ms", r->pbc_pack_ms, 0);
-            json_stat(stdout, "memcpy_ms", r->memcpy_ms, 0);
-            printf("\"allocs_per_snapshot\":%.1f,\"peak_rss_kb\":%ld}", r->allocs_per_snapshot, r->peak_rss_kb);
+    results *r = calloc(1, sizeof *r);
+    if (!r)
+        return fail("allocation");
+    const bench_scenario *M = bench_scenario_find("M"), *L = bench_scenario_find("L");
+    if ((mask & SEC_HOT) && bench_hot_path(&o, &r->hot))
+        return fail("hot path");
+    if (mask & SEC_SNAPSHOT) {
+        for (size_t i = 0; i < bench_scenario_count; i++) {
+            if (!all && one != &bench_scenarios[i])
+                continue;
+            if (bench_snapshot(&bench_scenarios[i], &o, &r->snap[r->n_snap++]))
+                return fail("snapshot");
         }
-        printf("]}\n");
     }
+    if ((mask & SEC_FANOUT) && bench_fanout(all ? M : one, &o, &r->fan))
+        return fail("fan-out");
+    if ((mask & SEC_EVENTS) && bench_events(&o, &r->ev))
+        return fail("events");
+    if ((mask & SEC_STALL) && bench_stall(all ? M : one, &o, &r->stall))
+        return fail("stalled session");
+    if (mask & SEC_DELTA) {
+        const bench_scenario *list[2] = {all ? M : one, all ? L : NULL};
+        for (int i = 0; i < 2 && list[i]; i++)
+            if (bench_delta(list[i], &o, &r->delta[r->n_delta++]))
+                return fail("delta states");
+    }
+    r->done = mask;
+
+    bar_line bar[24];
+    size_t n_bar = evaluate(r, bar);
+    table(tab, r, bar, n_bar);
+    if (json_out)
+        json(r, bar, n_bar, machine, date, which, runs);
+    free(r);
     return 0;
 }

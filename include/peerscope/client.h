@@ -169,10 +169,30 @@ typedef struct psc_client_config {
     psc_client_loop *loop;      /**< NULL: the client gets a private loop */
     const psc_client_callbacks *callbacks; /**< copied; NULL: none */
     void *user;                 /**< passed to every callback */
+    /**
+     * Ask for delta states (Configuration.delta_states, a peerscope
+     * extension; servers that advertise "delta_states" in
+     * Runtime.capabilities honour it): HELLO and UPDATE_CONFIG carry it, so
+     * pushed states then hold only what changed since the previous one
+     * (State.delta set; see StateDelta in the schema).
+     */
+    bool delta_states;
+    uint32_t full_state_every;  /**< with delta_states: every Nth pushed state is full; 0: the server's default */
+    /**
+     * Rebuild full states from deltas: the client keeps the last full state
+     * and on_message/on_state receive full states only (on_message's payload
+     * is then the rebuilt state's encoding, so recordings stay playable by
+     * any 2020 reader; on_frame still sees the frames as received). A delta
+     * that does not apply to the state kept (or comes before any) is
+     * reported through on_error (PSC_ERR_STATE) and a full state is
+     * requested at once (REQUEST STATE, with the next command id).
+     * Costs one encode and one decode of the full state per delta.
+     */
+    bool apply_deltas;
 } psc_client_config;
 
 #define PSC_CLIENT_CONFIG_INIT \
-    {sizeof(psc_client_config), NULL, NULL, NULL, NULL, false, false, 0, 0, 0, NULL, NULL, NULL, NULL}
+    {sizeof(psc_client_config), NULL, NULL, NULL, NULL, false, false, 0, 0, 0, NULL, NULL, NULL, NULL, false, 0, false}
 
 /** Default of psc_client_config.max_message_size. */
 #define PSC_CLIENT_MAX_MESSAGE_DEFAULT (64u * 1024u * 1024u)
@@ -243,9 +263,11 @@ typedef struct psc_client_info {
     uint64_t errors;              /**< on_error reports */
     uint64_t commands_sent;       /**< commands written to the socket */
     uint64_t next_command_id;
+    uint64_t deltas_applied;      /**< apply_deltas: full states rebuilt from deltas */
+    uint64_t resyncs;             /**< apply_deltas: full states requested because a delta did not apply */
 } psc_client_info;
 
-#define PSC_CLIENT_INFO_INIT {sizeof(psc_client_info), PSC_CLIENT_CONNECTING, PSC_OK, 0, {0}, 0, 0, 0, 0, 0}
+#define PSC_CLIENT_INFO_INIT {sizeof(psc_client_info), PSC_CLIENT_CONNECTING, PSC_OK, 0, {0}, 0, 0, 0, 0, 0, 0, 0}
 
 /** The client's state (PSC_CLIENT_CLOSED for NULL). Loop thread only. */
 PSC_API psc_client_state psc_client_get_state(const psc_client *c);

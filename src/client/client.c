@@ -94,6 +94,9 @@ psc_err psc_client_new(const psc_client_config *cfg, psc_client **out)
     c->user = cf.user;
     c->allow_insecure = cf.allow_insecure;
     c->omit_version = cf.omit_version;
+    c->delta_states = cf.delta_states;
+    c->full_state_every = cf.full_state_every;
+    c->apply_deltas = cf.apply_deltas;
     c->next_id = cf.first_command_id ? cf.first_command_id : 1;
     c->max_message_size = cf.max_message_size ? cf.max_message_size : PSC_CLIENT_MAX_MESSAGE_DEFAULT;
     if (c->max_message_size > UINT32_MAX)
@@ -161,6 +164,7 @@ psc_err psc__client_connect(psc_client *c)
     c->close_code = 0;
     c->close_reason[0] = 0;
     psc__client_rx_reset(c);
+    psc__client_drop_base(c);
 
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
@@ -228,6 +232,7 @@ void psc__client_finish(psc_client *c, psc_err err, int code, const char *reason
     }
     psc__client_drop_queue(c);
     psc__client_rx_reset(c);
+    psc__client_drop_base(c);
     c->state = PSC_CLIENT_CLOSED;
     c->close_pending = true;
     c->close_err = err;
@@ -266,6 +271,7 @@ void psc__client_release(psc_client *c)
     }
     psc__client_drop_queue(c);
     psc__client_rx_reset(c);
+    psc__client_drop_base(c);
     free_strings(c);
     psc__alloc a = c->alloc;
     psc__free(&a, c);
@@ -359,6 +365,8 @@ psc_err psc_client_get_info(const psc_client *c, psc_client_info *out)
     i.errors = c->errors;
     i.commands_sent = c->commands_sent;
     i.next_command_id = c->next_id;
+    i.deltas_applied = c->deltas_applied;
+    i.resyncs = c->resyncs;
     size_t n = out->struct_size < sizeof i ? out->struct_size : sizeof i;
     i.struct_size = out->struct_size;
     memcpy(out, &i, n);
@@ -379,7 +387,7 @@ static psc_err enqueue(psc_client *c, const uint8_t *data, size_t len, const Pee
     q->len = n;
     if (cmd)
         peerscope__client_command__pack(cmd, q->buf + LWS_PRE);
-    else if (n)
+    else if (data && n)
         memcpy(q->buf + LWS_PRE, data, n);
     if (c->q_tail)
         c->q_tail->next = q;
@@ -408,6 +416,13 @@ static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command
     if (s) {
         conf.retention_period_ms = s->retention_period_ms;
         conf.state_snapshot_interval_ms = s->state_snapshot_interval_ms;
+        cmd.config = &conf;
+    }
+    bool configures = command == PEERSCOPE__CLIENT_COMMAND__COMMAND__HELLO ||
+                      command == PEERSCOPE__CLIENT_COMMAND__COMMAND__UPDATE_CONFIG;
+    if (configures && c->delta_states) {
+        conf.delta_states = true;
+        conf.full_state_every = c->full_state_every;
         cmd.config = &conf;
     }
     psc_err err = enqueue(c, NULL, 0, &cmd);

@@ -85,8 +85,15 @@ struct psc_client {
     psc_err rx_discard;         /* PSC_OK, or why the message being received is dropped */
     bool rx_alloc_failed;       /* set by the protobuf-c allocator hook */
 
+    /* delta states */
+    bool delta_states;
+    uint32_t full_state_every;
+    bool apply_deltas;
+    Peerscope__ServerMessage *base; /* apply_deltas: the last full state (client allocator) */
+    bool resync_pending;        /* a REQUEST STATE is on its way after a delta did not apply */
+
     /* counters */
-    uint64_t messages, bytes, errors, commands_sent;
+    uint64_t messages, bytes, errors, commands_sent, deltas_applied, resyncs;
 };
 
 /* client.c */
@@ -101,6 +108,8 @@ bool psc__client_deliver_close(psc_client *c);
 /* rx.c */
 void psc__client_rx(psc_client *c, struct lws *wsi, const uint8_t *in, size_t len);
 void psc__client_rx_reset(psc_client *c);
+/* Forget the full state kept for deltas (a new connection starts afresh). */
+void psc__client_drop_base(psc_client *c);
 /* Report a lost message through on_error. */
 void psc__client_error(psc_client *c, psc_err err, const char *reason);
 

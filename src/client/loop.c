@@ -108,6 +108,7 @@ static void loop_destroy(psc_client_loop *loop)
         c->own_vhost = false;
         psc__client_drop_queue(c);
         psc__client_rx_reset(c);
+        psc__client_drop_base(c);
         if (c->state != PSC_CLIENT_CLOSED || c->close_pending) {
             c->state = PSC_CLIENT_CLOSED;
             c->close_pending = false;

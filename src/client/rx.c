@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/state_apply.h"
 #include "client_int.h"
 #include "peerscope/version.h"
 #include "peerscope/wire.h"
@@ -71,6 +72,75 @@ static void pb_free(void *data, void *ptr)
 {
     psc_client *c = data;
     psc__free(&c->alloc, ptr);
+}
+
+void psc__client_drop_base(psc_client *c)
+{
+    if (c->base) {
+        ProtobufCAllocator pa = {pb_alloc, pb_free, c};
+        peerscope__server_message__free_unpacked(c->base, &pa);
+        c->base = NULL;
+    }
+}
+
+/* A delta did not apply: forget the base and ask for a full state (once). */
+static void resync(psc_client *c, psc_err err, const char *why)
+{
+    psc__client_drop_base(c);
+    psc__client_error(c, err, why);
+    if (c->doomed || c->resync_pending)
+        return;
+    if (psc_client_request(c, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL) == PSC_OK) {
+        c->resync_pending = true;
+        c->resyncs++;
+    }
+}
+
+/*
+ * apply_deltas: turn a delta into the full state it stands for. On success
+ * *m (and *payload, *len, with *owned set to the new buffer) describe the
+ * full state and the delta is freed; on failure *m is freed and NULL.
+ */
+static void rebuild(psc_client *c, ProtobufCAllocator *pa, Peerscope__ServerMessage **m, const uint8_t **payload,
+                    size_t *len, uint8_t **owned)
+{
+    Peerscope__ServerMessage *d = *m;
+    *m = NULL;
+    char why[128];
+    if (!c->base) {
+        snprintf(why, sizeof why, "delta state %llu arrived before a full state: asking for one",
+                 (unsigned long long)d->state->seq);
+        peerscope__server_message__free_unpacked(d, pa);
+        resync(c, PSC_ERR_STATE, why);
+        return;
+    }
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    psc_err err = psc__state_apply(&c->alloc, c->base->state, d->state, &bytes, &n);
+    if (err == PSC_ERR_STATE)
+        snprintf(why, sizeof why, "delta state %llu is based on state %llu, not on the %llu kept: asking for a full one",
+                 (unsigned long long)d->state->seq, (unsigned long long)d->state->delta->base_seq,
+                 (unsigned long long)c->base->state->seq);
+    else if (err)
+        snprintf(why, sizeof why, "delta state %llu cannot be applied (%s): asking for a full one",
+                 (unsigned long long)d->state->seq, psc_strerror(err));
+    peerscope__server_message__free_unpacked(d, pa);
+    if (err) {
+        resync(c, err == PSC_ERR_NOMEM ? PSC_ERR_NOMEM : PSC_ERR_STATE, why);
+        return;
+    }
+    c->rx_alloc_failed = false;
+    Peerscope__ServerMessage *full = peerscope__server_message__unpack(pa, n, bytes);
+    if (!full) {
+        psc__free(&c->alloc, bytes);
+        resync(c, PSC_ERR_NOMEM, "out of memory while rebuilding a state from a delta: asking for a full one");
+        return;
+    }
+    c->deltas_applied++;
+    *m = full;
+    *payload = bytes;
+    *len = n;
+    *owned = bytes;
 }
 
 static void dispatch(psc_client *c, const Peerscope__ServerMessage *m, const uint8_t *payload, size_t len)
@@ -147,8 +217,23 @@ static void process(psc_client *c, const uint8_t *frame, size_t frame_len)
         psc__client_error(c, PSC_ERR_PROTOCOL, why);
         return;
     }
+    bool is_state = m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
+    uint8_t *owned = NULL;
+    if (c->apply_deltas && is_state && m->state->delta) {
+        rebuild(c, &pa, &m, &payload, &len, &owned);
+        if (!m)
+            return;
+    }
     c->messages++;
     dispatch(c, m, payload, len);
+    psc__free(&c->alloc, owned);
+    if (c->apply_deltas && is_state && !c->doomed) {
+        /* the full state it now has is the base of the next delta */
+        psc__client_drop_base(c);
+        c->base = m;
+        c->resync_pending = false;
+        return;
+    }
     peerscope__server_message__free_unpacked(m, &pa);
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/idmap.h"
+#include "core/msgpool.h"
 #include "internal/alloc.h"
 #include "internal/clock.h"
 #include "internal/introspector.h"
@@ -94,6 +95,9 @@ struct psc_introspector {
     bool snapping;              /* [reg_lock] */
     pthread_t snapper;          /* [reg_lock] thread running a snapshot */
     psc__attached *attached;    /* [reg_lock] */
+
+    psc__msgpool *msgpool;      /* big message buffers handed back by dead messages */
+    psc__alloc msg_alloc;       /* allocates from msgpool: for states and deltas */
 
     pthread_mutex_t snap_lock;
     psc__chunk_pool *pool;      /* arena chunks handed back by dead views */

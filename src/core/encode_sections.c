@@ -67,8 +67,9 @@ size_t psc__dht_pb_size(psc__dht_rec *d)
     return n;
 }
 
-uint8_t *psc__dht_pb_write(uint8_t *p, const psc__dht_rec *d)
+uint8_t *psc__dht_pb_write(uint8_t *p, psc__dht_rec *d)
 {
+    d->pb_at = p;
     p = enc_str(p, 1, d->protocol);
     p = enc_bool(p, 2, d->enabled);
     p = psc__pb_put_uint_opt(p, 3, d->start_ts);
@@ -77,12 +78,14 @@ uint8_t *psc__dht_pb_write(uint8_t *p, const psc__dht_rec *d)
     p = psc__pb_put_uint_opt(p, 2, d->alpha);
     p = psc__pb_put_uint_opt(p, 3, d->disjoint_paths);
     p = psc__pb_put_uint_opt(p, 4, d->beta);
+    d->pb_buckets_at = p;
     if (d->by_cpl) {
         for (uint32_t cpl = 0; cpl <= PSC__DHT_MAX_CPL; cpl++) {
-            const psc__bucket_rec *k = d->by_cpl[cpl];
+            psc__bucket_rec *k = d->by_cpl[cpl];
             if (!k)
                 continue;
             p = psc__pb_put_len_prefix(p, 5, k->pb_size);
+            k->pb_at = p;
             p = psc__pb_put_uint_opt(p, 1, k->cpl);
             PSC__EACH(const psc__dht_peer_rec, r, k->peers) {
                 p = psc__pb_put_len_prefix(p, 2, dht_peer_body(r));
@@ -92,6 +95,7 @@ uint8_t *psc__dht_pb_write(uint8_t *p, const psc__dht_rec *d)
             }
         }
     }
+    d->pb_buckets_end = p;
     p = query_write(p, 6, &d->incoming);
     p = query_write(p, 7, &d->outgoing);
     return enc_str(p, 16, d->name);
@@ -135,8 +139,9 @@ size_t psc__topic_pb_size(psc__topic_rec *t)
     return n;
 }
 
-uint8_t *psc__topic_pb_write(uint8_t *p, const psc__topic_rec *t)
+uint8_t *psc__topic_pb_write(uint8_t *p, psc__topic_rec *t)
 {
+    t->pb_at = p;
     p = enc_str(p, 1, t->name);
     p = enc_bool(p, 2, t->subscribed);
     PSC__EACH(const psc__mesh_rec, m, t->mesh) {
@@ -171,8 +176,9 @@ size_t psc__peer_pb_size(psc__peer_rec *r)
     return n;
 }
 
-uint8_t *psc__peer_pb_write(uint8_t *p, const psc__peer_rec *r)
+uint8_t *psc__peer_pb_write(uint8_t *p, psc__peer_rec *r)
 {
+    r->pb_at = p;
     p = enc_str(p, 1, r->peer_id);
     p = enc_strv(p, 2, r->addrs);
     p = enc_strv(p, 3, r->protocols);
@@ -233,8 +239,9 @@ size_t psc__scope_pb_size(const psc__scope_rec *r)
            enc_msg_size(3, resources_body(&r->usage)) + enc_msg_size(4, resources_body(&r->limit));
 }
 
-uint8_t *psc__scope_pb_write(uint8_t *p, const psc__scope_rec *r)
+uint8_t *psc__scope_pb_write(uint8_t *p, psc__scope_rec *r)
 {
+    r->pb_at = p;
     p = psc__pb_put_enum_opt(p, 1, (int32_t)r->kind);
     p = enc_str(p, 2, r->name);
     p = resources_write(p, 3, &r->usage);

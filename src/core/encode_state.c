@@ -102,9 +102,10 @@ static size_t conn_size(psc__conn_rec *c)
     return n;
 }
 
-static uint8_t *conn_write(uint8_t *p, const psc__conn_rec *c)
+static uint8_t *conn_write(uint8_t *p, psc__conn_rec *c)
 {
     p = psc__pb_put_len_prefix(p, 1, c->pb_size); /* Subsystems.connections */
+    c->pb_at = p;
     p = enc_bytes(p, 1, c->id);
     p = enc_str(p, 2, c->peer_id);
     p = psc__pb_put_enum_opt(p, 3, (int32_t)c->status);
@@ -150,11 +151,11 @@ static size_t peerstore_body(psc__snap *s)
     return n;
 }
 
-static size_t rcmgr_body(const psc__snap *s)
+static size_t rcmgr_body(psc__snap *s)
 {
     size_t n = 0;
-    PSC__EACH(const psc__scope_rec, r, s->scopes)
-        n += enc_msg_size(1, psc__scope_pb_size(r));
+    PSC__EACH(psc__scope_rec, r, s->scopes)
+        n += enc_msg_size(1, r->pb_size = psc__scope_pb_size(r));
     return n;
 }
 
@@ -198,10 +199,10 @@ static size_t subsystems_size(psc__snap *s)
     return n;
 }
 
-static uint8_t *subsystems_write(uint8_t *p, const psc__snap *s)
+static uint8_t *subsystems_write(uint8_t *p, psc__snap *s)
 {
     p = psc__pb_put_len_prefix(p, 1, s->pb_subsystems);
-    PSC__EACH(const psc__conn_rec, c, s->conns)
+    PSC__EACH(psc__conn_rec, c, s->conns)
         p = conn_write(p, c);
     if (s->dht) {
         p = psc__pb_put_len_prefix(p, 2, s->dht->pb_size);
@@ -209,20 +210,23 @@ static uint8_t *subsystems_write(uint8_t *p, const psc__snap *s)
     }
     if (s->has_pubsub) {
         p = psc__pb_put_len_prefix(p, 16, s->pb_pubsub);
+        s->pb_pubsub_head = p;
         p = enc_str(p, 1, s->router);
         p = enc_str(p, 2, s->router_protocol);
-        PSC__EACH(const psc__topic_rec, t, s->topics) {
+        s->pb_pubsub_head_end = p;
+        PSC__EACH(psc__topic_rec, t, s->topics) {
             p = psc__pb_put_len_prefix(p, 3, t->pb_size);
             p = psc__topic_pb_write(p, t);
         }
     }
     if (s->has_peerstore) {
         p = psc__pb_put_len_prefix(p, 17, s->pb_peerstore);
-        PSC__EACH(const psc__peer_rec, r, s->peers) {
+        PSC__EACH(psc__peer_rec, r, s->peers) {
             p = psc__pb_put_len_prefix(p, 1, r->pb_size);
             p = psc__peer_pb_write(p, r);
         }
     }
+    s->pb_plain_at = p;
     PSC__EACH(const psc__transport_rec, t, s->transports) {
         p = psc__pb_put_len_prefix(p, 18, t->pb_size);
         p = psc__transport_pb_write(p, t);
@@ -243,18 +247,21 @@ static uint8_t *subsystems_write(uint8_t *p, const psc__snap *s)
         p = psc__pb_put_len_prefix(p, 22, s->pb_ping);
         p = psc__ping_pb_write(p, s);
     }
+    s->pb_plain_end = p;
     if (s->has_rcmgr) {
         p = psc__pb_put_len_prefix(p, 23, s->pb_rcmgr);
-        PSC__EACH(const psc__scope_rec, r, s->scopes) {
-            p = psc__pb_put_len_prefix(p, 1, psc__scope_pb_size(r));
+        PSC__EACH(psc__scope_rec, r, s->scopes) {
+            p = psc__pb_put_len_prefix(p, 1, r->pb_size);
             p = psc__scope_pb_write(p, r);
         }
     }
+    s->pb_custom_at = p;
     PSC__EACH(const psc__custom_rec, c, s->customs) {
         p = psc__pb_put_len_prefix(p, 24, c->pb_size);
         p = psc__custom_pb_write(p, c);
     }
-    PSC__EACH(const psc__dht_rec, d, s->extra_dhts) {
+    s->pb_custom_end = p;
+    PSC__EACH(psc__dht_rec, d, s->extra_dhts) {
         p = psc__pb_put_len_prefix(p, 25, d->pb_size);
         p = psc__dht_pb_write(p, d);
     }
@@ -285,11 +292,12 @@ size_t psc__state_pb_size(psc__snap *s)
     return VERSION_FIELD_SIZE + enc_msg_size(2, n);
 }
 
-uint8_t *psc__state_pb_write(uint8_t *p, const psc__snap *s)
+uint8_t *psc__state_pb_write(uint8_t *p, psc__snap *s)
 {
     p = version_write(p);
     p = psc__pb_put_len_prefix(p, 2, s->pb_state);
     p = subsystems_write(p, s);
+    s->pb_tail_at = p;
     p = enc_traffic(p, 2, &s->traffic);
     p = psc__pb_put_uint_opt(p, 3, s->instant_ts);
     p = psc__pb_put_uint_opt(p, 4, s->start_ts);
@@ -298,5 +306,7 @@ uint8_t *psc__state_pb_write(uint8_t *p, const psc__snap *s)
         p = psc__pb_put_len_prefix(p, 16, psc__error_pb_size(e));
         p = psc__error_pb_write(p, e);
     }
-    return psc__pb_put_uint_opt(p, 17, s->seq);
+    p = psc__pb_put_uint_opt(p, 17, s->seq);
+    s->pb_tail_end = p;
+    return p;
 }

@@ -103,6 +103,8 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
     psc_err e = ok ? PSC_OK : PSC_ERR_NOMEM;
     if (e == PSC_OK)
         e = psc__pool_new(&in->alloc, &in->pool);
+    if (e == PSC_OK && (e = psc__msgpool_new(&in->alloc, &in->msgpool)) == PSC_OK)
+        psc__msgpool_alloc(in->msgpool, &in->msg_alloc);
     if (e == PSC_OK &&
         (e = psc__events_new(&in->alloc, &in->clock, cfg.event_ring_capacity, cfg.max_event_size, &in->events)) !=
             PSC_OK)
@@ -112,6 +114,7 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
         in->events = NULL;
     }
     if (e != PSC_OK) {
+        psc__msgpool_release(in->msgpool);
         psc__pool_unref(in->pool);
         free_strings(in);
         psc__free(&a, in);
@@ -153,6 +156,7 @@ void psc_introspector_free(psc_introspector *intro)
     psc__idmap_free(&intro->alloc, &intro->stream_map);
     psc__events_free(intro->events);
     psc__pool_unref(intro->pool);
+    psc__msgpool_release(intro->msgpool);
     free_strings(intro);
     destroy_locks(intro);
     psc__alloc a = intro->alloc;

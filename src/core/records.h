@@ -3,6 +3,13 @@
  * with their lengths, linked in report order. The encoder writes them
  * straight to protobuf (caching encoded sizes in the records) and the
  * state view reads them back; the arena lives as long as the message.
+ *
+ * The write pass also notes where each entity's encoding landed in the
+ * message (the pb_at pointers): delta states compare entities by those
+ * bytes and copy them, without encoding anything twice. They point into
+ * the message's payload, so they may only be followed while a reference
+ * to that message is held (a view can outlive its message as a retention
+ * baseline).
  */
 #ifndef PSC_CORE_RECORDS_H
 #define PSC_CORE_RECORDS_H
@@ -97,6 +104,7 @@ struct psc_conn_builder {
     struct psc__build *bld;
     uint64_t epoch;         /* the collect call that added it */
     size_t pb_size, pb_streams_size;
+    const uint8_t *pb_at; /* body, streams included */
 };
 typedef struct psc_conn_builder psc__conn_rec;
 
@@ -134,6 +142,7 @@ typedef struct psc__bucket_rec {
     uint32_t cpl;
     psc__list peers;
     size_t pb_size;
+    const uint8_t *pb_at;
 } psc__bucket_rec;
 
 typedef struct psc__dht_rec {
@@ -145,6 +154,8 @@ typedef struct psc__dht_rec {
     psc__bucket_rec **by_cpl; /* PSC__DHT_MAX_CPL + 1 slots, NULL until a bucket exists */
     size_t n_peers;
     size_t pb_size;
+    /* body at pb_at; its buckets field entries (tags included) at [pb_buckets_at, pb_buckets_end) */
+    const uint8_t *pb_at, *pb_buckets_at, *pb_buckets_end;
 } psc__dht_rec;
 
 typedef struct psc__mesh_rec {
@@ -170,6 +181,7 @@ struct psc_topic_builder {
     struct psc__build *bld;
     uint64_t epoch;
     size_t pb_size;
+    const uint8_t *pb_at;
 };
 typedef struct psc_topic_builder psc__topic_rec;
 
@@ -186,6 +198,7 @@ typedef struct psc__peer_rec {
     psc__tag_rec *tags;
     size_t n_tags;
     size_t pb_size;
+    const uint8_t *pb_at;
 } psc__peer_rec;
 
 typedef struct psc__scope_rec {
@@ -193,6 +206,8 @@ typedef struct psc__scope_rec {
     psc_scope_kind kind;
     psc__str name;
     psc_resources usage, limit;
+    size_t pb_size;
+    const uint8_t *pb_at;
 } psc__scope_rec;
 
 typedef enum psc__value_kind {
@@ -252,6 +267,11 @@ typedef struct psc__snap {
 
     /* encoding: body sizes cached by the size pass */
     size_t pb_subsystems, pb_state, pb_pubsub, pb_peerstore, pb_rcmgr, pb_dialer, pb_ping;
+    /* where the write pass put what delta states copy whole (see the top) */
+    const uint8_t *pb_pubsub_head, *pb_pubsub_head_end;   /* router and protocol fields */
+    const uint8_t *pb_plain_at, *pb_plain_end;            /* Subsystems fields 18 to 22 */
+    const uint8_t *pb_custom_at, *pb_custom_end;          /* Subsystems field 24 */
+    const uint8_t *pb_tail_at, *pb_tail_end;              /* State fields after subsystems */
 } psc__snap;
 
 /* The state view: the arena (which holds this struct) plus its root. */
@@ -357,18 +377,18 @@ psc_err psc__retain(psc__build *bld, psc_swarm_builder *sb, const psc__baseline 
 /* Size pass over a finalised snapshot; returns the ServerMessage size. */
 size_t psc__state_pb_size(psc__snap *s);
 /* Write pass into a buffer of exactly that size; returns the end. */
-uint8_t *psc__state_pb_write(uint8_t *p, const psc__snap *s);
+uint8_t *psc__state_pb_write(uint8_t *p, psc__snap *s);
 
 size_t psc__dht_pb_size(psc__dht_rec *d);
-uint8_t *psc__dht_pb_write(uint8_t *p, const psc__dht_rec *d);
+uint8_t *psc__dht_pb_write(uint8_t *p, psc__dht_rec *d);
 size_t psc__topic_pb_size(psc__topic_rec *t);
-uint8_t *psc__topic_pb_write(uint8_t *p, const psc__topic_rec *t);
+uint8_t *psc__topic_pb_write(uint8_t *p, psc__topic_rec *t);
 size_t psc__peer_pb_size(psc__peer_rec *r);
-uint8_t *psc__peer_pb_write(uint8_t *p, const psc__peer_rec *r);
+uint8_t *psc__peer_pb_write(uint8_t *p, psc__peer_rec *r);
 size_t psc__transport_pb_size(psc__transport_rec *t);
 uint8_t *psc__transport_pb_write(uint8_t *p, const psc__transport_rec *t);
 size_t psc__scope_pb_size(const psc__scope_rec *r);
-uint8_t *psc__scope_pb_write(uint8_t *p, const psc__scope_rec *r);
+uint8_t *psc__scope_pb_write(uint8_t *p, psc__scope_rec *r);
 size_t psc__custom_pb_size(psc__custom_rec *c);
 uint8_t *psc__custom_pb_write(uint8_t *p, const psc__custom_rec *c);
 size_t psc__error_pb_size(const psc__error_rec *e);

@@ -7,8 +7,9 @@
 #include "internal/pbwrite.h"
 #include "peerscope/version.h"
 
-/* Optional protocol features this build serves (Runtime.capabilities); NULL-terminated, none yet. */
-static const char *const capabilities[] = {NULL};
+/* Optional protocol features this build serves (Runtime.capabilities); NULL-terminated.
+ * delta_states: Configuration.delta_states is honoured (the session layer does it for every endpoint). */
+static const char *const capabilities[] = {"delta_states", NULL};
 
 static size_t str_size(uint32_t f, const char *s)
 {

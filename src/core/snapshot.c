@@ -113,7 +113,7 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
 
     psc_msg *msg = NULL;
     if ((e = psc__finalize(&bld)) == PSC_OK)
-        e = psc__msg_new(&in->alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg);
+        e = psc__msg_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg);
     if (e != PSC_OK) {
         psc__view_unref(view);
         return e;

@@ -31,6 +31,38 @@ static psc_err env_state(void *user, psc_msg **out)
     return PSC_OK;
 }
 
+/*
+ * Encode once, send many, for deltas too: sessions whose client has the
+ * same state get the same delta to this pass's snapshot (in step, that is
+ * every delta session). Deltas to anything else are made on their own.
+ */
+static psc_err env_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
+{
+    psc_endpoint *ep = user;
+    bool shared = cur == ep->state_cache && ep->cache_pass == ep->pass;
+    for (size_t i = 0; shared && i < ep->n_deltas; i++) {
+        if (ep->deltas[i].base != base || ep->deltas[i].cur != cur)
+            continue;
+        if (!ep->deltas[i].delta)
+            return ep->deltas[i].err;
+        *out = psc_msg_ref(ep->deltas[i].delta);
+        return PSC_OK;
+    }
+    psc_msg *d = NULL;
+    psc_err err = psc__state_delta(ep->intro, base, cur, &d);
+    if (shared && ep->n_deltas < PSC__ENDPOINT_DELTAS && err != PSC_ERR_NOMEM) {
+        struct psc__delta_cache *c = &ep->deltas[ep->n_deltas++];
+        c->base = psc_msg_ref(base);
+        c->cur = psc_msg_ref(cur);
+        c->delta = d ? psc_msg_ref(d) : NULL;
+        c->err = err;
+    }
+    if (err)
+        return err;
+    *out = d;
+    return PSC_OK;
+}
+
 static psc_err env_runtime(void *user, psc_msg **out)
 {
     psc_endpoint *ep = user;
@@ -48,6 +80,7 @@ void psc__endpoint_env(psc_endpoint *ep, psc__session_env *env)
     env->state = env_state;
     env->runtime = env_runtime;
     env->reader_new = env_reader_new;
+    env->delta = env_delta;
     env->user = ep;
 }
 
@@ -61,6 +94,12 @@ void psc__endpoint_pass_end(psc_endpoint *ep)
     /* Sessions hold their own references; do not keep a big state alive. */
     psc_msg_unref(ep->state_cache);
     ep->state_cache = NULL;
+    for (size_t i = 0; i < ep->n_deltas; i++) {
+        psc_msg_unref(ep->deltas[i].base);
+        psc_msg_unref(ep->deltas[i].cur);
+        psc_msg_unref(ep->deltas[i].delta);
+    }
+    ep->n_deltas = 0;
 }
 
 /* ------------------------------------------------------------ lifecycle */

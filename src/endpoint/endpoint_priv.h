@@ -8,6 +8,9 @@
 #include "internal/session.h"
 #include "peerscope/endpoint.h"
 
+/* Distinct bases whose deltas one pass keeps for sharing. */
+#define PSC__ENDPOINT_DELTAS 8u
+
 struct psc_endpoint_session {
     psc_endpoint *ep;
     psc__session *core;
@@ -37,6 +40,12 @@ struct psc_endpoint {
     psc__listener *listener;
     psc_msg *state_cache;          /* the snapshot of the current pass */
     uint64_t pass, cache_pass;
+    /* deltas to the pass's snapshot, by base: sessions in step share one */
+    struct psc__delta_cache {
+        psc_msg *base, *cur, *delta; /* delta NULL: none can be made (err says why) */
+        psc_err err;
+    } deltas[PSC__ENDPOINT_DELTAS];
+    size_t n_deltas;
 
     bool started;
     bool closed;

@@ -22,6 +22,7 @@ psc_err psc__session_new(const psc__alloc *a, const psc__session_env *env, const
     }
     s->retention_ms = PSC_SESSION_RETENTION_DEFAULT_MS;
     s->interval_ms = PSC_SESSION_INTERVAL_DEFAULT_MS;
+    s->full_every = PSC__SESSION_FULL_EVERY_DEFAULT;
     s->next_due = UINT64_MAX;
     s->tokens = (uint64_t)lim->max_commands_per_sec * 2000u;
     s->tokens_t = now_ms;
@@ -36,6 +37,7 @@ void psc__session_free(psc__session *s)
     psc__session_events_stop(s);
     psc__queue_fini(&s->out, s->a);
     psc__queue_fini(&s->held, s->a);
+    psc_msg_unref(s->have);
     psc__free(s->a, s->seen);
     psc__free(s->a, s);
 }
@@ -105,6 +107,8 @@ static void cmd_request(psc__session *s, const Peerscope__ClientCommand *c, uint
         return;
     }
     /* The 2020 protocol answers a REQUEST with the payload itself, no response. */
+    if (c->source == PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE && !s->close_reason && !psc__queue_full(&s->out))
+        psc__session_state_replied(s, m);
     reply_msg(s, m, now_ms);
 }
 
@@ -154,6 +158,7 @@ static void cmd_update_config(psc__session *s, const Peerscope__ClientCommand *c
     }
     uint64_t old_interval = s->interval_ms;
     psc__session_config_apply(s, c->config->retention_period_ms, c->config->state_snapshot_interval_ms);
+    psc__session_delta_apply(s, c->config->delta_states, c->config->full_state_every);
     if (s->push_state && s->interval_ms != old_interval)
         s->next_due = now_ms + s->interval_ms;
     reply(s, c->id, true, NULL, true, now_ms);
@@ -166,8 +171,10 @@ static void dispatch(psc__session *s, const Peerscope__ClientCommand *c, uint64_
             reply_err(s, c->id, "HELLO was already received", now_ms);
             return;
         }
-        if (c->config)
+        if (c->config) {
             psc__session_config_apply(s, c->config->retention_period_ms, c->config->state_snapshot_interval_ms);
+            psc__session_delta_apply(s, c->config->delta_states, c->config->full_state_every);
+        }
         s->hello = true;
         reply(s, c->id, true, NULL, true, now_ms);
         return;
@@ -268,6 +275,9 @@ static bool take(psc__queue *q, psc__qitem *it)
 {
     while (q->count) {
         psc__queue_pop(q, it);
+        /* once on its way, nothing can replace it: its base is not needed any more */
+        psc_msg_unref(it->base);
+        it->base = NULL;
         if (it->msg)
             return true;
     }

@@ -48,6 +48,14 @@ void psc__session_config_apply(psc__session *s, uint64_t retention_ms, uint64_t 
     }
 }
 
+void psc__session_delta_apply(psc__session *s, bool delta, uint32_t full_every)
+{
+    if (delta)
+        s->delta = true;
+    if (full_every)
+        s->full_every = full_every > PSC__SESSION_FULL_EVERY_MAX ? PSC__SESSION_FULL_EVERY_MAX : full_every;
+}
+
 /* Token bucket: refills at the sustained rate, holds a burst of twice that. */
 bool psc__session_rate_take(psc__session *s, uint64_t now_ms)
 {

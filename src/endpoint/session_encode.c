@@ -49,6 +49,11 @@ psc_err psc__session_encode_response(const psc__alloc *a, uint64_t id, bool ok, 
     if (with_config) {
         cfg.retention_period_ms = with_config->retention_ms;
         cfg.state_snapshot_interval_ms = with_config->interval_ms;
+        /* only for clients that asked: 2020 clients see the 2020 reply */
+        if (with_config->delta) {
+            cfg.delta_states = true;
+            cfg.full_state_every = with_config->full_every;
+        }
         resp.effective_config = &cfg;
     }
     sm.version = &version;

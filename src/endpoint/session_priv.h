@@ -25,6 +25,12 @@ struct psc__session {
     psc__queue *state_q;          /* where the latest unsent pushed state sits (latest-wins) */
     uint64_t state_pos;
 
+    bool delta;                   /* the client asked for delta states */
+    uint32_t full_every;          /* every full_every-th pushed state is full */
+    uint32_t since_full;          /* deltas pushed since the last full state */
+    bool force_full;              /* a held state was dropped: the client's state is unknown */
+    psc_msg *have;                /* delta sessions: the full state the client has once the queue is sent */
+
     psc_event_reader *reader;     /* while pushing events */
     uint8_t *seen;                /* bit per event type index: metadata already sent */
     size_t seen_bytes;
@@ -44,6 +50,8 @@ struct psc__session {
 
 /* session_config.c */
 void psc__session_config_apply(psc__session *s, uint64_t retention_ms, uint64_t interval_ms);
+/* Configuration.delta_states / full_state_every (false and 0 keep the current values). */
+void psc__session_delta_apply(psc__session *s, bool delta, uint32_t full_every);
 /* Spend one command from the rate budget; false when exhausted. */
 bool psc__session_rate_take(psc__session *s, uint64_t now_ms);
 
@@ -60,6 +68,8 @@ psc_err psc__session_event_with_meta(const psc__alloc *a, const psc_event_type *
 
 /* session_push.c */
 void psc__session_push_state(psc__session *s, uint64_t now_ms);
+/* A full state goes to the client as a reply (REQUEST STATE): delta sessions base the next delta on it. */
+void psc__session_state_replied(psc__session *s, psc_msg *full);
 void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
 void psc__session_prune_held(psc__session *s, uint64_t now_ms);
 void psc__session_events_stop(psc__session *s);

@@ -72,8 +72,11 @@ static void held_drop_front(psc__session *s, bool count_as_drop)
 {
     psc__qitem it;
     psc__queue_pop(&s->held, &it);
+    psc_msg_unref(it.base);
     if (!it.msg)
         return;
+    if (it.kind == PSC__Q_STATE)
+        s->force_full = true; /* the client will not have it: the next delta would miss its base */
     if (it.kind == PSC__Q_EVENT && count_as_drop) {
         s->events_dropped++;
         s->dropped_pending++;
@@ -137,6 +140,62 @@ static bool push(psc__session *s, psc__qitem *it, uint64_t now_ms)
     return true;
 }
 
+/* ---------------------------------------------------------- delta states */
+
+static void set_have(psc__session *s, psc_msg *full)
+{
+    psc_msg_ref(full);
+    psc_msg_unref(s->have);
+    s->have = full;
+}
+
+/* A state waits in the held queue; the reply overtakes it (live goes first). */
+static bool held_has_state(psc__session *s)
+{
+    for (size_t i = 0; i < s->held.count; i++) {
+        const psc__qitem *it = psc__queue_at(&s->held, s->held.head + i);
+        if (it->msg && it->kind == PSC__Q_STATE)
+            return true;
+    }
+    return false;
+}
+
+void psc__session_state_replied(psc__session *s, psc_msg *full)
+{
+    if (!s->delta)
+        return;
+    /* the client ends up with the last held state, which is already s->have */
+    if (!held_has_state(s)) {
+        set_have(s, full);
+        s->since_full = 0;
+    }
+    /* The reply goes out after any pushed state still queued: replacing
+     * that one now would send the client an older state last. */
+    s->state_q = NULL;
+}
+
+/*
+ * What to send for the full state cur (a new reference): a delta from base
+ * when the session takes deltas, has a base and no full state is due, else
+ * cur itself. *delta tells which.
+ */
+static psc_msg *state_to_send(psc__session *s, psc_msg *base, psc_msg *cur, bool *delta)
+{
+    *delta = false;
+    if (s->delta && base && s->env.delta && s->since_full + 1 < s->full_every) {
+        psc_msg *d = NULL;
+        if (s->env.delta(s->env.user, base, cur, &d) == PSC_OK) {
+            s->since_full++;
+            *delta = true;
+            return d;
+        }
+    }
+    s->since_full = 0;
+    return psc_msg_ref(cur);
+}
+
+/* ---------------------------------------------------------- state pushes */
+
 void psc__session_push_state(psc__session *s, uint64_t now_ms)
 {
     if (!s->push_state || now_ms + PSC__SESSION_COALESCE_MS < s->next_due)
@@ -146,28 +205,49 @@ void psc__session_push_state(psc__session *s, uint64_t now_ms)
     if (s->next_due <= now_ms)
         s->next_due = now_ms + s->interval_ms;
 
-    psc_msg *m = NULL;
-    if (s->env.state(s->env.user, &m))
+    psc_msg *cur = NULL;
+    if (s->env.state(s->env.user, &cur))
         return; /* nothing to send this tick; the next one tries again */
 
     psc__queue *q = push_queue(s);
+    bool delta;
     if (!s->paused && s->state_q == q) {
         /* Latest wins, in place: a client that does not read holds one
          * state whatever the time it stays away. */
         psc__qitem *old = psc__queue_at(q, s->state_pos);
         if (old && old->msg && old->kind == PSC__Q_STATE) {
+            /* the client never saw the replaced state: start from its base */
+            psc_msg *m = state_to_send(s, q == &s->out ? old->base : NULL, cur, &delta);
             psc__queue_replace_msg(q, old, m);
+            if (!delta) {
+                psc_msg_unref(old->base);
+                old->base = NULL;
+            }
             old->t = now_ms;
             s->states_replaced++;
+            if (s->delta)
+                set_have(s, cur);
+            psc_msg_unref(cur);
             return;
         }
     }
     s->state_q = NULL;
-    psc__qitem it = {.msg = m, .kind = PSC__Q_STATE};
+    /* only the live queue carries deltas: held items may be dropped one by one */
+    psc_msg *base = q == &s->out && !s->force_full ? s->have : NULL;
+    psc_msg *m = state_to_send(s, base, cur, &delta);
+    psc__qitem it = {.msg = m, .base = delta ? psc_msg_ref(base) : NULL, .kind = PSC__Q_STATE};
     if (!push(s, &it, now_ms)) {
+        psc_msg_unref(it.base);
+        psc_msg_unref(cur);
         s->states_replaced++;
         return;
     }
+    if (s->delta) {
+        set_have(s, cur);
+        if (!delta)
+            s->force_full = false;
+    }
+    psc_msg_unref(cur);
     /* While paused every state is part of the timeline: only live ones are replaced. */
     if (!s->paused) {
         s->state_q = q;

@@ -28,6 +28,7 @@ void psc__queue_fini(psc__queue *q, const psc__alloc *a)
         psc__qitem it;
         psc__queue_pop(q, &it);
         psc_msg_unref(it.msg);
+        psc_msg_unref(it.base);
     }
     psc__free(a, q->items);
     q->items = NULL;
@@ -65,6 +66,7 @@ void psc__queue_pop(psc__queue *q, psc__qitem *out)
     psc__qitem *it = slot(q, q->head);
     *out = *it;
     it->msg = NULL;
+    it->base = NULL;
     if (out->msg)
         q->bytes -= psc__queue_msg_bytes(out->msg);
     q->head++;

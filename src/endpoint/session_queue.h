@@ -21,6 +21,7 @@ typedef enum psc__qkind {
 
 typedef struct psc__qitem {
     psc_msg *msg;                 /* owned reference; NULL: skipped */
+    psc_msg *base;                /* STATE: owned reference to the full state msg is a delta from; NULL: msg is full */
     uint64_t t;                   /* when it was queued (session clock) */
     uint64_t dropped;             /* NOTICE: the count it reports */
     const psc_event_type *type;   /* EVENT: its type */
@@ -45,13 +46,13 @@ static inline bool psc__queue_full(const psc__queue *q)
     return q->count >= q->cap;
 }
 
-/* Append (the queue must not be full); takes over it->msg. Returns the item's position. */
+/* Append (the queue must not be full); takes over it->msg and it->base. Returns the item's position. */
 uint64_t psc__queue_push(psc__queue *q, const psc__qitem *it);
 /* The item at absolute position pos, or NULL if it left the queue. */
 psc__qitem *psc__queue_at(psc__queue *q, uint64_t pos);
 /* The first item (its msg may be NULL), or NULL when empty. */
 psc__qitem *psc__queue_front(psc__queue *q);
-/* Remove the first item into *out (the caller owns out->msg). The queue must not be empty. */
+/* Remove the first item into *out (the caller owns out->msg and out->base). The queue must not be empty. */
 void psc__queue_pop(psc__queue *q, psc__qitem *out);
 /* Replace the message of a live item (takes over m, drops the old one). */
 void psc__queue_replace_msg(psc__queue *q, psc__qitem *it, psc_msg *m);

@@ -17,6 +17,15 @@
  * PUSH_RESUME the OK response goes out first, then the held queue in order,
  * and new pushes queue behind it until it is empty.
  *
+ * Delta states (Configuration.delta_states): the session remembers the full
+ * state its client will have once everything queued is sent, and pushes a
+ * delta from it (env.delta) in place of the next full state. Full states
+ * still go out as the answer to REQUEST STATE, as every full_state_every-th
+ * push, as the first push, whenever a held queue is in use (retention may
+ * drop any held item, so each must stand alone) and right after a held
+ * state was dropped. A pushed state replaced in the live queue (latest
+ * wins) becomes a delta from the state the replaced one was based on.
+ *
  * Not thread-safe: one thread per session.
  */
 #ifndef PSC_INTERNAL_SESSION_H
@@ -38,6 +47,12 @@ typedef struct psc__session_env {
     /* A new event cursor that starts after the newest event. */
     psc_err (*reader_new)(void *user, psc_event_reader **out);
     void *user;
+    /*
+     * A delta state from base to cur (both full states from state()), for
+     * sessions that asked for deltas; any error means "send cur whole".
+     * NULL: this environment has no deltas (such sessions get full states).
+     */
+    psc_err (*delta)(void *user, psc_msg *base, psc_msg *cur, psc_msg **out);
 } psc__session_env;
 
 /* Effective limits (psc_endpoint_options with defaults applied). */
@@ -58,6 +73,9 @@ psc_err psc__session_limits_from(const psc_endpoint_options *options, psc__sessi
 #define PSC__SESSION_COALESCE_MS 20u
 /* Queue slots kept free of events, for responses, states and notices. */
 #define PSC__SESSION_RESERVE 16u
+/* Configuration.full_state_every: default and maximum (1 means no deltas). */
+#define PSC__SESSION_FULL_EVERY_DEFAULT 60u
+#define PSC__SESSION_FULL_EVERY_MAX 3600u
 
 /* *env and *lim are copied; a is kept by pointer and must outlive the session. */
 psc_err psc__session_new(const psc__alloc *a, const psc__session_env *env, const psc__session_limits *lim,
@@ -101,5 +119,21 @@ void psc__session_fail(psc__session *s, const char *reason);
 
 /* Counters and flags for psc_session_info (id, remote, opened_ms are the caller's). */
 void psc__session_fill_info(const psc__session *s, psc_session_info *out);
+
+/* ------------------------------------------------------------ delta states */
+
+/*
+ * What the endpoint needs from the core (src/core/delta*.c) for sessions
+ * that asked for delta states: a STATE message (ServerMessage{state} with
+ * State.delta set) holding what changed from base to cur, both STATE
+ * messages made by psc_introspector_snapshot of intro (base the older).
+ * Its State.delta.base_seq is base's seq and every other State field is
+ * cur's. Built from the bytes of both messages, so it does not depend on
+ * the session: every session whose previous state is base can share it.
+ * PSC_ERR_UNSUPPORTED when a delta cannot describe the change exactly (a
+ * key repeats within one list): send cur whole. PSC_ERR_INVALID when a
+ * message is not such a state (a delta itself, say). Thread-safe.
+ */
+psc_err psc__state_delta(psc_introspector *intro, psc_msg *base, psc_msg *cur, psc_msg **out);
 
 #endif

@@ -68,7 +68,9 @@ static void test_runtime_message(void **state)
     assert_string_equal(rt->peerscope_version, PSC_VERSION_STRING);
     assert_int_equal(rt->start_ts, 123456);
     assert_int_equal(rt->n_event_types, 0);
-    assert_int_equal(rt->n_capabilities, 0);
+    /* the session layer serves delta states to any endpoint's clients that ask */
+    assert_int_equal(rt->n_capabilities, 1);
+    assert_string_equal(rt->capabilities[0], "delta_states");
     /* platform defaults to "os/arch" */
     struct utsname u;
     assert_int_equal(uname(&u), 0);

@@ -2,8 +2,9 @@
  * Fuzz target for the session protocol: the input is a little program of
  * inbound messages (raw bytes, or well-formed commands to reach deep
  * states), clock steps, emits, polls and pulls. Everything that comes out
- * must be a well-formed frame, and the queues must stay within their
- * bounds. (libFuzzer entry point; tests/wire/fuzz_main.c drives it where
+ * must be a well-formed frame, the queues must stay within their bounds,
+ * and every delta state must be based on the state the client got last.
+ * (libFuzzer entry point; tests/wire/fuzz_main.c drives it where
  * libFuzzer is not available.)
  */
 #include <stdint.h>
@@ -22,16 +23,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct ctx {
     psc__events *ev;
     uint64_t seq;
+    uint64_t client_seq; /* the state the client has: 0 none */
 } ctx;
 
-static psc_err fz_state(void *user, psc_msg **out)
+static uint64_t seq_of(const psc_msg *m)
 {
-    ctx *c = user;
+    size_t len = 0;
+    const uint8_t *p = psc_msg_payload(m, &len);
+    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(NULL, len, p);
+    if (!sm || sm->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
+        abort();
+    uint64_t seq = sm->state->seq;
+    peerscope__server_message__free_unpacked(sm, NULL);
+    return seq;
+}
+
+static psc_err make_state(uint64_t seq, uint64_t base_seq, psc_msg **out)
+{
     Peerscope__Version v = PEERSCOPE__VERSION__INIT;
     Peerscope__State st = PEERSCOPE__STATE__INIT;
+    Peerscope__StateDelta d = PEERSCOPE__STATE_DELTA__INIT;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
     v.version = 1;
-    st.seq = ++c->seq;
+    st.seq = seq;
+    if (base_seq) {
+        d.base_seq = base_seq;
+        st.delta = &d;
+    }
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
@@ -46,9 +64,40 @@ static psc_err fz_state(void *user, psc_msg **out)
     return PSC_OK;
 }
 
+static psc_err fz_state(void *user, psc_msg **out)
+{
+    ctx *c = user;
+    return make_state(++c->seq, 0, out);
+}
+
+static psc_err fz_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
+{
+    ctx *c = user;
+    if (c->seq % 7 == 0)
+        return PSC_ERR_UNSUPPORTED; /* sometimes none can be made: a full state goes instead */
+    return make_state(seq_of(cur), seq_of(base), out);
+}
+
 static psc_err fz_runtime(void *user, psc_msg **out)
 {
-    return fz_state(user, out); /* any valid message will do here */
+    (void)user;
+    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
+    Peerscope__Runtime rt = PEERSCOPE__RUNTIME__INIT;
+    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
+    v.version = 1;
+    rt.implementation = "fuzz";
+    sm.version = &v;
+    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
+    sm.runtime = &rt;
+    size_t n = peerscope__server_message__get_packed_size(&sm);
+    psc_msg *m = NULL;
+    psc_err err = psc__msg_new(&psc__default_alloc, PSC_MSG_RUNTIME, n, &m);
+    if (err)
+        return err;
+    peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
+    psc__msg_seal(m);
+    *out = m;
+    return PSC_OK;
 }
 
 static psc_err fz_reader(void *user, psc_event_reader **out)
@@ -57,7 +106,7 @@ static psc_err fz_reader(void *user, psc_event_reader **out)
     return psc__events_reader_new(c->ev, false, out);
 }
 
-static void check_msg(psc_msg *m)
+static void check_msg(ctx *c, psc_msg *m)
 {
     size_t flen = 0, plen = 0;
     const uint8_t *framed = psc_msg_framed(m, &flen);
@@ -68,6 +117,11 @@ static void check_msg(psc_msg *m)
     if (!sm || !sm->version || sm->version->version != 1 ||
         sm->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD__NOT_SET)
         abort();
+    if (sm->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE) {
+        if (sm->state->delta && sm->state->delta->base_seq != c->client_seq)
+            abort(); /* a delta the client could not apply */
+        c->client_seq = sm->state->seq;
+    }
     peerscope__server_message__free_unpacked(sm, NULL);
 }
 
@@ -89,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_paused = 8;
     lim.max_paused_bytes = 4096;
     lim.max_commands_per_sec = 1000;
-    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c};
+    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c, fz_delta};
     psc__session *s = NULL;
     uint64_t now = 1000000;
     if (psc__session_new(&psc__default_alloc, &env, &lim, now, &s)) {
@@ -118,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (arg & 0x80) {
                 cfg.retention_period_ms = (uint64_t)arg * 100;
                 cfg.state_snapshot_interval_ms = (uint64_t)arg * 7;
+                cfg.delta_states = (arg & 0x40) != 0;
+                cfg.full_state_every = arg % 5;
                 cmd.config = &cfg;
             }
             uint8_t buf[64];
@@ -143,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 psc_msg *m = NULL;
                 if (psc__session_pull(s, &m, now) != PSC_OK)
                     break;
-                check_msg(m);
+                check_msg(&c, m);
                 psc_msg_unref(m);
             }
             break;

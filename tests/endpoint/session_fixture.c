@@ -11,18 +11,20 @@
 #include "peerscope/wire.h"
 #include "session_fixture.h"
 
-static psc_err fake_state(void *user, psc_msg **out)
+/* A State with seq (and a StateDelta with base_seq when not 0). */
+static psc_err make_state(fx *f, uint64_t seq, uint64_t base_seq, psc_msg **out)
 {
-    fx *f = user;
-    f->state_calls++;
-    if (f->fail_state)
-        return PSC_ERR_PROVIDER;
     Peerscope__Version v = PEERSCOPE__VERSION__INIT;
     Peerscope__State st = PEERSCOPE__STATE__INIT;
+    Peerscope__StateDelta d = PEERSCOPE__STATE_DELTA__INIT;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
     v.version = 1;
-    st.seq = f->state_seq + 1;
+    st.seq = seq;
     st.instant_ts = f->now;
+    if (base_seq) {
+        d.base_seq = base_seq;
+        st.delta = &d;
+    }
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
@@ -33,9 +35,42 @@ static psc_err fake_state(void *user, psc_msg **out)
         return err;
     peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
     psc__msg_seal(m);
-    f->state_seq++;
     *out = m;
     return PSC_OK;
+}
+
+static psc_err fake_state(void *user, psc_msg **out)
+{
+    fx *f = user;
+    f->state_calls++;
+    if (f->fail_state)
+        return PSC_ERR_PROVIDER;
+    psc_err err = make_state(f, f->state_seq + 1, 0, out);
+    if (!err)
+        f->state_seq++;
+    return err;
+}
+
+static uint64_t seq_of(const psc_msg *m)
+{
+    size_t len = 0;
+    const uint8_t *p = psc_msg_payload(m, &len);
+    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(NULL, len, p);
+    assert_non_null(sm);
+    assert_non_null(sm->state);
+    assert_null(sm->state->delta); /* deltas are made from full states only */
+    uint64_t seq = sm->state->seq;
+    peerscope__server_message__free_unpacked(sm, NULL);
+    return seq;
+}
+
+static psc_err fake_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
+{
+    fx *f = user;
+    f->delta_calls++;
+    if (f->fail_delta)
+        return PSC_ERR_UNSUPPORTED;
+    return make_state(f, seq_of(cur), seq_of(base), out);
 }
 
 static psc_err fake_runtime(void *user, psc_msg **out)
@@ -101,7 +136,7 @@ void fx_init(fx *f, size_t ring_capacity, const psc__session_limits *lim)
 
 psc_err fx_session(fx *f, psc__session **out)
 {
-    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f};
+    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f, fake_delta};
     return psc__session_new(&f->a, &env, &f->lim, f->now, out);
 }
 
@@ -176,6 +211,18 @@ void fx_hello(fx *f, psc__session *s)
 {
     assert_int_equal(fx_cmd(f, s, CMD_HELLO, 0, 1, NULL), PSC_OK);
     fx_free_msg(fx_expect_response(f, s, 1, true));
+}
+
+void fx_hello_delta(fx *f, psc__session *s, uint32_t full_every)
+{
+    Peerscope__Configuration cfg = PEERSCOPE__CONFIGURATION__INIT;
+    cfg.delta_states = true;
+    cfg.full_state_every = full_every;
+    assert_int_equal(fx_cmd(f, s, CMD_HELLO, 0, 1, &cfg), PSC_OK);
+    Peerscope__ServerMessage *m = fx_expect_response(f, s, 1, true);
+    assert_non_null(m->response->effective_config);
+    assert_true(m->response->effective_config->delta_states);
+    fx_free_msg(m);
 }
 
 void fx_emit_a(fx *f, double n)

@@ -20,6 +20,8 @@ typedef struct fx {
     uint64_t state_seq;     /* seq of the last state handed out */
     uint64_t state_calls;
     bool fail_state;
+    uint64_t delta_calls;   /* deltas asked of the environment */
+    bool fail_delta;        /* it cannot make them (the session must send full states) */
     const psc_event_type *type_a;
     const psc_event_type *type_b;
 } fx;
@@ -43,6 +45,8 @@ Peerscope__ServerMessage *fx_expect_response(fx *f, psc__session *s, uint64_t id
 void fx_expect_nothing(fx *f, psc__session *s);
 /* HELLO with no config, and check its OK. */
 void fx_hello(fx *f, psc__session *s);
+/* HELLO asking for delta states (full_every 0: the default), and check its OK. */
+void fx_hello_delta(fx *f, psc__session *s, uint32_t full_every);
 /* Emit one event of type_a (n is its "n" property). */
 void fx_emit_a(fx *f, double n);
 void fx_emit_b(fx *f, const char *text);

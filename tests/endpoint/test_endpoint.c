@@ -12,7 +12,12 @@
 
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "../core/delta_world.h"
+#include "../core/state_canon.h"
 #include "../support/test_support.h"
+#include "client/state_apply.h"
 #include "peerscope/pb.h"
 #include "peerscope/peerscope.h"
 
@@ -145,6 +150,19 @@ static psc_introspector *new_intro(const psc_allocator *a)
 }
 
 /* ------------------------------------------------------------------ helpers */
+
+static psc_err cmd_cfg(psc_endpoint_session *s, int command, int source, uint64_t id,
+                       const Peerscope__Configuration *cfg)
+{
+    Peerscope__ClientCommand c = PEERSCOPE__CLIENT_COMMAND__INIT;
+    c.command = command;
+    c.source = source;
+    c.id = id;
+    c.config = (Peerscope__Configuration *)cfg;
+    uint8_t buf[64];
+    size_t n = peerscope__client_command__pack(&c, buf);
+    return psc_endpoint_session_recv(s, buf, n);
+}
 
 static psc_err cmd(psc_endpoint_session *s, int command, int source, uint64_t id)
 {
@@ -308,6 +326,77 @@ static void one_snapshot_per_pass(void **state)
     psc_introspector_free(intro);
 }
 
+/*
+ * Delta sessions in step share one delta per pass (encode once, send many
+ * still holds), and what they rebuild is the full state a 2020 session got
+ * in the same pass.
+ */
+static void deltas_shared_and_rebuilt(void **state)
+{
+    (void)state;
+    fake f = {0};
+    psc_introspector *intro = new_intro(NULL);
+    world w;
+    world_init(&w, 77);
+    assert_int_equal(world_register(&w, intro), PSC_OK);
+    psc_endpoint *ep = NULL;
+    assert_int_equal(psc_endpoint_new(intro, &fake_vt, NULL, NULL, &f, &ep), PSC_OK);
+    assert_int_equal(psc_endpoint_start(ep), PSC_OK);
+    Peerscope__Configuration delta_cfg = PEERSCOPE__CONFIGURATION__INIT;
+    delta_cfg.delta_states = true;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(psc_endpoint_session_open(ep, "peer", &f.open[i]), PSC_OK);
+        f.n_open++;
+        /* sessions 0 and 1 ask for deltas, 2 is a 2020 client */
+        assert_int_equal(cmd_cfg(f.open[i], PEERSCOPE__CLIENT_COMMAND__COMMAND__HELLO, 0, 1, i < 2 ? &delta_cfg : NULL),
+                         PSC_OK);
+        expect_ok(f.open[i], 1);
+        assert_int_equal(
+            cmd(f.open[i], PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, 2),
+            PSC_OK);
+        expect_ok(f.open[i], 2);
+    }
+    uint64_t next;
+    Peerscope__ServerMessage *have = NULL; /* what the delta clients rebuilt last */
+    size_t deltas = 0;
+    for (int pass = 0; pass < 12; pass++) {
+        world_step(&w);
+        now_ns += 1000 * 1000000ull;
+        assert_int_equal(psc_endpoint_service(ep, &next), PSC_OK);
+        psc_msg *m[3];
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(psc_endpoint_session_pull(f.open[i], &m[i]), PSC_OK);
+        assert_ptr_equal(m[0], m[1]);
+        Peerscope__ServerMessage *full = decode(m[2]), *got = decode(m[0]);
+        assert_null(full->state->delta);
+        assert_int_equal(got->state->seq, full->state->seq);
+        if (got->state->delta) {
+            deltas++;
+            assert_non_null(have);
+            assert_int_equal(got->state->delta->base_seq, have->state->seq);
+            uint8_t *bytes = NULL;
+            size_t len = 0;
+            assert_int_equal(psc__state_apply(&psc__default_alloc, have->state, got->state, &bytes, &len), PSC_OK);
+            peerscope__server_message__free_unpacked(got, NULL);
+            got = peerscope__server_message__unpack(NULL, len, bytes);
+            free(bytes);
+            assert_non_null(got);
+        } else {
+            assert_ptr_equal(m[0], m[2]); /* a full state is the shared snapshot itself */
+        }
+        canon_assert_equal(full->state, got->state);
+        peerscope__server_message__free_unpacked(have, NULL);
+        have = got;
+        peerscope__server_message__free_unpacked(full, NULL);
+        for (int i = 0; i < 3; i++)
+            psc_msg_unref(m[i]);
+    }
+    assert_true(deltas >= 10);
+    peerscope__server_message__free_unpacked(have, NULL);
+    psc_endpoint_free(ep);
+    psc_introspector_free(intro);
+}
+
 static void emit_wakes_the_transport(void **state)
 {
     (void)state;
@@ -381,11 +470,16 @@ static void session_limits(void **state)
 
 static psc_err fault_body(void *arg, psc_test_alloc *t)
 {
-    (void)arg;
     fake f = {0};
     psc_introspector *intro = new_intro(&t->iface);
     if (!intro)
         return PSC_ERR_NOMEM;
+    world w;
+    world_init(&w, 5);
+    if (arg && world_register(&w, intro)) {
+        psc_introspector_free(intro);
+        return PSC_ERR_NOMEM;
+    }
     psc_endpoint *ep = NULL;
     psc_err err = psc_endpoint_new(intro, &fake_vt, NULL, NULL, &f, &ep);
     if (!err)
@@ -395,15 +489,20 @@ static psc_err fault_body(void *arg, psc_test_alloc *t)
     if (!err) {
         f.n_open = 1;
         psc_endpoint_session *s = f.open[0];
-        cmd(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__HELLO, 0, 1);
+        Peerscope__Configuration delta_cfg = PEERSCOPE__CONFIGURATION__INIT;
+        delta_cfg.delta_states = true;
+        cmd_cfg(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__HELLO, 0, 1, arg ? &delta_cfg : NULL);
         cmd(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, 2);
         cmd(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__REQUEST, PEERSCOPE__CLIENT_COMMAND__SOURCE__RUNTIME, 3);
-        now_ns += 1000 * 1000000ull;
-        uint64_t next;
-        psc_endpoint_service(ep, &next);
-        psc_msg *m;
-        while (psc_endpoint_session_pull(s, &m) == PSC_OK)
-            psc_msg_unref(m);
+        /* with deltas: a second pass makes one from the first pass's state */
+        for (int pass = 0; pass < (arg ? 2 : 1); pass++) {
+            now_ns += 1000 * 1000000ull;
+            uint64_t next;
+            psc_endpoint_service(ep, &next);
+            psc_msg *m;
+            while (psc_endpoint_session_pull(s, &m) == PSC_OK)
+                psc_msg_unref(m);
+        }
     }
     psc_endpoint_free(ep);
     psc_introspector_free(intro);
@@ -414,6 +513,9 @@ static void each_allocation_may_fail(void **state)
 {
     (void)state;
     assert_true(psc_test_each_alloc_fails(fault_body, NULL, 5000) > 5);
+    /* and a delta session over a host with every section */
+    static int with_deltas = 1;
+    assert_true(psc_test_each_alloc_fails(fault_body, &with_deltas, 5000) > 5);
 }
 
 int main(void)
@@ -422,6 +524,7 @@ int main(void)
         cmocka_unit_test(lifecycle),
         cmocka_unit_test(introspector_free_closes_endpoints),
         cmocka_unit_test(one_snapshot_per_pass),
+        cmocka_unit_test(deltas_shared_and_rebuilt),
         cmocka_unit_test(emit_wakes_the_transport),
         cmocka_unit_test(session_limits),
         cmocka_unit_test(each_allocation_may_fail),

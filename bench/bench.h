@@ -1,0 +1,121 @@
+/*
+ * The benchmark's sections (one file each) and what they report. Every
+ * section fills a result struct; bench_main.c prints them as a table and
+ * as one JSON object.
+ */
+#ifndef PSC_BENCH_BENCH_H
+#define PSC_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "stats.h"
+
+#define BENCH_MAX_RUNS 64
+
+/* Options shared by the sections. */
+typedef struct bench_opts {
+    int runs;       /* repetitions of each measurement */
+    bool quick;     /* shorter network windows (smoke runs, --runs below 3) */
+} bench_opts;
+
+/* ------------------------------------------------------------ 1. hot path (bench_hot.c) */
+
+typedef struct hot_result {
+    bench_stat atomic_add_ns;       /* one relaxed atomic add: the yardstick */
+    bench_stat counter_bytes_ns;    /* psc_counter_add_bytes: the byte counter update (one add) */
+    bench_stat counter_add_ns;      /* psc_counter_add: bytes and packets (two adds) */
+    bench_stat counter_add_2t_ns;   /* psc_counter_add, two threads on the same counter */
+    bench_stat emit_ns, emit_2t_ns; /* psc_emit of a 3-property event, one thread / two */
+} hot_result;
+
+int bench_hot_path(const bench_opts *o, hot_result *r);
+
+/* ------------------------------------------------------------ 2, 3. snapshots (bench_snapshot.c) */
+
+typedef struct snap_result {
+    const char *name;
+    size_t conns, streams;
+    size_t bytes;
+    bench_stat snapshot_ms;         /* collect + encode (+ frame checksum), CPU time */
+    bench_stat pbc_pack_ms;         /* protobuf-c's pack of the same State as a message tree */
+    bench_stat memcpy_ms;           /* memcpy of the encoded bytes */
+    bench_stat fnv_ms;              /* FNV-1a of the encoded bytes (part of snapshot_ms) */
+    double allocs_per_snapshot;
+    long peak_rss_kb;               /* process peak RSS after this scenario */
+} snap_result;
+
+int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r);
+
+/* ------------------------------------------------------------ 4. fan-out (bench_fanout.c) */
+
+#define FANOUT_SIZES 3
+extern const int bench_fanout_sizes[FANOUT_SIZES]; /* 1, 8, 64 sessions */
+
+typedef struct fanout_result {
+    int sessions;
+    bool deltas;
+    double cpu_ms_per_push;         /* service thread CPU per state push */
+    double bytes_per_push;          /* bytes sent to all sessions per push */
+    unsigned pushes;                /* pushes measured */
+    uint64_t states_replaced;       /* unsent states replaced (clients too slow) */
+} fanout_result;
+
+typedef struct fanout_results {
+    const char *scenario;
+    size_t state_bytes;
+    fanout_result full[FANOUT_SIZES], delta[FANOUT_SIZES];
+} fanout_results;
+
+int bench_fanout(const bench_scenario *sc, const bench_opts *o, fanout_results *r);
+
+/* ------------------------------------------------------------ 5. events (bench_events.c) */
+
+typedef struct events_result {
+    double rate;                    /* events/s offered */
+    int sessions;
+    uint64_t sent, delivered, dropped;
+    double median_ms, p99_ms, max_ms;
+    double max_no_drop_rate;        /* highest rate delivered whole to 1 session */
+    double first_drop_rate;         /* lowest rate tried that lost events (0: none did) */
+    size_t ring;                    /* event ring capacity used */
+} events_result;
+
+int bench_events(const bench_opts *o, events_result *r);
+
+/* ------------------------------------------------------------ 5b. stalled session (bench_stall.c) */
+
+#define STALL_SAMPLES 6
+
+typedef struct stall_result {
+    const char *scenario;
+    double seconds[STALL_SAMPLES];
+    int64_t lib_bytes[STALL_SAMPLES]; /* bytes live through the introspector's allocator */
+    long rss_kb[STALL_SAMPLES];
+    int64_t lib_bytes_before;        /* with the session connected and reading */
+    uint64_t events_emitted;
+    uint64_t states_replaced;        /* pushed states replaced while it stalled */
+    uint64_t events_dropped;         /* events it lost */
+} stall_result;
+
+int bench_stall(const bench_scenario *sc, const bench_opts *o, stall_result *r);
+
+/* ------------------------------------------------------------ 6. delta states (bench_delta.c) */
+
+typedef struct delta_result {
+    const char *name;
+    double churn_percent;
+    unsigned intervals;
+    double full_bytes;              /* mean full state */
+    double delta_bytes;             /* mean delta */
+    double ratio;                   /* delta / full */
+    double amortized_ratio;         /* with a full state every 60 pushes (the default) */
+    bench_stat delta_ms;            /* making the delta (CPU), next to the snapshot's */
+    bench_stat snapshot_ms;
+} delta_result;
+
+int bench_delta(const bench_scenario *sc, const bench_opts *o, delta_result *r);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Applying a delta state to the full state it is based on (the rules are in
+ * the schema, at StateDelta), over protobuf-c messages. psc_client's
+ * apply_deltas option uses it; tests call it directly.
+ */
+#ifndef PSC_CLIENT_STATE_APPLY_H
+#define PSC_CLIENT_STATE_APPLY_H
+
+#include "internal/alloc.h"
+#include "peerscope/pb.h"
+
+/*
+ * Make the full state that applying delta (a State with its delta field
+ * set) to base (a full State, delta unset) gives, and return it encoded as
+ * a ServerMessage{version 1, state} in a new buffer from a (*out, *out_len).
+ * The inputs are only read. PSC_ERR_INVALID for a NULL argument or a
+ * delta without its delta field; PSC_ERR_STATE when delta is not based on
+ * base (base->seq != delta->delta->base_seq); PSC_ERR_PROTOCOL when the
+ * delta breaks its own rules (a key twice); PSC_ERR_NOMEM.
+ * Thread-safe (no shared state).
+ */
+psc_err psc__state_apply(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
+                         uint8_t **out, size_t *out_len);
+
+#endif
