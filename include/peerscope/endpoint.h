@@ -65,6 +65,14 @@ typedef struct psc_endpoint_options {
  * time, pruned by retention and bounded by count and bytes (the oldest go
  * first, counted in the next notice). The first event of each type that a
  * session receives carries the type's property metadata.
+ *
+ * Delta states (opt-in, Configuration.delta_states): after a full state, a
+ * session receives only what changed since the state it last received
+ * (State.delta), one delta message shared by every session at the same
+ * base; a full state comes every full_state_every pushes (default 60, at
+ * most 3600, 1 turns deltas off), on REQUEST STATE, and whenever the
+ * session's base is uncertain (held queue, dropped state). Sessions that
+ * do not ask get 2020 full states.
  */
 #define PSC_SESSION_RETENTION_DEFAULT_MS 120000u /**< default and maximum retention_period_ms */
 #define PSC_SESSION_RETENTION_MAX_MS 120000u
