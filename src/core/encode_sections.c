@@ -103,22 +103,33 @@ uint8_t *psc__dht_pb_write(uint8_t *p, psc__dht_rec *d)
 
 /* -------------------------------------------------------------- pubsub */
 
-static size_t counters_body(const psc_pubsub_counts *c)
+/* A message whose fields 1..n are all uint64 (counters, resources). */
+static size_t u64s_body(const uint64_t *v, size_t n)
 {
-    return psc__pb_uint_size_opt(1, c->received) + psc__pb_uint_size_opt(2, c->sent) +
-           psc__pb_uint_size_opt(3, c->published) + psc__pb_uint_size_opt(4, c->forwarded) +
-           psc__pb_uint_size_opt(5, c->rejected) + psc__pb_uint_size_opt(6, c->duplicate);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += psc__pb_uint_size_opt((uint32_t)i + 1, v[i]);
+    return len;
+}
+
+static uint8_t *u64s_write(uint8_t *p, uint32_t f, const uint64_t *v, size_t n)
+{
+    p = psc__pb_put_len_prefix(p, f, u64s_body(v, n));
+    for (size_t i = 0; i < n; i++)
+        p = psc__pb_put_uint_opt(p, (uint32_t)i + 1, v[i]);
+    return p;
 }
 
 static uint8_t *counters_write(uint8_t *p, uint32_t f, const psc_pubsub_counts *c)
 {
-    p = psc__pb_put_len_prefix(p, f, counters_body(c));
-    p = psc__pb_put_uint_opt(p, 1, c->received);
-    p = psc__pb_put_uint_opt(p, 2, c->sent);
-    p = psc__pb_put_uint_opt(p, 3, c->published);
-    p = psc__pb_put_uint_opt(p, 4, c->forwarded);
-    p = psc__pb_put_uint_opt(p, 5, c->rejected);
-    return psc__pb_put_uint_opt(p, 6, c->duplicate);
+    const uint64_t v[] = {c->received, c->sent, c->published, c->forwarded, c->rejected, c->duplicate};
+    return u64s_write(p, f, v, 6);
+}
+
+static size_t counters_body(const psc_pubsub_counts *c)
+{
+    const uint64_t v[] = {c->received, c->sent, c->published, c->forwarded, c->rejected, c->duplicate};
+    return u64s_body(v, 6);
 }
 
 static size_t mesh_body(const psc__mesh_rec *m)
@@ -217,20 +228,14 @@ uint8_t *psc__transport_pb_write(uint8_t *p, const psc__transport_rec *t)
 
 static size_t resources_body(const psc_resources *r)
 {
-    return psc__pb_uint_size_opt(1, r->conns_in) + psc__pb_uint_size_opt(2, r->conns_out) +
-           psc__pb_uint_size_opt(3, r->streams_in) + psc__pb_uint_size_opt(4, r->streams_out) +
-           psc__pb_uint_size_opt(5, r->memory) + psc__pb_uint_size_opt(6, r->fds);
+    const uint64_t v[] = {r->conns_in, r->conns_out, r->streams_in, r->streams_out, r->memory, r->fds};
+    return u64s_body(v, 6);
 }
 
 static uint8_t *resources_write(uint8_t *p, uint32_t f, const psc_resources *r)
 {
-    p = psc__pb_put_len_prefix(p, f, resources_body(r));
-    p = psc__pb_put_uint_opt(p, 1, r->conns_in);
-    p = psc__pb_put_uint_opt(p, 2, r->conns_out);
-    p = psc__pb_put_uint_opt(p, 3, r->streams_in);
-    p = psc__pb_put_uint_opt(p, 4, r->streams_out);
-    p = psc__pb_put_uint_opt(p, 5, r->memory);
-    return psc__pb_put_uint_opt(p, 6, r->fds);
+    const uint64_t v[] = {r->conns_in, r->conns_out, r->streams_in, r->streams_out, r->memory, r->fds};
+    return u64s_write(p, f, v, 6);
 }
 
 size_t psc__scope_pb_size(const psc__scope_rec *r)

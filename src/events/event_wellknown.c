@@ -41,7 +41,9 @@ static const psc_prop_def peer_disconnecting[] = {
 };
 DEF(PSC_EVENT_PEER_DISCONNECTING, "PeerDisconnecting", peer_disconnecting);
 
-static const psc_prop_def inbound_dht_query[] = {
+/* Both directions carry the same properties (the 2020 ones first, in
+ * their 2020 order, then what the 2020 generator put in the content). */
+static const psc_prop_def dht_query[] = {
     {"result", PSC_PROP_STRING, false},
     {"totalTimeMs", PSC_PROP_NUMBER, false},
     {"totalSteps", PSC_PROP_NUMBER, false},
@@ -52,20 +54,8 @@ static const psc_prop_def inbound_dht_query[] = {
     {"type", PSC_PROP_STRING, false},
     {"direction", PSC_PROP_STRING, false},
 };
-DEF(PSC_EVENT_INBOUND_DHT_QUERY, "InboundDHTQuery", inbound_dht_query);
-
-static const psc_prop_def outbound_dht_query[] = {
-    {"result", PSC_PROP_STRING, false},
-    {"totalTimeMs", PSC_PROP_NUMBER, false},
-    {"totalSteps", PSC_PROP_NUMBER, false},
-    {"peerIds", PSC_PROP_PEERID, true},
-    {"queryId", PSC_PROP_STRING, false},
-    {"targetPeerId", PSC_PROP_PEERID, false},
-    {"trigger", PSC_PROP_STRING, false},
-    {"type", PSC_PROP_STRING, false},
-    {"direction", PSC_PROP_STRING, false},
-};
-DEF(PSC_EVENT_OUTBOUND_DHT_QUERY, "OutboundDHTQuery", outbound_dht_query);
+DEF(PSC_EVENT_INBOUND_DHT_QUERY, "InboundDHTQuery", dht_query);
+DEF(PSC_EVENT_OUTBOUND_DHT_QUERY, "OutboundDHTQuery", dht_query);
 
 static const psc_prop_def identity_known[] = {
     {"peerId", PSC_PROP_PEERID, false},

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, check, equal, Skip } from './lib/harness.mjs';
 import { demoBinary, startDemo } from './lib/demo.mjs';
-import { request } from './lib/introspect.mjs';
+import { request, ServerMessage } from './lib/introspect.mjs';
 import { webDir } from './lib/paths.mjs';
 
 async function waitPhase(page, phase, timeout = 20000) {
@@ -122,3 +122,88 @@ test('the served page asks a token-protected demo for its token at once', async 
     equal((await p.textContent('#node-peer-id', { timeout: 20000 })).trim(), demo.peerId, 'connected from the printed address');
   }
 });
+
+test('the served page takes delta states and rebuilds the host\'s full states', async (t) => {
+  if (!t.host) throw new Skip('needs the demo host that served.mjs starts');
+  const { page, host } = t;
+  await page.goto(`${t.realBase}/`);
+  await waitPhase(page, 'open');
+  const [runtime] = await request(host.wsUrl, ['RUNTIME']);
+  check(runtime.runtime.capabilities.includes('delta_states'), `the demo offers delta states (${runtime.runtime.capabilities.join(', ')})`);
+  await page.waitForFunction(() => window.peerscope.stats.deltasApplied >= 3, null, { timeout: 30000 });
+  await showConnections(page);
+
+  // The shown state, rebuilt from a delta, against a full state that a Node
+  // client asks for on its own session. Two sessions never get the same
+  // snapshot (each REQUEST takes a fresh one), and the demo's connections
+  // come and go: the two agree unless one changed in between, so a few
+  // tries are allowed. A rebuilding fault (a connection kept after its
+  // removal, an unchanged one lost) would hold on every try.
+  let last = '';
+  let agreed = null;
+  for (let attempt = 0; attempt < 20 && !agreed; attempt++) {
+    const before = await shownState(page);
+    const [full] = await request(host.wsUrl, ['STATE']);
+    const after = await shownState(page);
+    const ids = full.state.subsystems.connections.map((c) => Buffer.from(c.id).toString('hex')).sort();
+    last = `page state ${after && after.seq} (${after && after.ids.length} connections, rebuilt: ${after && after.rebuilt}) vs Node state ${full.state.seq} (${ids.length})`;
+    if (before && after && before.seq === after.seq && after.rebuilt && after.rows === after.ids.length
+      && after.ids.join() === ids.join()) agreed = { page: after, node: full.state };
+    else await page.waitForTimeout(300);
+  }
+  check(agreed, `the page's rebuilt state never matched a full state of the host; last try: ${last}`);
+  check(agreed.node.seq > agreed.page.seq, 'the Node client got a later snapshot than the page showed');
+  t.info(`matched ${agreed.page.ids.length} connections at page seq ${agreed.page.seq}, host seq ${agreed.node.seq}`);
+
+  // What the page exports holds full states only: a valid 2020 recording.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
+  const buf = fs.readFileSync(await download.path());
+  const states = decodeRecording(buf).filter((m) => m.payload === 'state');
+  const held = await page.evaluate(() => window.peerscope.store.states.length);
+  check(states.length >= held, `exported ${states.length} states for ${held} held`);
+  check(states.every((m) => !m.state.delta), 'no exported state is a delta');
+  const stats = await page.evaluate(() => window.peerscope.stats);
+  equal(stats.resyncs, 0, 'resyncs on a steady session');
+  equal(stats.deltasDropped, 0, 'deltas dropped on a steady session');
+  check(stats.fullStates >= 1, 'the session started with a full state');
+});
+
+async function showConnections(page) {
+  await page.click('.tab[data-view="connections"]');
+  await page.waitForSelector('section[data-view="connections"]:not([hidden])');
+}
+
+/**
+ * The state the page shows (it follows the newest): its seq, whether it
+ * came as a delta, its sorted connection ids, and the connection rows the
+ * table drew for it (null until the table caught up).
+ */
+async function shownState(page) {
+  return page.evaluate(() => {
+    const { store } = window.peerscope;
+    const cur = store.current();
+    if (!cur) return null;
+    const section = document.querySelector('section[data-view="connections"]');
+    const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return {
+      seq: cur.entry.seq,
+      rebuilt: cur.entry.rebuilt,
+      ids: cur.state.subsystems.connections.map((c) => hex(c.id)).sort(),
+      rows: Number(section.dataset.ts) === cur.entry.ts ? Number(section.dataset.connRows) : null,
+    };
+  });
+}
+
+/** The messages of a recording file, decoded by protobufjs's own decoder. */
+function decodeRecording(buf) {
+  equal(buf.readUInt32LE(0), 1, 'recording version');
+  const out = [];
+  let off = 4;
+  while (off < buf.length) {
+    const len = buf.readUInt32LE(off + 4);
+    out.push(ServerMessage.toObject(ServerMessage.decode(buf.subarray(off + 8, off + 8 + len)), { longs: Number, oneofs: true }));
+    off += 8 + len;
+  }
+  equal(off, buf.length, 'recording ends on a record boundary');
+  return out;
+}

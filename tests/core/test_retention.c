@@ -22,7 +22,7 @@ typedef struct conn_spec {
     psc_status status;
     uint64_t close_ts;
     int n_streams;
-    char streams[MAX_STREAMS][8];
+    char streams[MAX_STREAMS][24];
     psc_status stream_status[MAX_STREAMS];
 } conn_spec;
 

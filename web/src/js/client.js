@@ -1,8 +1,12 @@
 // The live session with an endpoint, in the 2020 protocol: HELLO (then
 // nothing until its response), REQUEST RUNTIME, PUSH_ENABLE EVENTS,
-// PUSH_ENABLE STATE; PUSH_PAUSE / PUSH_RESUME; UPDATE_CONFIG. Reconnects
-// with backoff, asks for a token when the endpoint wants one, and stops on
-// data it cannot read.
+// PUSH_ENABLE STATE; PUSH_PAUSE / PUSH_RESUME; UPDATE_CONFIG; REQUEST STATE
+// to resync. Reconnects with backoff, asks for a token when the endpoint
+// wants one, and stops on data it cannot read.
+//
+// HELLO also asks for delta states (a peerscope extension): an endpoint
+// that does not know the field ignores it, as proto3 does, and keeps
+// sending full states; the store rebuilds full ones from deltas.
 
 import { parseFrame, FrameError } from './wire.js';
 import { DecodeError } from './codec.js';
@@ -25,6 +29,7 @@ export function defaultWsUrl(loc) {
 export class LiveClient {
   /**
    * opts: codec, wsUrl, token, config {retention_period_ms, state_snapshot_interval_ms},
+   * deltaStates (default true: ask for delta states in HELLO),
    * onMessage(bytes, msg), onStatus(status), onConfig(effective), onError(text)
    */
   constructor(opts) {
@@ -32,6 +37,7 @@ export class LiveClient {
     this.wsUrl = opts.wsUrl;
     this.token = opts.token || '';
     this.config = { ...opts.config };
+    this.deltaStates = opts.deltaStates !== false;
     this.onMessage = opts.onMessage;
     this.onStatus = opts.onStatus;
     this.onConfig = opts.onConfig || (() => {});
@@ -274,7 +280,8 @@ export class LiveClient {
   async hello(gen) {
     let r;
     try {
-      r = await this.send(this.Cmd.HELLO, { config: this.config });
+      const config = this.deltaStates ? { ...this.config, delta_states: true } : this.config;
+      r = await this.send(this.Cmd.HELLO, { config });
     } catch {
       return; // closed meanwhile; closed() takes over
     }
@@ -291,6 +298,14 @@ export class LiveClient {
     this.fire(this.Cmd.PUSH_ENABLE, { source: this.Src.STATE });
     if (this.paused) this.fire(this.Cmd.PUSH_PAUSE);
     this.setStatus({ phase: 'open', paused: this.paused, fresh: true });
+  }
+
+  /**
+   * REQUEST STATE: a full state, after a delta that could not be applied.
+   * Nothing happens when not connected (the next session starts full).
+   */
+  requestState() {
+    if (this.helloDone) this.fire(this.Cmd.REQUEST, { source: this.Src.STATE });
   }
 
   /** Pause or resume pushing (PUSH_PAUSE / PUSH_RESUME). */

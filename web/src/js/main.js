@@ -100,6 +100,7 @@ async function boot() {
       wsUrl,
       token,
       config: loadConfig(),
+      deltaStates: params.get('deltas') !== '0',
       onMessage: (bytes, msg) => {
         if (store.source.kind !== 'live') return;
         if (msg.payload === 'runtime' && store.runtime && store.runtime.peer_id !== msg.runtime.peer_id) {
@@ -109,7 +110,8 @@ async function boot() {
         store.ingest(bytes, msg);
       },
       onStatus: () => {
-        if (client && client.status.fresh) store.lastEventSeq = 0; // a new session: what it missed meanwhile is not a drop
+        // A new session: what it missed meanwhile is not a drop, and its first state is full.
+        if (client && client.status.fresh) store.newSession();
         status.render();
         soon();
       },
@@ -117,6 +119,13 @@ async function boot() {
       onError: (text) => app.toast(`Endpoint: ${text}`, 'error'),
     });
   }
+
+  // A delta that does not fit the state held was dropped: ask for a full one.
+  // Routine after a lost state, so only a run of them is shown.
+  store.onResync = ({ repeated }) => {
+    if (client && store.source.kind === 'live') client.requestState();
+    if (repeated) app.toast('Delta states from the endpoint keep missing their base; asking for full states again', 'error');
+  };
 
   const ctl = {
     paused: () => !!(client && client.paused),
@@ -236,7 +245,13 @@ async function boot() {
   status.render();
   renderNow();
   client.start();
-  window.peerscope = { store, app, get client() { return client; } };
+  window.peerscope = {
+    store,
+    app,
+    get client() { return client; },
+    /** A copy of the store's counters (fullStates, deltasApplied, deltasDropped, resyncs). */
+    get stats() { return { ...store.stats }; },
+  };
 }
 
 boot();

@@ -2,18 +2,37 @@
 // runtime, the states within the retention period (kept serialized and
 // decoded on demand, so scrubbing back costs memory only for bytes), the
 // events, and the cursor that says which state the views show.
+//
+// Delta states (a live session asks for them) are turned back into full
+// states here, at the door: every held state, view, rate and export works
+// on full states, and an exported file stays a valid 2020 recording.
 
 import { buildRecording } from './wire.js';
 import { deriveState, streamCount } from './derive.js';
+import { applyDelta, isDelta, DeltaError } from './delta.js';
 
 const MAX_STATES = 2000;      // guards against a tiny interval with a long retention
 const MAX_EVENTS = 50000;
 const DECODED_CACHE = 3;       // the shown state, the one before it (rates), one more
+// While a full state is awaited, deltas that still cannot apply are normal
+// (each is based on the one dropped before it); only this many of them
+// without the answer mean the request itself went missing.
+const RESYNC_RETRY_AFTER = 10;
+// Resyncs with fewer states than this between them count as repeating;
+// this many repeating ones in a row are worth telling the user about.
+const RESYNC_CALM_STATES = 30;
+const RESYNC_REPEATS = 3;
 
 export class Store {
   constructor(codec) {
     this.codec = codec;
     this.listeners = new Set();
+    /**
+     * Called as onResync({error, repeated}) when a live delta state could
+     * not be applied and was dropped: the session should send REQUEST STATE.
+     * `repeated` is true once, when resyncs keep following each other.
+     */
+    this.onResync = () => {};
     this.statusNames = codec.enumNames('Status');
     this.reset({ kind: 'live', name: '' });
   }
@@ -24,20 +43,36 @@ export class Store {
     this.runtime = null;
     this.runtimeBytes = null;
     this.eventTypes = new Map(); // name -> [{name, type, has_multiple}]
-    this.states = [];            // {n, ts, seq, bytes, summary}
+    this.states = [];            // {n, ts, seq, bytes, summary, rebuilt}
     this.events = [];            // {n, ts, seq, type, content, bytes}
     this.notices = [];           // {n, ts, bytes}
     this.eventCounts = new Map();
     this.eventsSeen = 0;
     this.droppedEvents = 0;      // reported by notices plus gaps in Event.seq
-    this.lastEventSeq = 0;
     this.corrupt = 0;            // records skipped while reading a file
     this.counter = 0;            // arrival order, for export
     this.retentionMs = 120000;
     this.intervalMs = 1000;
     this.cursor = -1;            // -1: follow the newest state
     this.cache = new Map();      // state entry -> {state, derived}
+    // Read-only for everyone else (the page exposes a copy to tests).
+    this.stats = { fullStates: 0, deltasApplied: 0, deltasDropped: 0, resyncs: 0 };
+    this.newSession();
     this.emit({ reset: true });
+  }
+
+  /**
+   * A new connection starts: its first state is a full one, and deltas of
+   * the old one never arrive. Events restart their numbering as well.
+   */
+  newSession() {
+    this.base = null;            // the last full state received (decoded): what a delta applies to
+    this.awaitingFull = false;   // a REQUEST STATE for a resync is out
+    this.droppedWhileAwaiting = 0;
+    this.statesSinceResync = Infinity;
+    this.resyncStreak = 0;
+    this.resyncToldUser = false;
+    this.lastEventSeq = 0;
   }
 
   subscribe(fn) {
@@ -63,7 +98,7 @@ export class Store {
   ingest(bytes, msg) {
     switch (msg.payload) {
       case 'runtime': return this.addRuntime(bytes, msg.runtime);
-      case 'state': return this.addState(bytes, msg.state);
+      case 'state': return this.takeState(bytes, msg);
       case 'event': return this.addEvent(bytes, msg.event);
       case 'notice': return this.addNotice(bytes, msg.notice);
       default: return undefined;
@@ -81,10 +116,52 @@ export class Store {
     if (et.name && et.property_types.length) this.eventTypes.set(et.name, et.property_types);
   }
 
-  addState(bytes, state) {
+  /** A State from the wire: full, or a delta to rebuild into one first. */
+  takeState(bytes, msg) {
+    let state = msg.state;
+    if (isDelta(state)) {
+      try {
+        state = applyDelta(this.base, state);
+      } catch (e) {
+        if (!(e instanceof DeltaError)) throw e;
+        this.deltaFailed(e);
+        return undefined;
+      }
+      // What the store holds (and exports) is the full state.
+      bytes = this.codec.encode('ServerMessage', { version: msg.version, payload: 'state', state });
+      this.stats.deltasApplied++;
+    } else {
+      this.stats.fullStates++;
+      this.awaitingFull = false;
+    }
+    this.base = state;
+    this.statesSinceResync++;
+    return this.addState(bytes, state, isDelta(msg.state));
+  }
+
+  deltaFailed(error) {
+    this.stats.deltasDropped++;
+    if (this.source.kind !== 'live') {
+      // Nobody to ask in a file: the delta is lost, like a corrupted record.
+      this.corrupt++;
+      return;
+    }
+    if (this.awaitingFull && ++this.droppedWhileAwaiting < RESYNC_RETRY_AFTER) return;
+    this.awaitingFull = true;
+    this.droppedWhileAwaiting = 0;
+    this.stats.resyncs++;
+    this.resyncStreak = this.statesSinceResync < RESYNC_CALM_STATES ? this.resyncStreak + 1 : 1;
+    this.statesSinceResync = 0;
+    const repeated = !this.resyncToldUser && this.resyncStreak >= RESYNC_REPEATS;
+    if (repeated) this.resyncToldUser = true;
+    this.onResync({ error, repeated });
+  }
+
+  /** rebuilt: the state came as a delta (told apart for diagnostics only). */
+  addState(bytes, state, rebuilt = false) {
     const prev = this.states[this.states.length - 1];
     const ts = state.instant_ts || Date.now();
-    const entry = { n: this.counter++, ts, seq: state.seq, bytes, summary: null };
+    const entry = { n: this.counter++, ts, seq: state.seq, bytes, summary: null, rebuilt };
     entry.summary = summarize(state, prev ? prev.summary : null, ts);
     this.states.push(entry);
     this.remember(entry, state);
