@@ -20,7 +20,7 @@ void psc__session_pb_allocator(const psc__alloc *a, ProtobufCAllocator *out)
     out->allocator_data = (void *)a;
 }
 
-static psc_err pack(const psc__alloc *a, psc_msg_kind kind, const Peerscope__ServerMessage *sm, psc_msg **out)
+psc_err psc__session_pack(const psc__alloc *a, psc_msg_kind kind, const Peerscope__ServerMessage *sm, psc_msg **out)
 {
     size_t n = peerscope__server_message__get_packed_size(sm);
     psc_msg *m = NULL;
@@ -59,7 +59,7 @@ psc_err psc__session_encode_response(const psc__alloc *a, uint64_t id, bool ok, 
     sm.version = &version;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RESPONSE;
     sm.response = &resp;
-    return pack(a, PSC_MSG_RESPONSE, &sm, out);
+    return psc__session_pack(a, PSC_MSG_RESPONSE, &sm, out);
 }
 
 psc_err psc__session_encode_notice(const psc__alloc *a, uint64_t dropped, psc_msg **out)
@@ -74,7 +74,7 @@ psc_err psc__session_encode_notice(const psc__alloc *a, uint64_t dropped, psc_ms
     sm.version = &version;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_NOTICE;
     sm.notice = &notice;
-    return pack(a, PSC_MSG_NOTICE, &sm, out);
+    return psc__session_pack(a, PSC_MSG_NOTICE, &sm, out);
 }
 
 /*

@@ -62,6 +62,10 @@ void psc__session_pb_allocator(const psc__alloc *a, struct ProtobufCAllocator *o
 psc_err psc__session_encode_response(const psc__alloc *a, uint64_t id, bool ok, const char *error,
                                      const psc__session *with_config, psc_msg **out);
 psc_err psc__session_encode_notice(const psc__alloc *a, uint64_t dropped, psc_msg **out);
+/* Pack a protobuf-c ServerMessage into a new sealed message of the given kind. */
+struct Peerscope__ServerMessage;
+psc_err psc__session_pack(const psc__alloc *a, psc_msg_kind kind, const struct Peerscope__ServerMessage *sm,
+                          psc_msg **out);
 /* Re-encode a queued event message so that it carries its type's metadata. */
 psc_err psc__session_event_with_meta(const psc__alloc *a, const psc_event_type *type, const psc_msg *plain,
                                      psc_msg **out);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal/events.h"
+#include "endpoint/session_priv.h"
 #include "internal/msg.h"
 #include "internal/session.h"
 #include "peerscope/peerscope.pb-c.h"
@@ -53,15 +54,7 @@ static psc_err make_state(uint64_t seq, uint64_t base_seq, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
-    size_t n = peerscope__server_message__get_packed_size(&sm);
-    psc_msg *m = NULL;
-    psc_err err = psc__msg_new(&psc__default_alloc, PSC_MSG_STATE, n, &m);
-    if (err)
-        return err;
-    peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
-    psc__msg_seal(m);
-    *out = m;
-    return PSC_OK;
+    return psc__session_pack(&psc__default_alloc, PSC_MSG_STATE, &sm, out);
 }
 
 static psc_err fz_state(void *user, psc_msg **out)
@@ -89,15 +82,7 @@ static psc_err fz_runtime(void *user, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     sm.runtime = &rt;
-    size_t n = peerscope__server_message__get_packed_size(&sm);
-    psc_msg *m = NULL;
-    psc_err err = psc__msg_new(&psc__default_alloc, PSC_MSG_RUNTIME, n, &m);
-    if (err)
-        return err;
-    peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
-    psc__msg_seal(m);
-    *out = m;
-    return PSC_OK;
+    return psc__session_pack(&psc__default_alloc, PSC_MSG_RUNTIME, &sm, out);
 }
 
 static psc_err fz_reader(void *user, psc_event_reader **out)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint/session_priv.h"
 #include "internal/msg.h"
 #include "peerscope/wire.h"
 #include "session_fixture.h"
@@ -28,15 +29,7 @@ static psc_err make_state(fx *f, uint64_t seq, uint64_t base_seq, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
-    size_t n = peerscope__server_message__get_packed_size(&sm);
-    psc_msg *m = NULL;
-    psc_err err = psc__msg_new(&f->a, PSC_MSG_STATE, n, &m);
-    if (err)
-        return err;
-    peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
-    psc__msg_seal(m);
-    *out = m;
-    return PSC_OK;
+    return psc__session_pack(&f->a, PSC_MSG_STATE, &sm, out);
 }
 
 static psc_err fake_state(void *user, psc_msg **out)
@@ -84,15 +77,7 @@ static psc_err fake_runtime(void *user, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     sm.runtime = &rt;
-    size_t n = peerscope__server_message__get_packed_size(&sm);
-    psc_msg *m = NULL;
-    psc_err err = psc__msg_new(&f->a, PSC_MSG_RUNTIME, n, &m);
-    if (err)
-        return err;
-    peerscope__server_message__pack(&sm, psc__msg_payload_mut(m));
-    psc__msg_seal(m);
-    *out = m;
-    return PSC_OK;
+    return psc__session_pack(&f->a, PSC_MSG_RUNTIME, &sm, out);
 }
 
 static psc_err fake_reader_new(void *user, psc_event_reader **out)
