@@ -6,7 +6,7 @@ PSC_APT_PACKAGES=(
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libcmocka-dev
   libncurses-dev
   nodejs npm jq tmux openssl ca-certificates
-  chromium python3
+  chromium python3 python3-protobuf
 )
 
 psc_as_root() {
