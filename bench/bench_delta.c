@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "bench.h"
-#include "internal/session.h"
 
 #define CHURN_PERCENT 1.0
 #define WARMUP 3          /* vanished connections are reported CLOSED once: reach steady state */
@@ -45,7 +44,7 @@ int bench_delta(const bench_scenario *sc, const bench_opts *o, delta_result *r)
         if (psc_introspector_snapshot(intro, &cur))
             goto out;
         uint64_t t1 = bench_thread_cpu_ns();
-        psc_err e = psc__state_delta(intro, prev, cur, &d);
+        psc_err e = psc_introspector_state_delta(intro, prev, cur, &d);
         uint64_t t2 = bench_thread_cpu_ns();
         if (e) {
             fprintf(stderr, "peerscope-bench: delta failed: %s\n", psc_strerror(e));

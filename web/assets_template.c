@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/assets.h"
+#include "assets/assets.h"
 
 /* @ASSET_DATA@ */
 

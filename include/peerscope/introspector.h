@@ -84,6 +84,24 @@ PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char
 PSC_API psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out);
 
 /**
+ * A delta state: ServerMessage{state} with State.delta set, holding what
+ * changed from base to cur, exactly what the endpoint sends to sessions
+ * that asked for delta states (Configuration.delta_states). base and cur
+ * must both be full states made by psc_introspector_snapshot of intro,
+ * base the older. State.delta.base_seq is base's seq; every other State
+ * field is cur's; a client holding base rebuilds cur from it exactly. Built
+ * from the encoded bytes of both messages (nothing is encoded twice), so
+ * one delta serves every consumer whose previous state is base.
+ * PSC_ERR_UNSUPPORTED when a delta cannot describe the change exactly (a
+ * key repeats within one list): send cur whole. PSC_ERR_INVALID when a
+ * message is not such a full state (a delta itself, a decoded message, a
+ * message of another kind). PSC_ERR_NOMEM. On success *out is a new
+ * reference (psc_msg_unref it); base and cur are only read.
+ * Thread-safe; does not wait for snapshots.
+ */
+PSC_API psc_err psc_introspector_state_delta(psc_introspector *intro, psc_msg *base, psc_msg *cur, psc_msg **out);
+
+/**
  * Encode ServerMessage{runtime}: the runtime info and every event type
  * declared so far with its property metadata. On success *out is a new
  * reference. Thread-safe.

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client_int.h"
+#include "client/client.h"
 #include "peerscope/version.h"
 
 /* Header values travel inside the HTTP request: a CR or LF would let them

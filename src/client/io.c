@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client/client.h"
 
 /* The client bound to wsi, if that wsi is still its current connection.
  * Freed or superseded clients have their wsi's opaque pointer cleared. */

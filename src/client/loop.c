@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client/client.h"
 
 psc_err psc__loop_new(const psc__alloc *a, psc_client_loop **out)
 {

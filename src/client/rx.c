@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "client/state_apply.h"
-#include "client_int.h"
+#include "client/client.h"
 #include "peerscope/version.h"
 #include "peerscope/wire.h"
 

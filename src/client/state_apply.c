@@ -5,8 +5,8 @@
  * an arena freed before returning, so the caller owns only the bytes.
  */
 #include "client/state_apply.h"
-#include "core/arena.h"
-#include "core/idmap.h"
+#include "util/arena.h"
+#include "util/idmap.h"
 
 /* Map values: 1 + the index in the delta's list, or this for a removed key. */
 #define REMOVED ((uintptr_t)-1)

@@ -6,7 +6,7 @@
 #ifndef PSC_CLIENT_STATE_APPLY_H
 #define PSC_CLIENT_STATE_APPLY_H
 
-#include "internal/alloc.h"
+#include "util/alloc.h"
 #include "peerscope/pb.h"
 
 /*

@@ -2,7 +2,7 @@
 #include <stddef.h>
 
 #include "core/records.h"
-#include "internal/json.h"
+#include "util/json.h"
 
 #define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 

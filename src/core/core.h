@@ -1,131 +1,32 @@
 /*
- * Private to src/core: the introspector object, registry entries and the
- * contracts between the core's files.
- *
- * Locks (never taken in the reverse order):
- *   snap_lock  serialises snapshots; guards everything marked [snap].
- *   reg_lock   guards the registry, provider busy/removed state and the
- *              attached endpoints; short critical sections only, never
- *              held while calling out to a provider or endpoint.
- *   info_lock  guards the mutable runtime info (peer id).
+ * The core's interface to the rest of the library: what other modules may
+ * reach inside an introspector. The object itself and the contracts between
+ * the core's own files are in core/introspector.h, private to src/core.
  */
 #ifndef PSC_CORE_CORE_H
 #define PSC_CORE_CORE_H
 
-#include <pthread.h>
+#include "util/alloc.h"
+#include "peerscope/introspector.h"
 
-#include "core/arena.h"
-#include "core/idmap.h"
-#include "core/msgpool.h"
-#include "internal/alloc.h"
-#include "internal/clock.h"
-#include "internal/introspector.h"
-#include "peerscope/provider.h"
+typedef struct psc__events psc__events;
 
-typedef struct psc__view psc__view;
-
-typedef enum psc__kind {
-    PSC__KIND_SWARM,
-    PSC__KIND_DHT,
-    PSC__KIND_PUBSUB,
-    PSC__KIND_PEERSTORE,
-    PSC__KIND_RCMGR,
-    PSC__KIND_CUSTOM,
-} psc__kind;
-
-/* Subsystem name used in ProviderError.subsystem and default names. */
-const char *psc__kind_name(psc__kind kind);
-
-struct psc_provider {
-    psc_introspector *intro;
-    psc_provider *prev, *next;
-    uint64_t serial; /* registration order, unique per introspector */
-    psc__kind kind;
-    char *name;      /* NULL when the vtable gave none */
-    void *user;
-    union {
-        psc_err (*swarm)(void *, psc_collect *, psc_swarm_builder *);
-        psc_err (*dht)(void *, psc_collect *, psc_dht_builder *);
-        psc_err (*pubsub)(void *, psc_collect *, psc_pubsub_builder *);
-        psc_err (*peerstore)(void *, psc_collect *, psc_peerstore_builder *);
-        psc_err (*rcmgr)(void *, psc_collect *, psc_rcmgr_builder *);
-        psc_err (*custom)(void *, psc_collect *, psc_custom_builder *);
-    } collect;
-    void (*release)(void *user);
-    /* [reg_lock] */
-    unsigned busy;
-    bool removed;
-    bool collecting;
-    pthread_t collector;
-};
-
-/* What retention compares a swarm provider's next collect with. */
-typedef struct psc__baseline {
-    uint64_t serial;  /* the provider's */
-    psc__view *view;  /* holds a reference: keeps the records alive */
-    void *first;      /* first psc__conn_rec of the provider's run */
-    size_t n;
-} psc__baseline;
-
-typedef struct psc__attached {
-    struct psc__attached *next;
-    void *obj;
-    void (*close_fn)(void *obj);
-} psc__attached;
-
-struct psc_introspector {
-    psc__alloc alloc;
-    psc__clock clock;
-    psc__events *events;
-    uint64_t start_ts;
-
-    psc_log_fn log;
-    void *log_user;
-    psc_log_level log_level;
-
-    char *implementation, *version, *platform; /* never NULL */
-    pthread_mutex_t info_lock;
-    char *peer_id; /* [info_lock], never NULL */
-
-    pthread_mutex_t reg_lock;
-    pthread_cond_t reg_cond;
-    psc_provider *first, *last; /* [reg_lock] ordered by serial */
-    size_t n_providers;         /* [reg_lock] */
-    uint64_t next_serial;       /* [reg_lock] */
-    bool snapping;              /* [reg_lock] */
-    pthread_t snapper;          /* [reg_lock] thread running a snapshot */
-    psc__attached *attached;    /* [reg_lock] */
-
-    psc__msgpool *msgpool;      /* big message buffers handed back by dead messages */
-    psc__alloc msg_alloc;       /* allocates from msgpool: for states and deltas */
-
-    pthread_mutex_t snap_lock;
-    psc__chunk_pool *pool;      /* arena chunks handed back by dead views */
-    uint64_t seq;               /* [snap] snapshots produced */
-    uint64_t last_instant_ts;   /* [snap] */
-    size_t arena_hint;          /* [snap] size of the previous snapshot's arena */
-    psc__idmap conn_map;        /* [snap] scratch */
-    psc__idmap stream_map;      /* [snap] scratch */
-    psc__baseline *baselines;   /* [snap] */
-    size_t n_baselines;
-    psc__baseline *next_baselines; /* [snap] scratch for the snapshot being built */
-    size_t baselines_cap;       /* capacity of both arrays */
-};
-
-/* ---- registry.c ---- */
+/* The introspector's allocator; valid for its lifetime. Thread-safe. */
+const psc__alloc *psc__intro_alloc(const psc_introspector *intro);
+/* Its event store; valid for its lifetime. Thread-safe. */
+psc__events *psc__intro_events(const psc_introspector *intro);
+/* Clocks as configured. Thread-safe. */
+uint64_t psc__intro_wall_ms(const psc_introspector *intro);
+uint64_t psc__intro_mono_ns(const psc_introspector *intro);
+/* Log through the configured callback, if any and level allows. Thread-safe. */
+void psc__log(const psc_introspector *intro, psc_log_level level, const char *fmt, ...) PSC_PRINTF(3, 4);
 
 /*
- * The provider with the smallest serial in (after, max] that is still
- * registered, marked busy and collecting on this thread; NULL when none.
+ * Hooks by which an endpoint (endpoint/endpoint.h) attaches
+ * to an introspector so that psc_introspector_free closes it first.
+ * close_fn(obj) must be idempotent. Thread-safe.
  */
-psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64_t max);
-/* Undo psc__registry_next's busy mark; wakes an unregister waiting for it. */
-void psc__registry_done(psc_introspector *intro, psc_provider *p);
-/* Unregister everything (introspector teardown). */
-void psc__registry_clear(psc_introspector *intro);
-
-/* ---- state_view.c ---- */
-void psc__view_ref(psc__view *v);
-void psc__view_unref(psc__view *v);
+psc_err psc__intro_attach(psc_introspector *intro, void *obj, void (*close_fn)(void *obj));
+void psc__intro_detach(psc_introspector *intro, void *obj);
 
 #endif

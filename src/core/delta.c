@@ -1,10 +1,9 @@
 /*
  * Delta states: finding what changed between two snapshots, and the entry
- * point that encodes it into a message (psc__state_delta).
+ * point that encodes it into a message (psc_introspector_state_delta).
  */
 #include "core/delta.h"
-#include "internal/msg.h"
-#include "internal/session.h"
+#include "wire/msg.h"
 
 #include <assert.h>
 
@@ -270,7 +269,7 @@ static const psc__snap *snap_of(const psc_msg *m)
     return v ? &v->snap : NULL;
 }
 
-psc_err psc__state_delta(psc_introspector *intro, psc_msg *base, psc_msg *cur, psc_msg **out)
+psc_err psc_introspector_state_delta(psc_introspector *intro, psc_msg *base, psc_msg *cur, psc_msg **out)
 {
     const psc__snap *a = snap_of(base), *b = snap_of(cur);
     if (!intro || !a || !b || !out)

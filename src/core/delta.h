@@ -1,7 +1,6 @@
 /*
  * Delta states, private to src/core (delta.c finds the changes, delta_write.c
- * encodes them). The entry point, psc__state_delta, is declared in
- * internal/session.h for the endpoint.
+ * encodes them). The entry point is the public psc_introspector_state_delta.
  *
  * Entities are compared by their encoded bytes in the two messages (see the
  * pb_at pointers in records.h) and changed ones are copied from the newer

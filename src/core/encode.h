@@ -3,7 +3,7 @@
 #define PSC_CORE_ENCODE_H
 
 #include "core/records.h"
-#include "internal/pbwrite.h"
+#include "wire/pbwrite.h"
 
 static inline size_t enc_str_size(uint32_t f, psc__str s)
 {

@@ -5,7 +5,7 @@
 #include <sys/utsname.h>
 
 #include "core/records.h"
-#include "internal/events.h"
+#include "events/events.h"
 
 #define LOG_LINE_MAX 512
 

@@ -16,7 +16,7 @@
 #ifndef PSC_CORE_MSGPOOL_H
 #define PSC_CORE_MSGPOOL_H
 
-#include "internal/alloc.h"
+#include "util/alloc.h"
 
 typedef struct psc__msgpool psc__msgpool;
 

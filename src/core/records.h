@@ -14,9 +14,9 @@
 #ifndef PSC_CORE_RECORDS_H
 #define PSC_CORE_RECORDS_H
 
-#include "core/arena.h"
-#include "core/core.h"
-#include "internal/json.h"
+#include "util/arena.h"
+#include "core/introspector.h"
+#include "util/json.h"
 #include "peerscope/model.h"
 
 /* A string as given: p == NULL when absent, else NUL-terminated. */

@@ -1,10 +1,10 @@
 /* psc_introspector_runtime: ServerMessage{version, runtime} with every declared event type. */
 #include <assert.h>
 
-#include "core/core.h"
-#include "internal/events.h"
-#include "internal/msg.h"
-#include "internal/pbwrite.h"
+#include "core/introspector.h"
+#include "events/events.h"
+#include "wire/msg.h"
+#include "wire/pbwrite.h"
 #include "peerscope/version.h"
 
 /* Optional protocol features this build serves (Runtime.capabilities); NULL-terminated.

@@ -7,7 +7,7 @@
 #include <assert.h>
 
 #include "core/collect.h"
-#include "internal/msg.h"
+#include "wire/msg.h"
 
 /* Headroom over the previous snapshot's size for the first chunk. */
 #define HINT_SLACK(n) ((n) / 16u + 1024u)

@@ -4,7 +4,7 @@
  * Records are immutable once the message is sealed, so reads need no lock.
  */
 #include "core/records.h"
-#include "internal/msg.h"
+#include "wire/msg.h"
 
 psc_err psc__view_new(const psc__alloc *a, psc__chunk_pool *pool, size_t hint, psc__view **out)
 {

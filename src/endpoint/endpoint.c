@@ -1,6 +1,6 @@
 /* The generic endpoint: lifecycle, the transport vtable, the shared snapshot. */
-#include "endpoint/endpoint_priv.h"
-#include "internal/introspector.h"
+#include "endpoint/endpoint.h"
+#include "core/core.h"
 
 #include <stdio.h>
 
@@ -49,7 +49,7 @@ static psc_err env_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
         return PSC_OK;
     }
     psc_msg *d = NULL;
-    psc_err err = psc__state_delta(ep->intro, base, cur, &d);
+    psc_err err = psc_introspector_state_delta(ep->intro, base, cur, &d);
     if (shared && ep->n_deltas < PSC__ENDPOINT_DELTAS && err != PSC_ERR_NOMEM) {
         struct psc__delta_cache *c = &ep->deltas[ep->n_deltas++];
         c->base = psc_msg_ref(base);

@@ -1,6 +1,6 @@
 /* The transport-facing session calls (service thread only). */
-#include "endpoint/endpoint_priv.h"
-#include "internal/introspector.h"
+#include "endpoint/endpoint.h"
+#include "core/core.h"
 
 #include <stdio.h>
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "events/event_store.h"
-#include "internal/json.h"
+#include "util/json.h"
 
 typedef struct jw {
     char *p;

@@ -6,8 +6,8 @@
  *   EventType{name=1, property_types=2{name=1, type=2, has_multiple=3}}
  */
 #include "events/event_store.h"
-#include "internal/msg.h"
-#include "internal/pbwrite.h"
+#include "wire/msg.h"
+#include "wire/pbwrite.h"
 
 enum {
     F_SM_VERSION = 1,

@@ -167,17 +167,26 @@ static psc_err emit_into(psc__events *ev, const psc_event_type *type, uint64_t t
 
 /* One stack frame size per tier so that the common small configuration
  * does not touch 64 KiB of stack on every emit. */
-#define EMIT_TIER(name, bytes)                                                                              \
-    __attribute__((noinline)) static psc_err name(psc__events *ev, const psc_event_type *type, uint64_t ts,  \
-                                                  const psc_value *values, size_t n_values)                 \
-    {                                                                                                       \
-        uint64_t buf[(bytes) / 8];                                                                          \
-        return emit_into(ev, type, ts, values, n_values, buf);                                              \
-    }
+__attribute__((noinline)) static psc_err emit_1k(psc__events *ev, const psc_event_type *type, uint64_t ts,
+                                                 const psc_value *values, size_t n_values)
+{
+    uint64_t buf[1024 / 8];
+    return emit_into(ev, type, ts, values, n_values, buf);
+}
 
-EMIT_TIER(emit_1k, 1024)
-EMIT_TIER(emit_8k, 8192)
-EMIT_TIER(emit_64k, PSC__EVENTS_MAX_SIZE_LIMIT)
+__attribute__((noinline)) static psc_err emit_8k(psc__events *ev, const psc_event_type *type, uint64_t ts,
+                                                 const psc_value *values, size_t n_values)
+{
+    uint64_t buf[8192 / 8];
+    return emit_into(ev, type, ts, values, n_values, buf);
+}
+
+__attribute__((noinline)) static psc_err emit_64k(psc__events *ev, const psc_event_type *type, uint64_t ts,
+                                                  const psc_value *values, size_t n_values)
+{
+    uint64_t buf[PSC__EVENTS_MAX_SIZE_LIMIT / 8];
+    return emit_into(ev, type, ts, values, n_values, buf);
+}
 
 psc_err psc__events_emit(psc__events *ev, const psc_event_type *type, uint64_t ts_ms, const psc_value *values,
                          size_t n_values)
@@ -189,4 +198,16 @@ psc_err psc__events_emit(psc__events *ev, const psc_event_type *type, uint64_t t
     if (ev->max_event_size <= 8192)
         return emit_8k(ev, type, ts_ms, values, n_values);
     return emit_64k(ev, type, ts_ms, values, n_values);
+}
+
+psc_err psc__events_emit_now(psc__events *ev, const psc_event_type *type, const psc_value *values, size_t n_values)
+{
+    if (!ev)
+        return PSC_ERR_INVALID;
+    return psc__events_emit(ev, type, psc__clock_wall_ms(&ev->clock), values, n_values);
+}
+
+uint64_t psc__events_emitted(const psc__events *ev)
+{
+    return atomic_load_explicit(&ev->head, memory_order_relaxed);
 }

@@ -1,6 +1,6 @@
 /*
  * Private layout of the event store, shared by the files of src/events only.
- * Other modules use src/internal/events.h.
+ * Other modules use events/events.h.
  */
 #ifndef PSC_EVENTS_EVENT_STORE_H
 #define PSC_EVENTS_EVENT_STORE_H
@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "internal/events.h"
-#include "internal/json.h"
+#include "events/events.h"
+#include "util/json.h"
 
 /* Limits. */
 #define PSC__EVENTS_MAX_TYPES 65535u
@@ -128,13 +128,6 @@ size_t psc__json_escaped_len(const char *s, size_t n);
 /* Write the escaped form; out must hold psc__json_escaped_len bytes. */
 char *psc__json_escape(char *out, const char *s, size_t n);
 
-/*
- * The UTF-8 sequence starting at s[0] (n >= 1, s[0] >= 0x80): returns its
- * length with *valid = true, or, for an ill-formed one, the length of its
- * maximal subpart (>= 1, what one U+FFFD replaces) with *valid = false.
- * Never reads past n (json_validate.c).
- */
-size_t psc__utf8_scan(const unsigned char *s, size_t n, bool *valid);
 
 /* ---- ring (event_ring.c) ---- */
 

@@ -1,6 +1,6 @@
 /*
  * The web visualizer embedded in the library (web/embed.py ->
- * src/internal/assets.h): lookup rules, a well-formed table, contents that
+ * src/assets/assets.h): lookup rules, a well-formed table, contents that
  * match the sources, and the fallback page when web/node_modules is absent.
  */
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
-#include "internal/assets.h"
+#include "assets/assets.h"
 #include "../support/test_support.h"
 
 static char root_path[4096];

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "../support/test_support.h"
-#include "core/arena.h"
-#include "core/idmap.h"
+#include "util/arena.h"
+#include "util/idmap.h"
 
 static psc__alloc test_alloc(psc_test_alloc *t)
 {

@@ -17,8 +17,8 @@
 #include "core_fixture.h"
 #include "delta_world.h"
 #include "core/msgpool.h"
-#include "internal/msg.h"
-#include "internal/session.h"
+#include "wire/msg.h"
+#include "session/session.h"
 #include "state_canon.h"
 #include "../support/test_support.h"
 
@@ -121,7 +121,7 @@ static void test_random_walk(void **state)
             fc.mono_ns += 1000000000ull;
             psc_msg *b = snap(intro);
             psc_msg *d = NULL;
-            assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_OK);
+            assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_OK);
             check_rebuild(a, b, d);
             psc_msg_unref(d);
             psc_msg_unref(a);
@@ -152,7 +152,7 @@ static void test_skipping_states(void **state)
         mid = snap(intro);
     }
     psc_msg *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, mid, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, mid, &d), PSC_OK);
     check_rebuild(a, mid, d);
     psc_msg_unref(d);
     psc_msg_unref(mid);
@@ -172,7 +172,7 @@ static void test_unchanged(void **state)
     psc_msg *a = snap(intro);
     psc_msg *b = snap(intro);
     psc_msg *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_OK);
     Peerscope__ServerMessage *md = decode(d);
     const Peerscope__Subsystems *s = md->state->subsystems;
     assert_non_null(s);
@@ -217,7 +217,7 @@ static void test_only_changed_sent(void **state)
     w.n_peers--; /* the last peer goes */
     psc_msg *b = snap(intro);
     psc_msg *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_OK);
     Peerscope__ServerMessage *md = decode(d);
     const Peerscope__Subsystems *s = md->state->subsystems;
     assert_int_equal(s->n_connections, 1);
@@ -251,8 +251,8 @@ static void test_closed_then_removed(void **state)
     psc_msg *b = snap(intro);
     psc_msg *c = snap(intro);
     psc_msg *d1 = NULL, *d2 = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d1), PSC_OK);
-    assert_int_equal(psc__state_delta(intro, b, c, &d2), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d1), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, b, c, &d2), PSC_OK);
     Peerscope__ServerMessage *m1 = decode(d1), *m2 = decode(d2);
     assert_int_equal(m1->state->subsystems->n_connections, 1);
     assert_int_equal(m1->state->subsystems->connections[0]->status, PEERSCOPE__STATUS__CLOSED);
@@ -286,22 +286,22 @@ static void test_repeated_keys_refused(void **state)
     w.dup_conn = true; /* the second swarm repeats a connection id of the first */
     psc_msg *b = snap(intro);
     psc_msg *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_ERR_UNSUPPORTED);
-    assert_int_equal(psc__state_delta(intro, b, a, &d), PSC_ERR_UNSUPPORTED);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_ERR_UNSUPPORTED);
+    assert_int_equal(psc_introspector_state_delta(intro, b, a, &d), PSC_ERR_UNSUPPORTED);
     assert_null(d);
     w.dup_conn = false;
     w.dup_topic = true;
     psc_msg *c = snap(intro);
-    assert_int_equal(psc__state_delta(intro, a, c, &d), PSC_ERR_UNSUPPORTED);
+    assert_int_equal(psc_introspector_state_delta(intro, a, c, &d), PSC_ERR_UNSUPPORTED);
     w.dup_topic = false;
     psc_msg *e = snap(intro);
-    assert_int_equal(psc__state_delta(intro, a, e, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, e, &d), PSC_OK);
     /* a delta is not a base, nor is a runtime */
     psc_msg *d2 = NULL, *rt = NULL;
-    assert_int_equal(psc__state_delta(intro, d, e, &d2), PSC_ERR_INVALID);
+    assert_int_equal(psc_introspector_state_delta(intro, d, e, &d2), PSC_ERR_INVALID);
     assert_int_equal(psc_introspector_runtime(intro, &rt), PSC_OK);
-    assert_int_equal(psc__state_delta(intro, rt, e, &d2), PSC_ERR_INVALID);
-    assert_int_equal(psc__state_delta(NULL, a, e, &d2), PSC_ERR_INVALID);
+    assert_int_equal(psc_introspector_state_delta(intro, rt, e, &d2), PSC_ERR_INVALID);
+    assert_int_equal(psc_introspector_state_delta(NULL, a, e, &d2), PSC_ERR_INVALID);
     assert_null(d2);
     psc_msg_unref(rt);
     psc_msg_unref(d);
@@ -321,7 +321,7 @@ static void test_apply_refusals(void **state)
     world_init(&w, 8);
     assert_int_equal(world_register(&w, intro), PSC_OK);
     psc_msg *a = snap(intro), *b = snap(intro), *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_OK);
     Peerscope__ServerMessage *ma = decode(a), *mb = decode(b), *md = decode(d);
     uint8_t *out = NULL;
     size_t len = 0;
@@ -386,7 +386,7 @@ static psc_err delta_body(void *arg, psc_test_alloc *t)
         e = psc_introspector_snapshot(intro, &b);
     assert_int_equal(e, PSC_OK);
     t->fail_at = fail_at ? t->calls + fail_at : 0;
-    e = psc__state_delta(intro, a, b, &d);
+    e = psc_introspector_state_delta(intro, a, b, &d);
     if (e == PSC_OK)
         assert_non_null(d);
     else
@@ -436,7 +436,7 @@ static void test_apply_alloc_failures(void **state)
     for (int i = 0; i < 3; i++)
         world_step(&w);
     psc_msg *b = snap(intro), *d = NULL;
-    assert_int_equal(psc__state_delta(intro, a, b, &d), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(intro, a, b, &d), PSC_OK);
     Peerscope__ServerMessage *ma = decode(a), *md = decode(d);
     apply_arg x = {ma->state, md->state};
     assert_true(psc_test_each_alloc_fails(apply_body, &x, 200) > 1);

@@ -12,7 +12,7 @@
 #include <sys/utsname.h>
 
 #include "core_fixture.h"
-#include "internal/introspector.h"
+#include "core/core.h"
 
 static Peerscope__Runtime *decode_runtime(psc_msg *msg, Peerscope__ServerMessage **m)
 {

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "events/event_store.h"
-#include "internal/json.h"
+#include "util/json.h"
 
 #define PRODUCERS 4
 #define READERS 2

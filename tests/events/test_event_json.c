@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "events/event_store.h"
-#include "internal/json.h"
+#include "util/json.h"
 
 typedef struct fixture {
     psc__events *ev;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "events/event_store.h"
-#include "internal/msg.h"
+#include "wire/msg.h"
 #include "peerscope/peerscope.pb-c.h"
 #include "peerscope/wire.h"
 #include "../support/test_support.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "events/event_store.h"
-#include "internal/json.h"
+#include "util/json.h"
 #include "peerscope/peerscope.pb-c.h"
 #include "../support/test_support.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "events/event_store.h"
-#include "internal/json.h"
+#include "util/json.h"
 
 /* Validate a copy of exactly len bytes, no NUL after it: ASan reports any
  * read past the end. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "../core/delta_world.h"
-#include "internal/session.h"
+#include "session/session.h"
 #include "peerscope/wire.h"
 
 static int write_msg(FILE *f, const psc_msg *m)
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
             world_touch(&w, 20);
         else
             world_step(&w);
-        if (psc_introspector_snapshot(intro, &cur) || psc__state_delta(intro, prev, cur, &d) || write_msg(f, cur) ||
+        if (psc_introspector_snapshot(intro, &cur) || psc_introspector_state_delta(intro, prev, cur, &d) || write_msg(f, cur) ||
             write_msg(f, d))
             goto out;
         psc_msg_unref(d);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/json.h"
+#include "util/json.h"
 #include "peerscope/peerscope.pb-c.h"
 #include "peerscope/wire.h"
 #include "../support/test_support.h"

@@ -1,0 +1,150 @@
+/*
+ * The WebSocket endpoint's private state (ws_*.c).
+ *
+ * Threads: everything that touches libwebsockets runs on the endpoint's
+ * service thread, except lws_cancel_service (the wake-up), which any thread
+ * may call under wake_lock while ctx_alive is set. The service thread
+ * clears ctx_alive under the same lock before it destroys the context.
+ */
+#ifndef PSC_TRANSPORT_WS_WS_H
+#define PSC_TRANSPORT_WS_WS_H
+
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "util/alloc.h"
+#include "peerscope/ws.h"
+
+#define PSC__WS_DEFAULT_MAX_MESSAGE (64u * 1024u)
+#define PSC__WS_DEFAULT_FRAGMENT (64u * 1024u)
+#define PSC__WS_MIN_FRAGMENT 1024u
+/* How long close waits for sessions to take their close frame. */
+#define PSC__WS_CLOSE_GRACE_MS 500u
+/* A client must send HELLO this soon after connecting, or lose its slot. */
+#define PSC__WS_HELLO_TIMEOUT_S 30
+/* Idle connections are pinged, and dropped when nothing valid came for longer. */
+#define PSC__WS_PING_AFTER_S 30
+#define PSC__WS_HANGUP_AFTER_S 90
+
+typedef struct psc__ws_conn psc__ws_conn;
+/* A file of assets_dir read for one response (ws_http.c). */
+typedef struct psc__ws_file psc__ws_file;
+
+/* Per-connection data (lws allocates it zeroed: per_session_data_size). */
+struct psc__ws_conn {
+    struct lws *wsi;
+    /* HTTP */
+    const uint8_t *body;
+    size_t body_len, body_sent;
+    char small_body[256];
+    psc__ws_file *file;           /* owns body while a file of assets_dir is sent */
+    bool http_pending;            /* headers written, body (maybe empty) still to send */
+    /* WebSocket */
+    psc_endpoint_session *sess;
+    uint8_t *rx;                  /* reassembly of one inbound message */
+    size_t rx_len, rx_cap;
+    psc_msg *tx;                  /* message being sent, fragment by fragment */
+    size_t tx_off;
+    uint8_t *scratch;             /* LWS_PRE + fragment: lws writes the frame header in front */
+    enum lws_close_status close_code; /* non-zero: close with this code at the next WRITEABLE */
+    const char *close_why;
+    bool established;
+    bool hello;                   /* HELLO seen: the connect timeout is off */
+    psc__ws_conn *prev, *next;    /* the endpoint's live WebSocket connections */
+};
+
+typedef struct psc__ws {
+    psc_endpoint *ep;
+    psc__alloc alloc;
+
+    /* configuration (copied) */
+    char *bind_address;
+    uint16_t cfg_port;
+    char *path;
+    char *token;
+    size_t token_len;
+    char **origins;
+    size_t n_origins;
+    bool any_origin;
+    char *tls_cert, *tls_key;
+    size_t max_message;
+    size_t fragment;
+    const psc_ws_asset *assets;
+    size_t n_assets;
+    int assets_dir_fd;            /* assets_dir opened O_DIRECTORY; valid when has_assets_dir */
+    bool has_assets_dir;
+    bool local_only;              /* loopback bind without a token: check Host */
+
+    /* runtime */
+    struct lws_protocols protocols[2];
+    struct lws_http_mount mount;
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t wake_lock;
+    bool wake_lock_ready;
+    bool ctx_alive;               /* under wake_lock */
+    atomic_bool stop;
+    _Atomic uint16_t port;        /* 0 until started */
+    lws_sorted_usec_list_t sul;   /* service timer */
+    lws_retry_bo_t idle_policy;
+    psc__ws_conn *conns;
+    size_t n_conns;
+    /* Every file body not yet released, so that none outlives the
+     * endpoint even when its connection went without telling us. */
+    psc__ws_file *files;
+    size_t files_bytes;
+} psc__ws;
+
+/* ws_server.c */
+psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user);
+void psc__ws_close(psc_endpoint *ep, void *state, void *user);
+void psc__ws_wake(void *state, void *user);
+void psc__ws_session_ready(void *state, psc_endpoint_session *s, void *user);
+/* Run the endpoint's service now and re-arm the timer (service thread). */
+void psc__ws_service(psc__ws *ws);
+/* Ask for a service pass on the next loop iteration (service thread). */
+void psc__ws_service_soon(psc__ws *ws);
+
+/* ws_session.c: the one lws protocol callback (HTTP and WebSocket). */
+int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+/* Mark a connection for closing with a code and reason (service thread). */
+void psc__ws_conn_close(psc__ws_conn *c, enum lws_close_status code, const char *why);
+
+/* ws_http.c */
+int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);
+int psc__ws_http_writeable(psc__ws_conn *c, struct lws *wsi);
+/* An HTTP connection is going away (LWS_CALLBACK_CLOSED_HTTP): release its
+ * response body now rather than at endpoint teardown. c may be NULL. */
+void psc__ws_http_closed(psc__ws *ws, psc__ws_conn *c);
+/* Open cfg's assets_dir (PSC_ERR_IO if it is not an openable directory). */
+psc_err psc__ws_http_open_dir(psc__ws *ws, const char *dir);
+/* Release every file body left and close assets_dir (after the service thread is gone). */
+void psc__ws_http_fini(psc__ws *ws);
+
+/* Map a request path to a file path under assets_dir: false (refused) for
+ * '%', '\\', "//", control characters, a segment beginning with '.' or a
+ * result that does not fit; "/" and a trailing '/' get "index.html". */
+bool psc__ws_dir_path(const char *uri, char *rel, size_t cap);
+/* Content-Type for a file name, by extension. */
+const char *psc__ws_mime_of(const char *name);
+/* Whether an If-None-Match value (a list, "*", weak tags) matches etag. */
+bool psc__ws_etag_matches(const char *if_none_match, const char *etag);
+
+/* ws_auth.c */
+/* true when no token is configured or the request carries the right one. */
+bool psc__ws_token_ok(const psc__ws *ws, struct lws *wsi);
+/* true when the Origin header is absent, same-origin or allowed. */
+bool psc__ws_origin_ok(const psc__ws *ws, struct lws *wsi);
+/* Pure checks behind them (unit-tested). */
+bool psc__ws_token_equal(const char *expected, size_t expected_len, const char *given, size_t given_len);
+bool psc__ws_origin_allowed(const char *origin, const char *host, bool tls, const char *const *allowed,
+                            size_t n_allowed, bool any);
+bool psc__ws_is_loopback(const char *address);
+/* With need_local (loopback bind, no token): Host must name a loopback address or the bind address. */
+bool psc__ws_host_allowed(const char *host, const char *bind_address, bool need_local);
+bool psc__ws_host_ok(const psc__ws *ws, struct lws *wsi);
+
+#endif
