@@ -53,6 +53,7 @@ typedef enum psc_err {
     PSC_ERR_CLOSED = -13,     /**< the object was closed */
     PSC_ERR_TIMEOUT = -14,    /**< the operation did not complete in time */
     PSC_ERR_AGAIN = -15,      /**< nothing available now; try again later */
+    PSC_ERR_INTERNAL = -16,   /**< the library broke one of its own invariants (a bug: please report it) */
 } psc_err;
 
 /**

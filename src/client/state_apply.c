@@ -5,6 +5,7 @@
  * an arena freed before returning, so the caller owns only the bytes.
  */
 #include "client/state_apply.h"
+#include "peerscope/version.h"
 #include "util/arena.h"
 #include "util/idmap.h"
 
@@ -334,7 +335,7 @@ static psc_err pack(const psc__alloc *a, Peerscope__State *st, uint8_t **out, si
 {
     Peerscope__Version v = PEERSCOPE__VERSION__INIT;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    v.version = 1;
+    v.version = PSC_PROTOCOL_VERSION;
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = st;

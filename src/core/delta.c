@@ -3,9 +3,8 @@
  * point that encodes it into a message (psc_introspector_state_delta).
  */
 #include "core/delta.h"
-#include "wire/msg.h"
+#include "wire/wire.h"
 
-#include <assert.h>
 
 /* Marks a key of the newer list that the older one lacks (map values are
  * otherwise 1 + the index in the older list). */
@@ -282,18 +281,13 @@ psc_err psc_introspector_state_delta(psc_introspector *intro, psc_msg *base, psc
         return e;
     psc__delta d;
     psc_msg *m = NULL;
+    uint8_t *body = NULL;
     if ((e = psc__delta_find(&intro->alloc, &ar, a, b, &d)) == PSC_OK)
-        e = psc__msg_new(&intro->msg_alloc, PSC_MSG_STATE, psc__delta_pb_size(&d), &m);
-    if (e == PSC_OK) {
-        size_t len;
-        uint8_t *start = psc__msg_payload_mut(m);
-        psc_msg_payload(m, &len);
-        uint8_t *end = psc__delta_pb_write(start, &d);
-        assert((size_t)(end - start) == len);
-        (void)end;
-        psc__msg_seal(m);
+        e = psc__wire_sm_new(&intro->msg_alloc, PSC_MSG_STATE, psc__delta_pb_size(&d), &m, &body);
+    if (e == PSC_OK && (e = psc__wire_sm_seal(m, psc__delta_pb_write(body, &d))) != PSC_OK)
+        psc__log(intro, PSC_LOG_ERROR, "delta state not made: %s", psc__wire_last_error());
+    if (e == PSC_OK)
         *out = m;
-    }
     psc__arena_free(&ar);
     return e;
 }

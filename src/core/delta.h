@@ -55,7 +55,7 @@ typedef struct psc__delta {
 psc_err psc__delta_find(const psc__alloc *alloc, psc__arena *ar, const psc__snap *a, const psc__snap *b,
                         psc__delta *d);
 
-/* Size of ServerMessage{state} for d (caches body sizes in d), then its bytes. */
+/* Size of the State body of the delta message for d (caches body sizes in d), then its bytes. */
 size_t psc__delta_pb_size(psc__delta *d);
 uint8_t *psc__delta_pb_write(uint8_t *p, const psc__delta *d);
 

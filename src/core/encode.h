@@ -1,9 +1,9 @@
-/* Field helpers over pbwrite.h for the record types (size + write pairs). */
+/* Field helpers over the wire writer for the record types (size + write pairs). */
 #ifndef PSC_CORE_ENCODE_H
 #define PSC_CORE_ENCODE_H
 
 #include "core/records.h"
-#include "wire/pbwrite.h"
+#include "wire/wire.h"
 
 static inline size_t enc_str_size(uint32_t f, psc__str s)
 {
@@ -65,29 +65,39 @@ static inline size_t enc_msg_size_opt(uint32_t f, size_t body)
 
 static inline size_t enc_gauge_body(const psc_gauge_value *g)
 {
-    return psc__pb_uint_size_opt(1, g->bytes) + psc__pb_uint_size_opt(2, g->packets) +
-           psc__pb_uint_size_opt(3, g->rate);
+    return psc__pb_uint_size_opt(PSC__F_DATA_GAUGE__CUM_BYTES, g->bytes) +
+           psc__pb_uint_size_opt(PSC__F_DATA_GAUGE__CUM_PACKETS, g->packets) +
+           psc__pb_uint_size_opt(PSC__F_DATA_GAUGE__INST_BW, g->rate);
 }
 
 static inline uint8_t *enc_gauge(uint8_t *p, uint32_t f, const psc_gauge_value *g)
 {
-    p = psc__pb_put_len_prefix(p, f, enc_gauge_body(g));
-    p = psc__pb_put_uint_opt(p, 1, g->bytes);
-    p = psc__pb_put_uint_opt(p, 2, g->packets);
-    return psc__pb_put_uint_opt(p, 3, g->rate);
+    size_t body = enc_gauge_body(g);
+    p = psc__pb_put_len_prefix(p, f, body);
+    uint8_t *b = p;
+    p = psc__pb_put_uint_opt(p, PSC__F_DATA_GAUGE__CUM_BYTES, g->bytes);
+    p = psc__pb_put_uint_opt(p, PSC__F_DATA_GAUGE__CUM_PACKETS, g->packets);
+    p = psc__pb_put_uint_opt(p, PSC__F_DATA_GAUGE__INST_BW, g->rate);
+    PSC__PB_BODY_END(b, p, body, "DataGauge");
+    return p;
 }
 
 /* 2020 clients read traffic_in/out unconditionally, so both are always there */
 static inline size_t enc_traffic_body(const psc_traffic *t)
 {
-    return enc_msg_size(1, enc_gauge_body(&t->in)) + enc_msg_size(2, enc_gauge_body(&t->out));
+    return enc_msg_size(PSC__F_TRAFFIC__TRAFFIC_IN, enc_gauge_body(&t->in)) +
+           enc_msg_size(PSC__F_TRAFFIC__TRAFFIC_OUT, enc_gauge_body(&t->out));
 }
 
 static inline uint8_t *enc_traffic(uint8_t *p, uint32_t f, const psc_traffic *t)
 {
-    p = psc__pb_put_len_prefix(p, f, enc_traffic_body(t));
-    p = enc_gauge(p, 1, &t->in);
-    return enc_gauge(p, 2, &t->out);
+    size_t body = enc_traffic_body(t);
+    p = psc__pb_put_len_prefix(p, f, body);
+    uint8_t *b = p;
+    p = enc_gauge(p, PSC__F_TRAFFIC__TRAFFIC_IN, &t->in);
+    p = enc_gauge(p, PSC__F_TRAFFIC__TRAFFIC_OUT, &t->out);
+    PSC__PB_BODY_END(b, p, body, "Traffic");
+    return p;
 }
 
 #endif

@@ -22,45 +22,51 @@ static uint8_t *put_double(uint8_t *p, uint32_t f, double v)
 
 static size_t dht_params_body(const psc__dht_rec *d)
 {
-    return psc__pb_uint_size_opt(1, d->k) + psc__pb_uint_size_opt(2, d->alpha) +
-           psc__pb_uint_size_opt(3, d->disjoint_paths) + psc__pb_uint_size_opt(4, d->beta);
+    return psc__pb_uint_size_opt(PSC__F_DHT_PARAMS__K, d->k) + psc__pb_uint_size_opt(PSC__F_DHT_PARAMS__ALPHA, d->alpha) +
+           psc__pb_uint_size_opt(PSC__F_DHT_PARAMS__DISJOINT_PATHS, d->disjoint_paths) +
+           psc__pb_uint_size_opt(PSC__F_DHT_PARAMS__BETA, d->beta);
 }
 
 static size_t query_body(const psc_query_counts *q)
 {
-    return psc__pb_uint_size_opt(1, q->success) + psc__pb_uint_size_opt(2, q->error) +
-           psc__pb_uint_size_opt(3, q->timeout);
+    return psc__pb_uint_size_opt(PSC__F_DHT_QUERY_GAUGE__SUCCESS, q->success) +
+           psc__pb_uint_size_opt(PSC__F_DHT_QUERY_GAUGE__ERROR, q->error) +
+           psc__pb_uint_size_opt(PSC__F_DHT_QUERY_GAUGE__TIMEOUT, q->timeout);
 }
 
 static uint8_t *query_write(uint8_t *p, uint32_t f, const psc_query_counts *q)
 {
     p = psc__pb_put_len_prefix(p, f, query_body(q));
-    p = psc__pb_put_uint_opt(p, 1, q->success);
-    p = psc__pb_put_uint_opt(p, 2, q->error);
-    return psc__pb_put_uint_opt(p, 3, q->timeout);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_QUERY_GAUGE__SUCCESS, q->success);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_QUERY_GAUGE__ERROR, q->error);
+    return psc__pb_put_uint_opt(p, PSC__F_DHT_QUERY_GAUGE__TIMEOUT, q->timeout);
 }
 
 static size_t dht_peer_body(const psc__dht_peer_rec *r)
 {
-    return enc_str_size(1, r->peer_id) + psc__pb_enum_size_opt(2, (int32_t)r->status) +
-           psc__pb_uint_size_opt(3, r->age_ms);
+    return enc_str_size(PSC__F_DHT_PEER_IN_DHT__PEER_ID, r->peer_id) +
+           psc__pb_enum_size_opt(PSC__F_DHT_PEER_IN_DHT__STATUS, (int32_t)r->status) +
+           psc__pb_uint_size_opt(PSC__F_DHT_PEER_IN_DHT__AGE_IN_BUCKET, r->age_ms);
 }
 
 size_t psc__dht_pb_size(psc__dht_rec *d)
 {
-    size_t n = enc_str_size(1, d->protocol) + enc_bool_size(2, d->enabled) + psc__pb_uint_size_opt(3, d->start_ts) +
-               enc_msg_size(4, dht_params_body(d)) + enc_msg_size(6, query_body(&d->incoming)) +
-               enc_msg_size(7, query_body(&d->outgoing)) + enc_str_size(16, d->name);
+    size_t n = enc_str_size(PSC__F_DHT__PROTOCOL, d->protocol) + enc_bool_size(PSC__F_DHT__ENABLED, d->enabled) +
+               psc__pb_uint_size_opt(PSC__F_DHT__START_TS, d->start_ts) +
+               enc_msg_size(PSC__F_DHT__PARAMS, dht_params_body(d)) +
+               enc_msg_size(PSC__F_DHT__INCOMING_QUERIES, query_body(&d->incoming)) +
+               enc_msg_size(PSC__F_DHT__OUTGOING_QUERIES, query_body(&d->outgoing)) +
+               enc_str_size(PSC__F_DHT__NAME, d->name);
     if (d->by_cpl) {
         for (uint32_t cpl = 0; cpl <= PSC__DHT_MAX_CPL; cpl++) {
             psc__bucket_rec *k = d->by_cpl[cpl];
             if (!k)
                 continue;
-            size_t b = psc__pb_uint_size_opt(1, k->cpl);
+            size_t b = psc__pb_uint_size_opt(PSC__F_DHT_BUCKET__CPL, k->cpl);
             PSC__EACH(const psc__dht_peer_rec, r, k->peers)
-                b += enc_msg_size(2, dht_peer_body(r));
+                b += enc_msg_size(PSC__F_DHT_BUCKET__PEERS, dht_peer_body(r));
             k->pb_size = b;
-            n += enc_msg_size(5, b);
+            n += enc_msg_size(PSC__F_DHT__BUCKETS, b);
         }
     }
     d->pb_size = n;
@@ -70,82 +76,81 @@ size_t psc__dht_pb_size(psc__dht_rec *d)
 uint8_t *psc__dht_pb_write(uint8_t *p, psc__dht_rec *d)
 {
     d->pb_at = p;
-    p = enc_str(p, 1, d->protocol);
-    p = enc_bool(p, 2, d->enabled);
-    p = psc__pb_put_uint_opt(p, 3, d->start_ts);
-    p = psc__pb_put_len_prefix(p, 4, dht_params_body(d));
-    p = psc__pb_put_uint_opt(p, 1, d->k);
-    p = psc__pb_put_uint_opt(p, 2, d->alpha);
-    p = psc__pb_put_uint_opt(p, 3, d->disjoint_paths);
-    p = psc__pb_put_uint_opt(p, 4, d->beta);
+    p = enc_str(p, PSC__F_DHT__PROTOCOL, d->protocol);
+    p = enc_bool(p, PSC__F_DHT__ENABLED, d->enabled);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT__START_TS, d->start_ts);
+    p = psc__pb_put_len_prefix(p, PSC__F_DHT__PARAMS, dht_params_body(d));
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_PARAMS__K, d->k);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_PARAMS__ALPHA, d->alpha);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_PARAMS__DISJOINT_PATHS, d->disjoint_paths);
+    p = psc__pb_put_uint_opt(p, PSC__F_DHT_PARAMS__BETA, d->beta);
     d->pb_buckets_at = p;
     if (d->by_cpl) {
         for (uint32_t cpl = 0; cpl <= PSC__DHT_MAX_CPL; cpl++) {
             psc__bucket_rec *k = d->by_cpl[cpl];
             if (!k)
                 continue;
-            p = psc__pb_put_len_prefix(p, 5, k->pb_size);
+            p = psc__pb_put_len_prefix(p, PSC__F_DHT__BUCKETS, k->pb_size);
             k->pb_at = p;
-            p = psc__pb_put_uint_opt(p, 1, k->cpl);
+            p = psc__pb_put_uint_opt(p, PSC__F_DHT_BUCKET__CPL, k->cpl);
             PSC__EACH(const psc__dht_peer_rec, r, k->peers) {
-                p = psc__pb_put_len_prefix(p, 2, dht_peer_body(r));
-                p = enc_str(p, 1, r->peer_id);
-                p = psc__pb_put_enum_opt(p, 2, (int32_t)r->status);
-                p = psc__pb_put_uint_opt(p, 3, r->age_ms);
+                p = psc__pb_put_len_prefix(p, PSC__F_DHT_BUCKET__PEERS, dht_peer_body(r));
+                p = enc_str(p, PSC__F_DHT_PEER_IN_DHT__PEER_ID, r->peer_id);
+                p = psc__pb_put_enum_opt(p, PSC__F_DHT_PEER_IN_DHT__STATUS, (int32_t)r->status);
+                p = psc__pb_put_uint_opt(p, PSC__F_DHT_PEER_IN_DHT__AGE_IN_BUCKET, r->age_ms);
             }
+            PSC__PB_BODY_END(k->pb_at, p, k->pb_size, "DHT.Bucket");
         }
     }
     d->pb_buckets_end = p;
-    p = query_write(p, 6, &d->incoming);
-    p = query_write(p, 7, &d->outgoing);
-    return enc_str(p, 16, d->name);
+    p = query_write(p, PSC__F_DHT__INCOMING_QUERIES, &d->incoming);
+    p = query_write(p, PSC__F_DHT__OUTGOING_QUERIES, &d->outgoing);
+    p = enc_str(p, PSC__F_DHT__NAME, d->name);
+    PSC__PB_BODY_END(d->pb_at, p, d->pb_size, "DHT");
+    return p;
 }
 
 /* -------------------------------------------------------------- pubsub */
 
-/* A message whose fields 1..n are all uint64 (counters, resources). */
-static size_t u64s_body(const uint64_t *v, size_t n)
+static size_t counters_body(const psc_pubsub_counts *c)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++)
-        len += psc__pb_uint_size_opt((uint32_t)i + 1, v[i]);
-    return len;
-}
-
-static uint8_t *u64s_write(uint8_t *p, uint32_t f, const uint64_t *v, size_t n)
-{
-    p = psc__pb_put_len_prefix(p, f, u64s_body(v, n));
-    for (size_t i = 0; i < n; i++)
-        p = psc__pb_put_uint_opt(p, (uint32_t)i + 1, v[i]);
-    return p;
+    return psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__RECEIVED, c->received) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__SENT, c->sent) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__PUBLISHED, c->published) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__FORWARDED, c->forwarded) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__REJECTED, c->rejected) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_COUNTERS__DUPLICATE, c->duplicate);
 }
 
 static uint8_t *counters_write(uint8_t *p, uint32_t f, const psc_pubsub_counts *c)
 {
-    const uint64_t v[] = {c->received, c->sent, c->published, c->forwarded, c->rejected, c->duplicate};
-    return u64s_write(p, f, v, 6);
-}
-
-static size_t counters_body(const psc_pubsub_counts *c)
-{
-    const uint64_t v[] = {c->received, c->sent, c->published, c->forwarded, c->rejected, c->duplicate};
-    return u64s_body(v, 6);
+    p = psc__pb_put_len_prefix(p, f, counters_body(c));
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__RECEIVED, c->received);
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__SENT, c->sent);
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__PUBLISHED, c->published);
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__FORWARDED, c->forwarded);
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__REJECTED, c->rejected);
+    return psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_COUNTERS__DUPLICATE, c->duplicate);
 }
 
 static size_t mesh_body(const psc__mesh_rec *m)
 {
-    return enc_str_size(1, m->peer_id) + psc__pb_double_size_opt(2, m->score) +
-           psc__pb_uint_size_opt(3, m->time_in_mesh_ms);
+    return enc_str_size(PSC__F_PUB_SUB_MESH_PEER__PEER_ID, m->peer_id) +
+           psc__pb_double_size_opt(PSC__F_PUB_SUB_MESH_PEER__SCORE, m->score) +
+           psc__pb_uint_size_opt(PSC__F_PUB_SUB_MESH_PEER__TIME_IN_MESH_MS, m->time_in_mesh_ms);
 }
 
 size_t psc__topic_pb_size(psc__topic_rec *t)
 {
-    size_t n = enc_str_size(1, t->name) + enc_bool_size(2, t->subscribed) + psc__pb_uint_size_opt(5, t->peer_count) +
-               enc_msg_size(6, counters_body(&t->messages)) + enc_msg_size(7, counters_body(&t->bytes));
+    size_t n = enc_str_size(PSC__F_PUB_SUB_TOPIC__NAME, t->name) +
+               enc_bool_size(PSC__F_PUB_SUB_TOPIC__SUBSCRIBED, t->subscribed) +
+               psc__pb_uint_size_opt(PSC__F_PUB_SUB_TOPIC__PEER_COUNT, t->peer_count) +
+               enc_msg_size(PSC__F_PUB_SUB_TOPIC__MESSAGES, counters_body(&t->messages)) +
+               enc_msg_size(PSC__F_PUB_SUB_TOPIC__BYTES, counters_body(&t->bytes));
     PSC__EACH(const psc__mesh_rec, m, t->mesh)
-        n += enc_msg_size(3, mesh_body(m));
+        n += enc_msg_size(PSC__F_PUB_SUB_TOPIC__MESH_PEERS, mesh_body(m));
     PSC__EACH(const psc__str_rec, f, t->fanout)
-        n += psc__pb_len_size(4, f->s.len);
+        n += psc__pb_len_size(PSC__F_PUB_SUB_TOPIC__FANOUT_PEERS, f->s.len);
     t->pb_size = n;
     return n;
 }
@@ -153,36 +158,42 @@ size_t psc__topic_pb_size(psc__topic_rec *t)
 uint8_t *psc__topic_pb_write(uint8_t *p, psc__topic_rec *t)
 {
     t->pb_at = p;
-    p = enc_str(p, 1, t->name);
-    p = enc_bool(p, 2, t->subscribed);
+    p = enc_str(p, PSC__F_PUB_SUB_TOPIC__NAME, t->name);
+    p = enc_bool(p, PSC__F_PUB_SUB_TOPIC__SUBSCRIBED, t->subscribed);
     PSC__EACH(const psc__mesh_rec, m, t->mesh) {
-        p = psc__pb_put_len_prefix(p, 3, mesh_body(m));
-        p = enc_str(p, 1, m->peer_id);
-        p = psc__pb_put_double_opt(p, 2, m->score);
-        p = psc__pb_put_uint_opt(p, 3, m->time_in_mesh_ms);
+        p = psc__pb_put_len_prefix(p, PSC__F_PUB_SUB_TOPIC__MESH_PEERS, mesh_body(m));
+        p = enc_str(p, PSC__F_PUB_SUB_MESH_PEER__PEER_ID, m->peer_id);
+        p = psc__pb_put_double_opt(p, PSC__F_PUB_SUB_MESH_PEER__SCORE, m->score);
+        p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_MESH_PEER__TIME_IN_MESH_MS, m->time_in_mesh_ms);
     }
     PSC__EACH(const psc__str_rec, f, t->fanout)
-        p = psc__pb_put_bytes(p, 4, f->s.p, f->s.len);
-    p = psc__pb_put_uint_opt(p, 5, t->peer_count);
-    p = counters_write(p, 6, &t->messages);
-    return counters_write(p, 7, &t->bytes);
+        p = psc__pb_put_bytes(p, PSC__F_PUB_SUB_TOPIC__FANOUT_PEERS, f->s.p, f->s.len);
+    p = psc__pb_put_uint_opt(p, PSC__F_PUB_SUB_TOPIC__PEER_COUNT, t->peer_count);
+    p = counters_write(p, PSC__F_PUB_SUB_TOPIC__MESSAGES, &t->messages);
+    p = counters_write(p, PSC__F_PUB_SUB_TOPIC__BYTES, &t->bytes);
+    PSC__PB_BODY_END(t->pb_at, p, t->pb_size, "PubSub.Topic");
+    return p;
 }
 
 /* ----------------------------------------------------------- peerstore */
 
 static size_t tag_body(const psc__tag_rec *t)
 {
-    return enc_str_size(1, t->name) + psc__pb_int64_size_opt(2, t->value);
+    return enc_str_size(PSC__F_PEERSTORE_TAG__NAME, t->name) + psc__pb_int64_size_opt(PSC__F_PEERSTORE_TAG__VALUE, t->value);
 }
 
 size_t psc__peer_pb_size(psc__peer_rec *r)
 {
-    size_t n = enc_str_size(1, r->peer_id) + enc_strv_size(2, r->addrs) + enc_strv_size(3, r->protocols) +
-               enc_str_size(4, r->agent_version) + enc_str_size(5, r->protocol_version) +
-               psc__pb_uint_size_opt(6, r->latency_ewma_ns) + psc__pb_uint_size_opt(7, r->first_seen_ts) +
-               psc__pb_uint_size_opt(8, r->last_seen_ts);
+    size_t n = enc_str_size(PSC__F_PEERSTORE_PEER__PEER_ID, r->peer_id) +
+               enc_strv_size(PSC__F_PEERSTORE_PEER__MULTIADDRS, r->addrs) +
+               enc_strv_size(PSC__F_PEERSTORE_PEER__PROTOCOLS, r->protocols) +
+               enc_str_size(PSC__F_PEERSTORE_PEER__AGENT_VERSION, r->agent_version) +
+               enc_str_size(PSC__F_PEERSTORE_PEER__PROTOCOL_VERSION, r->protocol_version) +
+               psc__pb_uint_size_opt(PSC__F_PEERSTORE_PEER__LATENCY_EWMA_NS, r->latency_ewma_ns) +
+               psc__pb_uint_size_opt(PSC__F_PEERSTORE_PEER__FIRST_SEEN_TS, r->first_seen_ts) +
+               psc__pb_uint_size_opt(PSC__F_PEERSTORE_PEER__LAST_SEEN_TS, r->last_seen_ts);
     for (size_t i = 0; i < r->n_tags; i++)
-        n += enc_msg_size(9, tag_body(&r->tags[i]));
+        n += enc_msg_size(PSC__F_PEERSTORE_PEER__TAGS, tag_body(&r->tags[i]));
     r->pb_size = n;
     return n;
 }
@@ -190,19 +201,20 @@ size_t psc__peer_pb_size(psc__peer_rec *r)
 uint8_t *psc__peer_pb_write(uint8_t *p, psc__peer_rec *r)
 {
     r->pb_at = p;
-    p = enc_str(p, 1, r->peer_id);
-    p = enc_strv(p, 2, r->addrs);
-    p = enc_strv(p, 3, r->protocols);
-    p = enc_str(p, 4, r->agent_version);
-    p = enc_str(p, 5, r->protocol_version);
-    p = psc__pb_put_uint_opt(p, 6, r->latency_ewma_ns);
-    p = psc__pb_put_uint_opt(p, 7, r->first_seen_ts);
-    p = psc__pb_put_uint_opt(p, 8, r->last_seen_ts);
+    p = enc_str(p, PSC__F_PEERSTORE_PEER__PEER_ID, r->peer_id);
+    p = enc_strv(p, PSC__F_PEERSTORE_PEER__MULTIADDRS, r->addrs);
+    p = enc_strv(p, PSC__F_PEERSTORE_PEER__PROTOCOLS, r->protocols);
+    p = enc_str(p, PSC__F_PEERSTORE_PEER__AGENT_VERSION, r->agent_version);
+    p = enc_str(p, PSC__F_PEERSTORE_PEER__PROTOCOL_VERSION, r->protocol_version);
+    p = psc__pb_put_uint_opt(p, PSC__F_PEERSTORE_PEER__LATENCY_EWMA_NS, r->latency_ewma_ns);
+    p = psc__pb_put_uint_opt(p, PSC__F_PEERSTORE_PEER__FIRST_SEEN_TS, r->first_seen_ts);
+    p = psc__pb_put_uint_opt(p, PSC__F_PEERSTORE_PEER__LAST_SEEN_TS, r->last_seen_ts);
     for (size_t i = 0; i < r->n_tags; i++) {
-        p = psc__pb_put_len_prefix(p, 9, tag_body(&r->tags[i]));
-        p = enc_str(p, 1, r->tags[i].name);
-        p = psc__pb_put_int64_opt(p, 2, r->tags[i].value);
+        p = psc__pb_put_len_prefix(p, PSC__F_PEERSTORE_PEER__TAGS, tag_body(&r->tags[i]));
+        p = enc_str(p, PSC__F_PEERSTORE_TAG__NAME, r->tags[i].name);
+        p = psc__pb_put_int64_opt(p, PSC__F_PEERSTORE_TAG__VALUE, r->tags[i].value);
     }
+    PSC__PB_BODY_END(r->pb_at, p, r->pb_size, "Peerstore.Peer");
     return p;
 }
 
@@ -210,47 +222,65 @@ uint8_t *psc__peer_pb_write(uint8_t *p, psc__peer_rec *r)
 
 size_t psc__transport_pb_size(psc__transport_rec *t)
 {
-    t->pb_size = enc_bytes_size(1, t->id) + enc_str_size(2, t->name) + enc_strv_size(3, t->listen) +
-                 enc_bool_size(4, t->listening) + enc_bool_size(5, t->dialing);
+    t->pb_size = enc_bytes_size(PSC__F_TRANSPORT__ID, t->id) + enc_str_size(PSC__F_TRANSPORT__NAME, t->name) +
+                 enc_strv_size(PSC__F_TRANSPORT__LISTEN_MULTIADDRS, t->listen) +
+                 enc_bool_size(PSC__F_TRANSPORT__LISTENING, t->listening) +
+                 enc_bool_size(PSC__F_TRANSPORT__DIALING, t->dialing);
     return t->pb_size;
 }
 
 uint8_t *psc__transport_pb_write(uint8_t *p, const psc__transport_rec *t)
 {
-    p = enc_bytes(p, 1, t->id);
-    p = enc_str(p, 2, t->name);
-    p = enc_strv(p, 3, t->listen);
-    p = enc_bool(p, 4, t->listening);
-    return enc_bool(p, 5, t->dialing);
+    uint8_t *b = p;
+    p = enc_bytes(p, PSC__F_TRANSPORT__ID, t->id);
+    p = enc_str(p, PSC__F_TRANSPORT__NAME, t->name);
+    p = enc_strv(p, PSC__F_TRANSPORT__LISTEN_MULTIADDRS, t->listen);
+    p = enc_bool(p, PSC__F_TRANSPORT__LISTENING, t->listening);
+    p = enc_bool(p, PSC__F_TRANSPORT__DIALING, t->dialing);
+    PSC__PB_BODY_END(b, p, t->pb_size, "Transport");
+    return p;
 }
 
 /* ---------------------------------------------------- resource manager */
 
 static size_t resources_body(const psc_resources *r)
 {
-    const uint64_t v[] = {r->conns_in, r->conns_out, r->streams_in, r->streams_out, r->memory, r->fds};
-    return u64s_body(v, 6);
+    return psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__CONNS_IN, r->conns_in) +
+           psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__CONNS_OUT, r->conns_out) +
+           psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__STREAMS_IN, r->streams_in) +
+           psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__STREAMS_OUT, r->streams_out) +
+           psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__MEMORY, r->memory) +
+           psc__pb_uint_size_opt(PSC__F_RESOURCE_MANAGER_RESOURCES__FDS, r->fds);
 }
 
 static uint8_t *resources_write(uint8_t *p, uint32_t f, const psc_resources *r)
 {
-    const uint64_t v[] = {r->conns_in, r->conns_out, r->streams_in, r->streams_out, r->memory, r->fds};
-    return u64s_write(p, f, v, 6);
+    p = psc__pb_put_len_prefix(p, f, resources_body(r));
+    p = psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__CONNS_IN, r->conns_in);
+    p = psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__CONNS_OUT, r->conns_out);
+    p = psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__STREAMS_IN, r->streams_in);
+    p = psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__STREAMS_OUT, r->streams_out);
+    p = psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__MEMORY, r->memory);
+    return psc__pb_put_uint_opt(p, PSC__F_RESOURCE_MANAGER_RESOURCES__FDS, r->fds);
 }
 
 size_t psc__scope_pb_size(const psc__scope_rec *r)
 {
-    return psc__pb_enum_size_opt(1, (int32_t)r->kind) + enc_str_size(2, r->name) +
-           enc_msg_size(3, resources_body(&r->usage)) + enc_msg_size(4, resources_body(&r->limit));
+    return psc__pb_enum_size_opt(PSC__F_RESOURCE_MANAGER_SCOPE__KIND, (int32_t)r->kind) +
+           enc_str_size(PSC__F_RESOURCE_MANAGER_SCOPE__NAME, r->name) +
+           enc_msg_size(PSC__F_RESOURCE_MANAGER_SCOPE__USAGE, resources_body(&r->usage)) +
+           enc_msg_size(PSC__F_RESOURCE_MANAGER_SCOPE__LIMIT, resources_body(&r->limit));
 }
 
 uint8_t *psc__scope_pb_write(uint8_t *p, psc__scope_rec *r)
 {
     r->pb_at = p;
-    p = psc__pb_put_enum_opt(p, 1, (int32_t)r->kind);
-    p = enc_str(p, 2, r->name);
-    p = resources_write(p, 3, &r->usage);
-    return resources_write(p, 4, &r->limit);
+    p = psc__pb_put_enum_opt(p, PSC__F_RESOURCE_MANAGER_SCOPE__KIND, (int32_t)r->kind);
+    p = enc_str(p, PSC__F_RESOURCE_MANAGER_SCOPE__NAME, r->name);
+    p = resources_write(p, PSC__F_RESOURCE_MANAGER_SCOPE__USAGE, &r->usage);
+    p = resources_write(p, PSC__F_RESOURCE_MANAGER_SCOPE__LIMIT, &r->limit);
+    PSC__PB_BODY_END(r->pb_at, p, r->pb_size, "ResourceManager.Scope");
+    return p;
 }
 
 /* -------------------------------------------------------------- custom */
@@ -258,38 +288,40 @@ uint8_t *psc__scope_pb_write(uint8_t *p, psc__scope_rec *r)
 /* oneof members are written even at their default value: presence matters */
 static size_t value_body(const psc__value_rec *v)
 {
-    size_t n = enc_str_size(1, v->name);
+    size_t n = enc_str_size(PSC__F_CUSTOM_SECTION_VALUE__NAME, v->name);
     switch (v->kind) {
-    case PSC__VAL_NUMBER: return n + psc__pb_tag_size(2) + 8;
+    case PSC__VAL_NUMBER: return n + psc__pb_tag_size(PSC__F_CUSTOM_SECTION_VALUE__NUMBER) + 8;
     case PSC__VAL_TEXT:
     case PSC__VAL_JSON: return n + psc__pb_len_size((uint32_t)v->kind, v->text.len);
-    case PSC__VAL_INTEGER: return n + psc__pb_uint_size(5, (uint64_t)v->integer);
+    case PSC__VAL_INTEGER: return n + psc__pb_uint_size(PSC__F_CUSTOM_SECTION_VALUE__INTEGER, (uint64_t)v->integer);
     }
     return n;
 }
 
 size_t psc__custom_pb_size(psc__custom_rec *c)
 {
-    size_t n = enc_str_size(1, c->name);
+    size_t n = enc_str_size(PSC__F_CUSTOM_SECTION__NAME, c->name);
     PSC__EACH(const psc__value_rec, v, c->values)
-        n += enc_msg_size(2, value_body(v));
+        n += enc_msg_size(PSC__F_CUSTOM_SECTION__VALUES, value_body(v));
     c->pb_size = n;
     return n;
 }
 
 uint8_t *psc__custom_pb_write(uint8_t *p, const psc__custom_rec *c)
 {
-    p = enc_str(p, 1, c->name);
+    uint8_t *b = p;
+    p = enc_str(p, PSC__F_CUSTOM_SECTION__NAME, c->name);
     PSC__EACH(const psc__value_rec, v, c->values) {
-        p = psc__pb_put_len_prefix(p, 2, value_body(v));
-        p = enc_str(p, 1, v->name);
+        p = psc__pb_put_len_prefix(p, PSC__F_CUSTOM_SECTION__VALUES, value_body(v));
+        p = enc_str(p, PSC__F_CUSTOM_SECTION_VALUE__NAME, v->name);
         switch (v->kind) {
-        case PSC__VAL_NUMBER: p = put_double(p, 2, v->number); break;
+        case PSC__VAL_NUMBER: p = put_double(p, PSC__F_CUSTOM_SECTION_VALUE__NUMBER, v->number); break;
         case PSC__VAL_TEXT:
         case PSC__VAL_JSON: p = psc__pb_put_bytes(p, (uint32_t)v->kind, v->text.p, v->text.len); break;
-        case PSC__VAL_INTEGER: p = psc__pb_put_uint(p, 5, (uint64_t)v->integer); break;
+        case PSC__VAL_INTEGER: p = psc__pb_put_uint(p, PSC__F_CUSTOM_SECTION_VALUE__INTEGER, (uint64_t)v->integer); break;
         }
     }
+    PSC__PB_BODY_END(b, p, c->pb_size, "CustomSection");
     return p;
 }
 
@@ -297,117 +329,134 @@ uint8_t *psc__custom_pb_write(uint8_t *p, const psc__custom_rec *c)
 
 size_t psc__error_pb_size(const psc__error_rec *e)
 {
-    return enc_str_size(1, e->provider) + enc_str_size(2, e->subsystem) + enc_str_size(3, e->reason) +
-           psc__pb_enum_size_opt(4, (int32_t)e->code);
+    return enc_str_size(PSC__F_PROVIDER_ERROR__PROVIDER, e->provider) +
+           enc_str_size(PSC__F_PROVIDER_ERROR__SUBSYSTEM, e->subsystem) +
+           enc_str_size(PSC__F_PROVIDER_ERROR__ERROR, e->reason) +
+           psc__pb_enum_size_opt(PSC__F_PROVIDER_ERROR__CODE, (int32_t)e->code);
 }
 
 uint8_t *psc__error_pb_write(uint8_t *p, const psc__error_rec *e)
 {
-    p = enc_str(p, 1, e->provider);
-    p = enc_str(p, 2, e->subsystem);
-    p = enc_str(p, 3, e->reason);
-    return psc__pb_put_enum_opt(p, 4, (int32_t)e->code);
+    p = enc_str(p, PSC__F_PROVIDER_ERROR__PROVIDER, e->provider);
+    p = enc_str(p, PSC__F_PROVIDER_ERROR__SUBSYSTEM, e->subsystem);
+    p = enc_str(p, PSC__F_PROVIDER_ERROR__ERROR, e->reason);
+    return psc__pb_put_enum_opt(p, PSC__F_PROVIDER_ERROR__CODE, (int32_t)e->code);
 }
 
 /* ---------------------------------------- dialer, identify, relay, ping */
 
 static size_t outcomes_body(const psc_dialer *d)
 {
-    return psc__pb_uint_size_opt(1, d->success) + psc__pb_uint_size_opt(2, d->error) +
-           psc__pb_uint_size_opt(3, d->timeout) + psc__pb_uint_size_opt(4, d->canceled) +
-           psc__pb_uint_size_opt(5, d->backoff);
+    return psc__pb_uint_size_opt(PSC__F_DIALER_OUTCOMES__SUCCESS, d->success) +
+           psc__pb_uint_size_opt(PSC__F_DIALER_OUTCOMES__ERROR, d->error) +
+           psc__pb_uint_size_opt(PSC__F_DIALER_OUTCOMES__TIMEOUT, d->timeout) +
+           psc__pb_uint_size_opt(PSC__F_DIALER_OUTCOMES__CANCELED, d->canceled) +
+           psc__pb_uint_size_opt(PSC__F_DIALER_OUTCOMES__BACKOFF, d->backoff);
 }
 
 static size_t dial_body(const psc__dial_rec *r)
 {
-    return enc_str_size(1, r->peer_id) + enc_str_size(2, r->addr) + psc__pb_uint_size_opt(3, r->start_ts);
+    return enc_str_size(PSC__F_DIALER_DIAL__PEER_ID, r->peer_id) + enc_str_size(PSC__F_DIALER_DIAL__MULTIADDR, r->addr) +
+           psc__pb_uint_size_opt(PSC__F_DIALER_DIAL__START_TS, r->start_ts);
 }
 
 size_t psc__dialer_pb_size(const psc__snap *s)
 {
-    size_t n = psc__pb_uint_size_opt(1, s->dialer.in_flight) + enc_msg_size(2, outcomes_body(&s->dialer));
+    size_t n = psc__pb_uint_size_opt(PSC__F_DIALER__IN_FLIGHT, s->dialer.in_flight) +
+               enc_msg_size(PSC__F_DIALER__OUTCOMES, outcomes_body(&s->dialer));
     PSC__EACH(const psc__dial_rec, r, s->dials)
-        n += enc_msg_size(3, dial_body(r));
+        n += enc_msg_size(PSC__F_DIALER__DIALS, dial_body(r));
     return n;
 }
 
 uint8_t *psc__dialer_pb_write(uint8_t *p, const psc__snap *s)
 {
     const psc_dialer *d = &s->dialer;
-    p = psc__pb_put_uint_opt(p, 1, d->in_flight);
-    p = psc__pb_put_len_prefix(p, 2, outcomes_body(d));
-    p = psc__pb_put_uint_opt(p, 1, d->success);
-    p = psc__pb_put_uint_opt(p, 2, d->error);
-    p = psc__pb_put_uint_opt(p, 3, d->timeout);
-    p = psc__pb_put_uint_opt(p, 4, d->canceled);
-    p = psc__pb_put_uint_opt(p, 5, d->backoff);
+    uint8_t *b = p;
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER__IN_FLIGHT, d->in_flight);
+    p = psc__pb_put_len_prefix(p, PSC__F_DIALER__OUTCOMES, outcomes_body(d));
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER_OUTCOMES__SUCCESS, d->success);
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER_OUTCOMES__ERROR, d->error);
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER_OUTCOMES__TIMEOUT, d->timeout);
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER_OUTCOMES__CANCELED, d->canceled);
+    p = psc__pb_put_uint_opt(p, PSC__F_DIALER_OUTCOMES__BACKOFF, d->backoff);
     PSC__EACH(const psc__dial_rec, r, s->dials) {
-        p = psc__pb_put_len_prefix(p, 3, dial_body(r));
-        p = enc_str(p, 1, r->peer_id);
-        p = enc_str(p, 2, r->addr);
-        p = psc__pb_put_uint_opt(p, 3, r->start_ts);
+        p = psc__pb_put_len_prefix(p, PSC__F_DIALER__DIALS, dial_body(r));
+        p = enc_str(p, PSC__F_DIALER_DIAL__PEER_ID, r->peer_id);
+        p = enc_str(p, PSC__F_DIALER_DIAL__MULTIADDR, r->addr);
+        p = psc__pb_put_uint_opt(p, PSC__F_DIALER_DIAL__START_TS, r->start_ts);
     }
+    PSC__PB_BODY_END(b, p, s->pb_dialer, "Dialer");
     return p;
 }
 
 size_t psc__identify_pb_size(const psc_identify *id)
 {
-    return psc__pb_uint_size_opt(1, id->requests_in) + psc__pb_uint_size_opt(2, id->requests_out) +
-           psc__pb_uint_size_opt(3, id->pushes_in) + psc__pb_uint_size_opt(4, id->pushes_out) +
-           psc__pb_uint_size_opt(5, id->errors);
+    return psc__pb_uint_size_opt(PSC__F_IDENTIFY__REQUESTS_IN, id->requests_in) +
+           psc__pb_uint_size_opt(PSC__F_IDENTIFY__REQUESTS_OUT, id->requests_out) +
+           psc__pb_uint_size_opt(PSC__F_IDENTIFY__PUSHES_IN, id->pushes_in) +
+           psc__pb_uint_size_opt(PSC__F_IDENTIFY__PUSHES_OUT, id->pushes_out) +
+           psc__pb_uint_size_opt(PSC__F_IDENTIFY__ERRORS, id->errors);
 }
 
 uint8_t *psc__identify_pb_write(uint8_t *p, const psc_identify *id)
 {
-    p = psc__pb_put_uint_opt(p, 1, id->requests_in);
-    p = psc__pb_put_uint_opt(p, 2, id->requests_out);
-    p = psc__pb_put_uint_opt(p, 3, id->pushes_in);
-    p = psc__pb_put_uint_opt(p, 4, id->pushes_out);
-    return psc__pb_put_uint_opt(p, 5, id->errors);
+    p = psc__pb_put_uint_opt(p, PSC__F_IDENTIFY__REQUESTS_IN, id->requests_in);
+    p = psc__pb_put_uint_opt(p, PSC__F_IDENTIFY__REQUESTS_OUT, id->requests_out);
+    p = psc__pb_put_uint_opt(p, PSC__F_IDENTIFY__PUSHES_IN, id->pushes_in);
+    p = psc__pb_put_uint_opt(p, PSC__F_IDENTIFY__PUSHES_OUT, id->pushes_out);
+    return psc__pb_put_uint_opt(p, PSC__F_IDENTIFY__ERRORS, id->errors);
 }
 
 size_t psc__relay_pb_size(const psc_relay *r)
 {
-    return psc__pb_uint_size_opt(1, r->reservations_active) + psc__pb_uint_size_opt(2, r->circuits_active) +
-           psc__pb_uint_size_opt(3, r->reservations_total) + psc__pb_uint_size_opt(4, r->circuits_total) +
-           psc__pb_uint_size_opt(5, r->hole_punch_attempts) + psc__pb_uint_size_opt(6, r->hole_punch_successes) +
-           psc__pb_uint_size_opt(7, r->hole_punch_failures);
+    return psc__pb_uint_size_opt(PSC__F_RELAY__RESERVATIONS_ACTIVE, r->reservations_active) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__CIRCUITS_ACTIVE, r->circuits_active) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__RESERVATIONS_TOTAL, r->reservations_total) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__CIRCUITS_TOTAL, r->circuits_total) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__HOLE_PUNCH_ATTEMPTS, r->hole_punch_attempts) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__HOLE_PUNCH_SUCCESSES, r->hole_punch_successes) +
+           psc__pb_uint_size_opt(PSC__F_RELAY__HOLE_PUNCH_FAILURES, r->hole_punch_failures);
 }
 
 uint8_t *psc__relay_pb_write(uint8_t *p, const psc_relay *r)
 {
-    p = psc__pb_put_uint_opt(p, 1, r->reservations_active);
-    p = psc__pb_put_uint_opt(p, 2, r->circuits_active);
-    p = psc__pb_put_uint_opt(p, 3, r->reservations_total);
-    p = psc__pb_put_uint_opt(p, 4, r->circuits_total);
-    p = psc__pb_put_uint_opt(p, 5, r->hole_punch_attempts);
-    p = psc__pb_put_uint_opt(p, 6, r->hole_punch_successes);
-    return psc__pb_put_uint_opt(p, 7, r->hole_punch_failures);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__RESERVATIONS_ACTIVE, r->reservations_active);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__CIRCUITS_ACTIVE, r->circuits_active);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__RESERVATIONS_TOTAL, r->reservations_total);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__CIRCUITS_TOTAL, r->circuits_total);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__HOLE_PUNCH_ATTEMPTS, r->hole_punch_attempts);
+    p = psc__pb_put_uint_opt(p, PSC__F_RELAY__HOLE_PUNCH_SUCCESSES, r->hole_punch_successes);
+    return psc__pb_put_uint_opt(p, PSC__F_RELAY__HOLE_PUNCH_FAILURES, r->hole_punch_failures);
 }
 
 static size_t ping_peer_body(const psc__ping_rec *r)
 {
-    return enc_str_size(1, r->peer_id) + psc__pb_uint_size_opt(2, r->last_rtt_ns) +
-           psc__pb_uint_size_opt(3, r->avg_rtt_ns);
+    return enc_str_size(PSC__F_PING_PEER__PEER_ID, r->peer_id) +
+           psc__pb_uint_size_opt(PSC__F_PING_PEER__LAST_RTT_NS, r->last_rtt_ns) +
+           psc__pb_uint_size_opt(PSC__F_PING_PEER__AVG_RTT_NS, r->avg_rtt_ns);
 }
 
 size_t psc__ping_pb_size(const psc__snap *s)
 {
-    size_t n = psc__pb_uint_size_opt(1, s->pings_sent) + psc__pb_uint_size_opt(2, s->ping_failures);
+    size_t n = psc__pb_uint_size_opt(PSC__F_PING__PINGS_SENT, s->pings_sent) +
+               psc__pb_uint_size_opt(PSC__F_PING__FAILURES, s->ping_failures);
     PSC__EACH(const psc__ping_rec, r, s->ping_peers)
-        n += enc_msg_size(3, ping_peer_body(r));
+        n += enc_msg_size(PSC__F_PING__PEERS, ping_peer_body(r));
     return n;
 }
 
 uint8_t *psc__ping_pb_write(uint8_t *p, const psc__snap *s)
 {
-    p = psc__pb_put_uint_opt(p, 1, s->pings_sent);
-    p = psc__pb_put_uint_opt(p, 2, s->ping_failures);
+    uint8_t *b = p;
+    p = psc__pb_put_uint_opt(p, PSC__F_PING__PINGS_SENT, s->pings_sent);
+    p = psc__pb_put_uint_opt(p, PSC__F_PING__FAILURES, s->ping_failures);
     PSC__EACH(const psc__ping_rec, r, s->ping_peers) {
-        p = psc__pb_put_len_prefix(p, 3, ping_peer_body(r));
-        p = enc_str(p, 1, r->peer_id);
-        p = psc__pb_put_uint_opt(p, 2, r->last_rtt_ns);
-        p = psc__pb_put_uint_opt(p, 3, r->avg_rtt_ns);
+        p = psc__pb_put_len_prefix(p, PSC__F_PING__PEERS, ping_peer_body(r));
+        p = enc_str(p, PSC__F_PING_PEER__PEER_ID, r->peer_id);
+        p = psc__pb_put_uint_opt(p, PSC__F_PING_PEER__LAST_RTT_NS, r->last_rtt_ns);
+        p = psc__pb_put_uint_opt(p, PSC__F_PING_PEER__AVG_RTT_NS, r->avg_rtt_ns);
     }
+    PSC__PB_BODY_END(b, p, s->pb_ping, "Ping");
     return p;
 }

@@ -17,6 +17,7 @@
 #include "util/arena.h"
 #include "core/introspector.h"
 #include "util/json.h"
+#include "wire/pb_fields.h"
 #include "peerscope/model.h"
 
 /* A string as given: p == NULL when absent, else NUL-terminated. */
@@ -211,10 +212,10 @@ typedef struct psc__scope_rec {
 } psc__scope_rec;
 
 typedef enum psc__value_kind {
-    PSC__VAL_NUMBER = 2, /* CustomSection.Value oneof field numbers */
-    PSC__VAL_TEXT = 3,
-    PSC__VAL_JSON = 4,
-    PSC__VAL_INTEGER = 5,
+    PSC__VAL_NUMBER = PSC__F_CUSTOM_SECTION_VALUE__NUMBER, /* the oneof member's field number */
+    PSC__VAL_TEXT = PSC__F_CUSTOM_SECTION_VALUE__TEXT,
+    PSC__VAL_JSON = PSC__F_CUSTOM_SECTION_VALUE__JSON,
+    PSC__VAL_INTEGER = PSC__F_CUSTOM_SECTION_VALUE__INTEGER,
 } psc__value_kind;
 
 typedef struct psc__value_rec {
@@ -374,9 +375,9 @@ psc_err psc__retain(psc__build *bld, psc_swarm_builder *sb, const psc__baseline 
 
 /* ---- encode_state.c / encode_sections.c ---- */
 
-/* Size pass over a finalised snapshot; returns the ServerMessage size. */
+/* Size pass over a finalised snapshot; returns the size of the State body. */
 size_t psc__state_pb_size(psc__snap *s);
-/* Write pass into a buffer of exactly that size; returns the end. */
+/* Write pass of the State body into exactly that many bytes; returns the end. */
 uint8_t *psc__state_pb_write(uint8_t *p, psc__snap *s);
 
 size_t psc__dht_pb_size(psc__dht_rec *d);

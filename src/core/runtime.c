@@ -1,10 +1,7 @@
 /* psc_introspector_runtime: ServerMessage{version, runtime} with every declared event type. */
-#include <assert.h>
-
 #include "core/introspector.h"
 #include "events/events.h"
-#include "wire/msg.h"
-#include "wire/pbwrite.h"
+#include "wire/wire.h"
 #include "peerscope/version.h"
 
 /* Optional protocol features this build serves (Runtime.capabilities); NULL-terminated.
@@ -31,42 +28,44 @@ psc_err psc_introspector_runtime(psc_introspector *intro, psc_msg **out)
     const char *lib_version = psc_version_string();
 
     pthread_mutex_lock(&intro->info_lock);
-    size_t body = str_size(1, intro->implementation) + str_size(2, intro->version) + str_size(3, intro->platform) +
-                  str_size(4, intro->peer_id) + str_size(16, lib_version) + psc__pb_uint_size_opt(17, intro->start_ts);
+    size_t body = str_size(PSC__F_RUNTIME__IMPLEMENTATION, intro->implementation) +
+                  str_size(PSC__F_RUNTIME__VERSION, intro->version) + str_size(PSC__F_RUNTIME__PLATFORM, intro->platform) +
+                  str_size(PSC__F_RUNTIME__PEER_ID, intro->peer_id) +
+                  str_size(PSC__F_RUNTIME__PEERSCOPE_VERSION, lib_version) +
+                  psc__pb_uint_size_opt(PSC__F_RUNTIME__START_TS, intro->start_ts);
     for (size_t i = 0; i < n_types; i++)
-        body += psc__pb_len_size(7, psc__event_type_pb_size(psc__events_type_at(ev, i), true));
+        body += psc__pb_len_size(PSC__F_RUNTIME__EVENT_TYPES, psc__event_type_pb_size(psc__events_type_at(ev, i), true));
     for (const char *const *c = capabilities; *c; c++)
-        body += psc__pb_len_size(18, strlen(*c));
-    size_t total = 4 + psc__pb_len_size(3, body); /* Version{1} takes 4 bytes */
+        body += psc__pb_len_size(PSC__F_RUNTIME__CAPABILITIES, strlen(*c));
 
     psc_msg *msg;
-    psc_err e = psc__msg_new(&intro->alloc, PSC_MSG_RUNTIME, total, &msg);
+    uint8_t *p;
+    psc_err e = psc__wire_sm_new(&intro->alloc, PSC_MSG_RUNTIME, body, &msg, &p);
     if (e != PSC_OK) {
         pthread_mutex_unlock(&intro->info_lock);
         return e;
     }
-    uint8_t *start = psc__msg_payload_mut(msg);
-    uint8_t *p = start;
-    p = psc__pb_put_len_prefix(p, 1, 2);
-    p = psc__pb_put_uint(p, 1, 1);
-    p = psc__pb_put_len_prefix(p, 3, body);
-    p = str_put(p, 1, intro->implementation);
-    p = str_put(p, 2, intro->version);
-    p = str_put(p, 3, intro->platform);
-    p = str_put(p, 4, intro->peer_id);
+    p = str_put(p, PSC__F_RUNTIME__IMPLEMENTATION, intro->implementation);
+    p = str_put(p, PSC__F_RUNTIME__VERSION, intro->version);
+    p = str_put(p, PSC__F_RUNTIME__PLATFORM, intro->platform);
+    p = str_put(p, PSC__F_RUNTIME__PEER_ID, intro->peer_id);
     for (size_t i = 0; i < n_types; i++) {
         const psc_event_type *t = psc__events_type_at(ev, i);
-        p = psc__pb_put_len_prefix(p, 7, psc__event_type_pb_size(t, true));
+        size_t tb = psc__event_type_pb_size(t, true);
+        p = psc__pb_put_len_prefix(p, PSC__F_RUNTIME__EVENT_TYPES, tb);
+        uint8_t *b = p;
         p = psc__event_type_pb_write(p, t, true);
+        PSC__PB_BODY_END(b, p, tb, "EventType");
     }
-    p = str_put(p, 16, lib_version);
-    p = psc__pb_put_uint_opt(p, 17, intro->start_ts);
+    p = str_put(p, PSC__F_RUNTIME__PEERSCOPE_VERSION, lib_version);
+    p = psc__pb_put_uint_opt(p, PSC__F_RUNTIME__START_TS, intro->start_ts);
     for (const char *const *c = capabilities; *c; c++)
-        p = psc__pb_put_bytes(p, 18, *c, strlen(*c));
+        p = psc__pb_put_bytes(p, PSC__F_RUNTIME__CAPABILITIES, *c, strlen(*c));
     pthread_mutex_unlock(&intro->info_lock);
-    assert((size_t)(p - start) == total);
-    (void)start;
-    psc__msg_seal(msg);
+    if ((e = psc__wire_sm_seal(msg, p)) != PSC_OK) {
+        psc__log(intro, PSC_LOG_ERROR, "runtime not sent: %s", psc__wire_last_error());
+        return e;
+    }
     *out = msg;
     return PSC_OK;
 }

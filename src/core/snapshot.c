@@ -4,10 +4,9 @@
  * message as its state view. Nothing in the introspector changes unless
  * the whole snapshot succeeds (sequence number, retention baselines).
  */
-#include <assert.h>
 
 #include "core/collect.h"
-#include "wire/msg.h"
+#include "wire/wire.h"
 
 /* Headroom over the previous snapshot's size for the first chunk. */
 #define HINT_SLACK(n) ((n) / 16u + 1024u)
@@ -112,19 +111,15 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
     }
 
     psc_msg *msg = NULL;
+    uint8_t *body = NULL;
     if ((e = psc__finalize(&bld)) == PSC_OK)
-        e = psc__msg_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg);
+        e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg, &body);
+    if (e == PSC_OK && (e = psc__wire_sm_seal(msg, psc__state_pb_write(body, s))) != PSC_OK)
+        psc__log(in, PSC_LOG_ERROR, "snapshot not sent: %s", psc__wire_last_error());
     if (e != PSC_OK) {
         psc__view_unref(view);
         return e;
     }
-    size_t len;
-    uint8_t *start = psc__msg_payload_mut(msg);
-    psc_msg_payload(msg, &len);
-    uint8_t *end = psc__state_pb_write(start, s);
-    assert((size_t)(end - start) == len);
-    (void)end;
-    psc__msg_seal(msg);
 
     commit_baselines(in, n_next);
     in->seq = s->seq;

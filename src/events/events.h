@@ -64,6 +64,14 @@ void psc__events_unlisten(psc__events *ev, psc__listener *l);
 psc_err psc__event_msg(const psc__alloc *a, const psc_event_record *rec, bool with_metadata, psc_msg **out);
 
 /*
+ * The same event as plain (made by psc__event_msg of an event of type),
+ * now with its type's metadata: the Event fields after the type are
+ * copied as they are, nothing is decoded. On success *out is a new sealed
+ * message; plain is only read. PSC_ERR_INVALID for any other message.
+ */
+psc_err psc__event_msg_with_meta(const psc__alloc *a, const psc_event_type *type, const psc_msg *plain, psc_msg **out);
+
+/*
  * Encoded size of one EventType message body and writer, shared by the
  * Runtime encoder (which lists every type with metadata).
  */

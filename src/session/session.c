@@ -228,7 +228,7 @@ psc_err psc__session_input(psc__session *s, const uint8_t *data, size_t len, uin
         return PSC_ERR_CLOSED;
     }
     ProtobufCAllocator pa;
-    psc__session_pb_allocator(s->a, &pa);
+    psc__alloc_protobuf(s->a, &pa);
     Peerscope__ClientCommand *c = peerscope__client_command__unpack(&pa, len, data);
     if (!c) {
         /* protobuf-c gives no reason; allocation failure looks the same. */

@@ -230,20 +230,11 @@ void psc__session_delta_apply(psc__session *s, bool delta, uint32_t full_every);
 /* Spend one command from the rate budget; false when exhausted. */
 bool psc__session_rate_take(psc__session *s, uint64_t now_ms);
 
-/* session_encode.c: ServerMessage{response} and ServerMessage{notice}. */
-struct ProtobufCAllocator;
-/* A protobuf-c allocator that allocates through a (which must outlive its use). */
-void psc__session_pb_allocator(const psc__alloc *a, struct ProtobufCAllocator *out);
+/* session_encode.c: ServerMessage{response} (with_config: the session's
+ * effective configuration) and ServerMessage{notice}; *out is new and sealed. */
 psc_err psc__session_encode_response(const psc__alloc *a, uint64_t id, bool ok, const char *error,
                                      const psc__session *with_config, psc_msg **out);
 psc_err psc__session_encode_notice(const psc__alloc *a, uint64_t dropped, psc_msg **out);
-/* Pack a protobuf-c ServerMessage into a new sealed message of the given kind. */
-struct Peerscope__ServerMessage;
-psc_err psc__session_pack(const psc__alloc *a, psc_msg_kind kind, const struct Peerscope__ServerMessage *sm,
-                          psc_msg **out);
-/* Re-encode a queued event message so that it carries its type's metadata. */
-psc_err psc__session_event_with_meta(const psc__alloc *a, const psc_event_type *type, const psc_msg *plain,
-                                     psc_msg **out);
 
 /* session_push.c */
 void psc__session_push_state(psc__session *s, uint64_t now_ms);

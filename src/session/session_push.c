@@ -56,7 +56,7 @@ static void meta_lost(psc__session *s, const psc_event_type *type)
         if (it->kind != PSC__Q_EVENT || it->type != type || !it->msg)
             continue;
         psc_msg *m = NULL;
-        if (psc__session_event_with_meta(s->a, type, it->msg, &m) == PSC_OK) {
+        if (psc__event_msg_with_meta(s->a, type, it->msg, &m) == PSC_OK) {
             psc__queue_replace_msg(q, it, m);
             it->meta = true;
             return;

@@ -1,5 +1,7 @@
 #include "util/alloc.h"
 
+#include <protobuf-c/protobuf-c.h>
+
 #include <stdlib.h>
 
 static void *sys_alloc(void *user, size_t size)
@@ -49,4 +51,21 @@ char *psc__strdup(const psc__alloc *a, const char *s, bool *ok)
     }
     memcpy(d, s, n);
     return d;
+}
+
+static void *pb_alloc(void *data, size_t size)
+{
+    return psc__malloc(data, size);
+}
+
+static void pb_free(void *data, void *ptr)
+{
+    psc__free(data, ptr);
+}
+
+void psc__alloc_protobuf(const psc__alloc *a, ProtobufCAllocator *out)
+{
+    out->alloc = pb_alloc;
+    out->free = pb_free;
+    out->allocator_data = (void *)a;
 }

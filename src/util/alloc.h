@@ -36,4 +36,11 @@ void *psc__calloc(const psc__alloc *a, size_t n, size_t size);
 /* Copy of s (NULL gives NULL with *ok untouched); sets *ok = false on failure. */
 char *psc__strdup(const psc__alloc *a, const char *s, bool *ok);
 
+/*
+ * protobuf-c's allocator hooks over a (which must outlive every use of
+ * *out), for decoding with the introspector's allocator.
+ */
+struct ProtobufCAllocator;
+void psc__alloc_protobuf(const psc__alloc *a, struct ProtobufCAllocator *out);
+
 #endif

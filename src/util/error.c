@@ -20,6 +20,7 @@ const char *psc_strerror(psc_err err)
     case PSC_ERR_CLOSED: return "closed";
     case PSC_ERR_TIMEOUT: return "timed out";
     case PSC_ERR_AGAIN: return "nothing available yet";
+    case PSC_ERR_INTERNAL: return "internal error (a bug in peerscope)";
     }
     return "unknown error";
 }

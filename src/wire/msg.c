@@ -9,6 +9,7 @@ struct psc_msg {
     void *view;
     void (*free_view)(void *view);
     size_t payload_len;
+    size_t mark;
     /* followed by PSC_MSG_HEADROOM + PSC_FRAME_HEADER_LEN + payload_len bytes */
     _Alignas(16) uint8_t bytes[];
 };
@@ -27,6 +28,7 @@ psc_err psc__msg_new(const psc__alloc *a, psc_msg_kind kind, size_t payload_len,
     m->view = NULL;
     m->free_view = NULL;
     m->payload_len = payload_len;
+    m->mark = 0;
     memset(m->bytes, 0, PSC_MSG_HEADROOM);
     *out = m;
     return PSC_OK;
@@ -51,6 +53,16 @@ void psc__msg_set_view(psc_msg *m, void *view, void (*free_view)(void *view))
 void *psc__msg_view(const psc_msg *m)
 {
     return m->view;
+}
+
+void psc__msg_set_mark(psc_msg *m, size_t offset)
+{
+    m->mark = offset;
+}
+
+size_t psc__msg_mark(const psc_msg *m)
+{
+    return m->mark;
 }
 
 psc_msg *psc_msg_ref(psc_msg *msg)

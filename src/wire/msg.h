@@ -1,4 +1,8 @@
-/* Construction of psc_msg values (see peerscope/message.h for the public side). */
+/*
+ * Construction of psc_msg values (see peerscope/message.h for the public
+ * side). Encoders go through wire/wire.h, which writes the ServerMessage
+ * envelope and checks the body before sealing.
+ */
 #ifndef PSC_WIRE_MSG_H
 #define PSC_WIRE_MSG_H
 
@@ -26,8 +30,11 @@ void psc__msg_seal(psc_msg *m);
 void psc__msg_set_view(psc_msg *m, void *view, void (*free_view)(void *view));
 void *psc__msg_view(const psc_msg *m);
 
-/* Encode and seal in one go from a protobuf-c style size/pack pair. */
-typedef size_t (*psc__pack_size_fn)(const void *message);
-typedef size_t (*psc__pack_fn)(const void *message, uint8_t *out);
+/*
+ * A position in the payload that the message's encoder wants to find again
+ * (events: where the bytes after Event.type begin). 0 until set.
+ */
+void psc__msg_set_mark(psc_msg *m, size_t offset);
+size_t psc__msg_mark(const psc_msg *m);
 
 #endif

@@ -105,6 +105,50 @@ static void test_event_with_and_without_metadata(void **state)
     }
 }
 
+/* Metadata added to a queued plain event: the very bytes a direct encoding gives. */
+static void test_metadata_added_later(void **state)
+{
+    fixture *f = *state;
+    psc_event_def none = {"Bare", NULL, 0};
+    const psc_event_type *bare;
+    assert_int_equal(psc__events_declare(f->ev, &none, &bare), PSC_OK);
+    const char *content = "{\"peerId\":\"QmX\"}";
+    psc_event_record recs[] = {
+        {f->t, 1592210385793ull, 42, strlen(content), (char *)content},
+        {f->t, 0, 0, 0, NULL},                   /* every Event field after the type left out */
+        {bare, 7, 1ull << 40, 2, "{}"},
+    };
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+        psc_msg *plain, *direct, *later;
+        assert_int_equal(psc__event_msg(&psc__default_alloc, &recs[i], false, &plain), PSC_OK);
+        assert_int_equal(psc__event_msg(&psc__default_alloc, &recs[i], true, &direct), PSC_OK);
+        assert_int_equal(psc__event_msg_with_meta(&psc__default_alloc, recs[i].type, plain, &later), PSC_OK);
+        size_t n1, n2, f1, f2;
+        const uint8_t *a = psc_msg_payload(direct, &n1), *b = psc_msg_payload(later, &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(a, b, n1);
+        const uint8_t *fa = psc_msg_framed(direct, &f1), *fb = psc_msg_framed(later, &f2);
+        assert_int_equal(f1, f2);
+        assert_memory_equal(fa, fb, 12); /* the same header: checksum included */
+        /* and once more from the message that already has it */
+        psc_msg *again;
+        assert_int_equal(psc__event_msg_with_meta(&psc__default_alloc, recs[i].type, later, &again), PSC_OK);
+        assert_memory_equal(psc_msg_payload(again, &n2), a, n1);
+        psc_msg_unref(again);
+        psc_msg_unref(plain);
+        psc_msg_unref(direct);
+        psc_msg_unref(later);
+    }
+    /* only event messages made by the encoder qualify */
+    psc_msg *other, *out = NULL;
+    assert_int_equal(psc__msg_new(&psc__default_alloc, PSC_MSG_EVENT, 4, &other), PSC_OK);
+    memset(psc__msg_payload_mut(other), 0, 4);
+    psc__msg_seal(other);
+    assert_int_equal(psc__event_msg_with_meta(&psc__default_alloc, f->t, other, &out), PSC_ERR_INVALID);
+    assert_null(out);
+    psc_msg_unref(other);
+}
+
 static void test_event_edge_values(void **state)
 {
     fixture *f = *state;
@@ -248,6 +292,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_event_with_and_without_metadata, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metadata_added_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_edge_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_from_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_type_body, setup, teardown),

@@ -14,6 +14,7 @@
 
 #include "events/events.h"
 #include "session/session.h"
+#include "../support/fake_msg.h"
 #include "wire/msg.h"
 #include "peerscope/peerscope.pb-c.h"
 #include "peerscope/wire.h"
@@ -53,7 +54,7 @@ static psc_err make_state(uint64_t seq, uint64_t base_seq, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
-    return psc__session_pack(&psc__default_alloc, PSC_MSG_STATE, &sm, out);
+    return psc_test_pack(&psc__default_alloc, PSC_MSG_STATE, &sm, out);
 }
 
 static psc_err fz_state(void *user, psc_msg **out)
@@ -81,7 +82,7 @@ static psc_err fz_runtime(void *user, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     sm.runtime = &rt;
-    return psc__session_pack(&psc__default_alloc, PSC_MSG_RUNTIME, &sm, out);
+    return psc_test_pack(&psc__default_alloc, PSC_MSG_RUNTIME, &sm, out);
 }
 
 static psc_err fz_reader(void *user, psc_event_reader **out)

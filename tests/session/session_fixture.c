@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "session/session.h"
+#include "../support/fake_msg.h"
 #include "wire/msg.h"
 #include "peerscope/wire.h"
 #include "session_fixture.h"
@@ -29,7 +30,7 @@ static psc_err make_state(fx *f, uint64_t seq, uint64_t base_seq, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &st;
-    return psc__session_pack(&f->a, PSC_MSG_STATE, &sm, out);
+    return psc_test_pack(&f->a, PSC_MSG_STATE, &sm, out);
 }
 
 static psc_err fake_state(void *user, psc_msg **out)
@@ -77,7 +78,7 @@ static psc_err fake_runtime(void *user, psc_msg **out)
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     sm.runtime = &rt;
-    return psc__session_pack(&f->a, PSC_MSG_RUNTIME, &sm, out);
+    return psc_test_pack(&f->a, PSC_MSG_RUNTIME, &sm, out);
 }
 
 static psc_err fake_reader_new(void *user, psc_event_reader **out)

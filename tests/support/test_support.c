@@ -107,3 +107,4 @@ const char *psc_test_vector_path(const char *name)
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/vectors/observer-toolkit", name);
     return path;
 }
+
