@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "util/lws_log.h"
 
 psc_err psc__loop_new(const psc__alloc *a, psc_client_loop **out)
 {
@@ -24,6 +25,8 @@ psc_err psc__loop_new(const psc__alloc *a, psc_client_loop **out)
     info.user = loop;
     /* Without this lws prefixes the configured Origin with "http://". */
     info.options = LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
+    /* nothing on stderr unless the host asked: the client reports through its callbacks */
+    psc__lws_log_default();
     loop->ctx = lws_create_context(&info);
     if (!loop->ctx) {
         psc__free(a, loop);

@@ -3,8 +3,6 @@
 
 #include "core/records.h"
 
-#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-
 psc_err psc_dht_set_info(psc_dht_builder *b, const psc_dht *dht)
 {
     if (!b)
@@ -17,10 +15,8 @@ psc_err psc_dht_set_info(psc_dht_builder *b, const psc_dht *dht)
     psc__arena_mark mark = psc__arena_mark_get(ar);
     psc__str name, protocol;
     if ((e = psc__copy_str(ar, in.name, &name)) != PSC_OK ||
-        (e = psc__copy_str(ar, in.protocol, &protocol)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+        (e = psc__copy_str(ar, in.protocol, &protocol)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     psc__dht_rec *d = b->dht;
     d->name = name;
     d->protocol = protocol;
@@ -67,7 +63,7 @@ psc_err psc_dht_add_peer(psc_dht_builder *b, uint32_t cpl, const psc_dht_peer *p
     if (!b || cpl > PSC__DHT_MAX_CPL)
         return PSC_ERR_INVALID;
     psc_dht_peer in;
-    psc_err e = psc__copy_in(&in, sizeof in, peer, END_OF(psc_dht_peer, peer_id));
+    psc_err e = psc__copy_in(&in, sizeof in, peer, PSC__END_OF(psc_dht_peer, peer_id));
     if (e != PSC_OK)
         return e;
     if (!in.peer_id || (unsigned)in.status > PSC_DHT_PEER_CANDIDATE)
@@ -76,8 +72,8 @@ psc_err psc_dht_add_peer(psc_dht_builder *b, uint32_t cpl, const psc_dht_peer *p
     bool had_index = d->by_cpl != NULL;
     bool had_bucket = had_index && d->by_cpl[cpl] != NULL;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__dht_peer_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__dht_peer_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     psc__bucket_rec *k = NULL;

@@ -4,8 +4,6 @@
 #include "core/records.h"
 #include "util/json.h"
 
-#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-
 /* ----------------------------------------------------------------- pubsub */
 
 psc_err psc_pubsub_set_router(psc_pubsub_builder *b, const char *router, const char *protocol)
@@ -16,10 +14,8 @@ psc_err psc_pubsub_set_router(psc_pubsub_builder *b, const char *router, const c
     psc__arena_mark mark = psc__arena_mark_get(ar);
     psc__str r, p;
     psc_err e;
-    if ((e = psc__copy_str(ar, router, &r)) != PSC_OK || (e = psc__copy_str(ar, protocol, &p)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, router, &r)) != PSC_OK || (e = psc__copy_str(ar, protocol, &p)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     b->router = r;
     b->protocol = p;
     b->router_set = true;
@@ -31,20 +27,18 @@ psc_err psc_pubsub_add_topic(psc_pubsub_builder *b, const psc_topic *t, psc_topi
     if (!b)
         return PSC_ERR_INVALID;
     psc_topic in;
-    psc_err e = psc__copy_in(&in, sizeof in, t, END_OF(psc_topic, name));
+    psc_err e = psc__copy_in(&in, sizeof in, t, PSC__END_OF(psc_topic, name));
     if (e != PSC_OK)
         return e;
     if (!in.name)
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__topic_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__topic_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
-    if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->subscribed = in.subscribed;
     r->peer_count = in.peer_count;
     r->messages = in.messages;
@@ -64,20 +58,18 @@ psc_err psc_topic_add_mesh_peer(psc_topic_builder *tb, const psc_mesh_peer *p)
     if (tb->epoch != tb->bld->epoch)
         return PSC_ERR_STATE;
     psc_mesh_peer in;
-    psc_err e = psc__copy_in(&in, sizeof in, p, END_OF(psc_mesh_peer, peer_id));
+    psc_err e = psc__copy_in(&in, sizeof in, p, PSC__END_OF(psc_mesh_peer, peer_id));
     if (e != PSC_OK)
         return e;
     if (!in.peer_id)
         return PSC_ERR_INVALID;
     psc__arena *ar = tb->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__mesh_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__mesh_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
-    if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->score = in.score;
     r->time_in_mesh_ms = in.time_in_mesh_ms;
     psc__list_push(&tb->mesh, &r->node);
@@ -91,15 +83,13 @@ psc_err psc_topic_add_fanout_peer(psc_topic_builder *tb, const char *peer_id)
     if (tb->epoch != tb->bld->epoch)
         return PSC_ERR_STATE;
     psc__arena *ar = tb->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__str_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__str_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     psc_err e = psc__copy_str(ar, peer_id, &r->s);
-    if (e != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if (e != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     psc__list_push(&tb->fanout, &r->node);
     return PSC_OK;
 }
@@ -111,7 +101,7 @@ psc_err psc_peerstore_add_peer(psc_peerstore_builder *b, const psc_peer_info *p)
     if (!b)
         return PSC_ERR_INVALID;
     psc_peer_info in;
-    psc_err e = psc__copy_in(&in, sizeof in, p, END_OF(psc_peer_info, peer_id));
+    psc_err e = psc__copy_in(&in, sizeof in, p, PSC__END_OF(psc_peer_info, peer_id));
     if (e != PSC_OK)
         return e;
     if (!in.peer_id || (in.n_tags && !in.tags))
@@ -120,8 +110,8 @@ psc_err psc_peerstore_add_peer(psc_peerstore_builder *b, const psc_peer_info *p)
         if (!in.tags[i].name)
             return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__peer_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__peer_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK ||
@@ -164,20 +154,18 @@ psc_err psc_rcmgr_add_scope(psc_rcmgr_builder *b, const psc_resource_scope *s)
     if (!b)
         return PSC_ERR_INVALID;
     psc_resource_scope in;
-    psc_err e = psc__copy_in(&in, sizeof in, s, END_OF(psc_resource_scope, kind));
+    psc_err e = psc__copy_in(&in, sizeof in, s, PSC__END_OF(psc_resource_scope, kind));
     if (e != PSC_OK)
         return e;
     if ((unsigned)in.kind > PSC_SCOPE_STREAM)
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__scope_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__scope_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
-    if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->kind = in.kind;
     r->usage = in.usage;
     r->limit = in.limit;
@@ -191,15 +179,13 @@ static psc_err custom_add(psc_custom_builder *b, const char *name, psc__value_ki
                           int64_t integer, const char *text)
 {
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__value_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__value_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     psc_err e;
-    if ((e = psc__copy_str(ar, name, &r->name)) != PSC_OK || (e = psc__copy_str(ar, text, &r->text)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, name, &r->name)) != PSC_OK || (e = psc__copy_str(ar, text, &r->text)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->kind = kind;
     r->number = number;
     r->integer = integer;

@@ -3,8 +3,6 @@
 
 #include "core/records.h"
 
-#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-
 static bool status_ok(psc_status s)
 {
     return (unsigned)s <= PSC_STATUS_ERROR;
@@ -20,7 +18,7 @@ psc_err psc_swarm_add_connection(psc_swarm_builder *b, const psc_connection *con
     if (!b)
         return PSC_ERR_INVALID;
     psc_connection c;
-    psc_err e = psc__copy_in(&c, sizeof c, conn, END_OF(psc_connection, id_len));
+    psc_err e = psc__copy_in(&c, sizeof c, conn, PSC__END_OF(psc_connection, id_len));
     if (e != PSC_OK)
         return e;
     if (!c.id || !c.id_len || !status_ok(c.status) || !role_ok(c.role))
@@ -29,8 +27,8 @@ psc_err psc_swarm_add_connection(psc_swarm_builder *b, const psc_connection *con
     /* a duplicate id is found by the final put (one hash per connection);
      * the copy made before it is rewound, which only costs on that error */
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__conn_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__conn_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     if ((e = psc__copy_bytes(ar, c.id, c.id_len, &r->id)) != PSC_OK ||
@@ -44,10 +42,8 @@ psc_err psc_swarm_add_connection(psc_swarm_builder *b, const psc_connection *con
         (e = psc__copy_str(ar, c.encryption, &r->encryption)) != PSC_OK ||
         (e = psc__copy_str(ar, c.close_reason, &r->close_reason)) != PSC_OK ||
         (e = psc__copy_strv(ar, c.tags, c.n_tags, &r->tags)) != PSC_OK ||
-        (e = psc__idmap_put(&b->bld->intro->alloc, b->conn_map, r->id.p, r->id.len, r)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+        (e = psc__idmap_put(&b->bld->intro->alloc, b->conn_map, r->id.p, r->id.len, r)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->status = c.status;
     r->role = c.role;
     r->open_ts = c.open_ts;
@@ -72,24 +68,22 @@ psc_err psc_conn_add_stream(psc_conn_builder *cb, const psc_stream *stream)
     if (cb->epoch != cb->bld->epoch)
         return PSC_ERR_STATE;
     psc_stream s;
-    psc_err e = psc__copy_in(&s, sizeof s, stream, END_OF(psc_stream, id_len));
+    psc_err e = psc__copy_in(&s, sizeof s, stream, PSC__END_OF(psc_stream, id_len));
     if (e != PSC_OK)
         return e;
     if (!s.id || !s.id_len || !status_ok(s.status) || !role_ok(s.role))
         return PSC_ERR_INVALID;
 
     psc__arena *ar = cb->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__stream_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__stream_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     if ((e = psc__copy_bytes(ar, s.id, s.id_len, &r->id)) != PSC_OK ||
         (e = psc__copy_str(ar, s.protocol, &r->protocol)) != PSC_OK ||
         (e = psc__copy_str(ar, s.close_reason, &r->close_reason)) != PSC_OK ||
-        (e = psc__copy_strv(ar, s.tags, s.n_tags, &r->tags)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+        (e = psc__copy_strv(ar, s.tags, s.n_tags, &r->tags)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->role = s.role;
     r->status = s.status;
     r->open_ts = s.open_ts;
@@ -109,16 +103,14 @@ psc_err psc_swarm_add_transport(psc_swarm_builder *b, const psc_transport *t)
     if (e != PSC_OK)
         return e;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__transport_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__transport_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     if ((e = psc__copy_bytes(ar, in.id, in.id_len, &r->id)) != PSC_OK ||
         (e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK ||
-        (e = psc__copy_strv(ar, in.listen_addrs, in.n_listen_addrs, &r->listen)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+        (e = psc__copy_strv(ar, in.listen_addrs, in.n_listen_addrs, &r->listen)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->listening = in.listening;
     r->dialing = in.dialing;
     psc__list_push(&b->transports, &r->node);
@@ -129,13 +121,10 @@ psc_err psc_swarm_set_dialer(psc_swarm_builder *b, const psc_dialer *d)
 {
     if (!b)
         return PSC_ERR_INVALID;
-    psc_dialer in;
-    psc_err e = psc__copy_in(&in, sizeof in, d, sizeof(size_t));
-    if (e != PSC_OK)
-        return e;
-    b->dialer = in;
-    b->has_dialer = true;
-    return PSC_OK;
+    psc_err e = psc__copy_in(&b->dialer, sizeof b->dialer, d, sizeof(size_t));
+    if (e == PSC_OK)
+        b->has_dialer = true;
+    return e;
 }
 
 psc_err psc_swarm_add_dial(psc_swarm_builder *b, const psc_dial *d)
@@ -147,15 +136,13 @@ psc_err psc_swarm_add_dial(psc_swarm_builder *b, const psc_dial *d)
     if (e != PSC_OK)
         return e;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__dial_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__dial_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK ||
-        (e = psc__copy_str(ar, in.addr, &r->addr)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+        (e = psc__copy_str(ar, in.addr, &r->addr)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->start_ts = in.start_ts;
     psc__list_push(&b->dials, &r->node);
     return PSC_OK;
@@ -165,26 +152,20 @@ psc_err psc_swarm_set_identify(psc_swarm_builder *b, const psc_identify *id)
 {
     if (!b)
         return PSC_ERR_INVALID;
-    psc_identify in;
-    psc_err e = psc__copy_in(&in, sizeof in, id, sizeof(size_t));
-    if (e != PSC_OK)
-        return e;
-    b->identify = in;
-    b->has_identify = true;
-    return PSC_OK;
+    psc_err e = psc__copy_in(&b->identify, sizeof b->identify, id, sizeof(size_t));
+    if (e == PSC_OK)
+        b->has_identify = true;
+    return e;
 }
 
 psc_err psc_swarm_set_relay(psc_swarm_builder *b, const psc_relay *r)
 {
     if (!b)
         return PSC_ERR_INVALID;
-    psc_relay in;
-    psc_err e = psc__copy_in(&in, sizeof in, r, sizeof(size_t));
-    if (e != PSC_OK)
-        return e;
-    b->relay = in;
-    b->has_relay = true;
-    return PSC_OK;
+    psc_err e = psc__copy_in(&b->relay, sizeof b->relay, r, sizeof(size_t));
+    if (e == PSC_OK)
+        b->has_relay = true;
+    return e;
 }
 
 psc_err psc_swarm_set_ping(psc_swarm_builder *b, uint64_t pings_sent, uint64_t failures)
@@ -202,20 +183,18 @@ psc_err psc_swarm_add_ping_peer(psc_swarm_builder *b, const psc_ping_peer *p)
     if (!b)
         return PSC_ERR_INVALID;
     psc_ping_peer in;
-    psc_err e = psc__copy_in(&in, sizeof in, p, END_OF(psc_ping_peer, peer_id));
+    psc_err e = psc__copy_in(&in, sizeof in, p, PSC__END_OF(psc_ping_peer, peer_id));
     if (e != PSC_OK)
         return e;
     if (!in.peer_id)
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
-    psc__arena_mark mark = psc__arena_mark_get(ar);
-    psc__ping_rec *r = psc__arena_zalloc(ar, sizeof *r);
+    psc__arena_mark mark;
+    psc__ping_rec *r = psc__rec_new(ar, sizeof *r, &mark);
     if (!r)
         return PSC_ERR_NOMEM;
-    if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK) {
-        psc__arena_rewind(ar, mark);
-        return e;
-    }
+    if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK)
+        return psc__rec_undo(ar, mark, e);
     r->last_rtt_ns = in.last_rtt_ns;
     r->avg_rtt_ns = in.avg_rtt_ns;
     psc__list_push(&b->ping_peers, &r->node);

@@ -14,6 +14,8 @@
 #ifndef PSC_CORE_RECORDS_H
 #define PSC_CORE_RECORDS_H
 
+#include <stddef.h>
+
 #include "util/arena.h"
 #include "core/introspector.h"
 #include "util/json.h"
@@ -372,6 +374,29 @@ psc_err psc__copy_in(void *dst, size_t dst_size, const void *src, size_t min_siz
  * still-present connection the streams that vanished from it.
  */
 psc_err psc__retain(psc__build *bld, psc_swarm_builder *sb, const psc__baseline *base);
+
+/* ---- builders ---- */
+
+/* Bytes of a public struct up to and including field: the least struct_size a caller may pass. */
+#define PSC__END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+/*
+ * A zeroed record of size bytes from ar for a builder to fill; *mark is
+ * where psc__rec_undo rewinds to when filling it fails, so that a failed
+ * add leaves nothing behind. NULL when the arena is out of memory.
+ */
+static inline void *psc__rec_new(psc__arena *ar, size_t size, psc__arena_mark *mark)
+{
+    *mark = psc__arena_mark_get(ar);
+    return psc__arena_zalloc(ar, size);
+}
+
+/* Give back what a failed add took from ar, and pass its error on. */
+static inline psc_err psc__rec_undo(psc__arena *ar, psc__arena_mark mark, psc_err e)
+{
+    psc__arena_rewind(ar, mark);
+    return e;
+}
 
 /* ---- encode_state.c / encode_sections.c ---- */
 

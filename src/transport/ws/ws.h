@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "util/alloc.h"
+#include "util/lws_log.h"
 #include "peerscope/ws.h"
 
 #define PSC__WS_DEFAULT_MAX_MESSAGE (64u * 1024u)
@@ -96,6 +97,7 @@ typedef struct psc__ws {
      * endpoint even when its connection went without telling us. */
     psc__ws_file *files;
     size_t files_bytes;
+    psc__lws_sink log_sink;       /* lws' lines to the introspector's log, from start to close */
 } psc__ws;
 
 /* ws_server.c */
@@ -107,6 +109,11 @@ void psc__ws_session_ready(void *state, psc_endpoint_session *s, void *user);
 void psc__ws_service(psc__ws *ws);
 /* Ask for a service pass on the next loop iteration (service thread). */
 void psc__ws_service_soon(psc__ws *ws);
+
+/* ws_log.c: route lws' log to the introspector's while the endpoint runs
+ * (attach before its context exists, detach once it is destroyed). */
+void psc__ws_log_attach(psc__ws *ws);
+void psc__ws_log_detach(psc__ws *ws);
 
 /* ws_session.c: the one lws protocol callback (HTTP and WebSocket). */
 int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);

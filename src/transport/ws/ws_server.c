@@ -135,9 +135,12 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     info.uid = -1;
     info.user = ws;
     info.count_threads = 1;
+    psc__ws_log_attach(ws);
     ws->ctx = lws_create_context(&info);
-    if (!ws->ctx)
+    if (!ws->ctx) {
+        psc__ws_log_detach(ws);
         return PSC_ERR_IO;
+    }
 
     struct lws_context_creation_info vi;
     memset(&vi, 0, sizeof vi);
@@ -164,6 +167,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     if (!ws->vh) {
         lws_context_destroy(ws->ctx);
         ws->ctx = NULL;
+        psc__ws_log_detach(ws);
         psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR,
                  "ws: cannot listen on %s port %u%s", ws->bind_address, (unsigned)ws->cfg_port,
                  ws->tls_cert ? " (or the TLS certificate/key could not be loaded)" : "");
@@ -173,6 +177,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     if (port <= 0 || port > 65535) {
         lws_context_destroy(ws->ctx);
         ws->ctx = NULL;
+        psc__ws_log_detach(ws);
         return PSC_ERR_IO;
     }
 
@@ -186,6 +191,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
         pthread_mutex_unlock(&ws->wake_lock);
         lws_context_destroy(ws->ctx);
         ws->ctx = NULL;
+        psc__ws_log_detach(ws);
         return PSC_ERR_NOMEM;
     }
     ws->thread_started = true;
@@ -202,8 +208,10 @@ void psc__ws_close(psc_endpoint *ep, void *state, void *user)
     psc__ws *ws = state;
     atomic_store(&ws->stop, true);
     psc__ws_wake(ws, NULL);
-    if (ws->thread_started)
+    if (ws->thread_started) {
         pthread_join(ws->thread, NULL);
+        psc__ws_log_detach(ws); /* the service thread destroyed the context */
+    }
     ws->thread_started = false;
     atomic_store(&ws->port, 0);
 }
