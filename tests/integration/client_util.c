@@ -1,4 +1,11 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "client_util.h"
+#include "test_host.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -19,6 +26,63 @@ void quiet_lws(void)
 {
     const char *v = getenv("PSC_TEST_LWS_LOG");
     lws_set_log_level(v ? atoi(v) : 0, NULL);
+}
+
+test_host *host_fixture(void **state, const test_host_opts *o)
+{
+    test_host *h = host_new(o);
+    assert_non_null(h);
+    *state = h;
+    return h;
+}
+
+int host_teardown(void **state)
+{
+    host_free(*state);
+    return 0;
+}
+
+psc_client *watch_host(test_host *h, psc_client_loop *loop, rec *r, uint64_t interval_ms, bool omit_version)
+{
+    psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
+    cfg.url = h->url;
+    cfg.loop = loop;
+    cfg.callbacks = &rec_callbacks;
+    cfg.user = r;
+    cfg.omit_version = omit_version;
+    psc_client *c = NULL;
+    assert_int_equal(psc_client_new(&cfg, &c), PSC_OK);
+    psc_client_settings s = {120000, interval_ms};
+    assert_int_equal(psc_client_hello(c, &s, NULL), PSC_OK);
+    assert_int_equal(psc_client_push_enable(c, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, NULL), PSC_OK);
+    if (interval_ms)
+        assert_int_equal(psc_client_push_enable(c, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL), PSC_OK);
+    return c;
+}
+
+typedef struct sessions_wait {
+    test_host *h;
+    size_t n;
+} sessions_wait;
+
+static bool cond_sessions(void *arg)
+{
+    sessions_wait *w = arg;
+    return psc_endpoint_session_count(w->h->ep) == w->n;
+}
+
+bool wait_sessions(psc_client_loop *loop, test_host *h, size_t n, int timeout_ms)
+{
+    sessions_wait w = {h, n};
+    return wait_loop(loop, cond_sessions, &w, timeout_ms);
+}
+
+int psc_it_run_tests(const char *group, const struct CMUnitTest *tests, size_t n)
+{
+    quiet_lws();
+    if (getenv("PSC_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("PSC_TEST_FILTER"));
+    return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 }
 
 void rec_init(rec *r)

@@ -71,6 +71,35 @@ uint64_t now_ms(void);
  * process-wide and not thread-safe). Call first in main. */
 void quiet_lws(void);
 
+/*
+ * The fixture of the tests against the real endpoint: host_fixture starts a
+ * test host with o (asserting it started) and keeps it in *state, where
+ * host_teardown (a cmocka teardown) stops it, also when the test failed.
+ */
+struct test_host;
+struct test_host_opts;
+struct test_host *host_fixture(void **state, const struct test_host_opts *o);
+int host_teardown(void **state);
+
+/*
+ * A test program's main: quiet_lws, PSC_TEST_FILTER (a cmocka test name
+ * pattern) honoured, then every test run. Use through RUN_TESTS(tests).
+ */
+struct CMUnitTest;
+int psc_it_run_tests(const char *group, const struct CMUnitTest *tests, size_t n);
+#define RUN_TESTS(tests) psc_it_run_tests(#tests, (tests), sizeof(tests) / sizeof((tests)[0]))
+
+/*
+ * A watcher of h on loop that records into r: HELLO (retention 120000 ms,
+ * interval_ms), then PUSH_ENABLE EVENTS, and STATE when interval_ms is not
+ * 0. omit_version: send commands without Version, as the 2020 visualizer
+ * does. Asserts that every call succeeds.
+ */
+psc_client *watch_host(struct test_host *h, psc_client_loop *loop, rec *r, uint64_t interval_ms, bool omit_version);
+
+/* Serve loop until h's endpoint has exactly n sessions or timeout_ms passed; true if it did. */
+bool wait_sessions(psc_client_loop *loop, struct test_host *h, size_t n, int timeout_ms);
+
 /* A framed ServerMessage (12-byte header + payload), malloc'd. */
 uint8_t *frame_msg(const Peerscope__ServerMessage *m, size_t *len);
 

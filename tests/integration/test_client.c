@@ -1042,9 +1042,6 @@ static void test_nomem(void **state)
 
 int main(void)
 {
-    quiet_lws();
-    if (getenv("PSC_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("PSC_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_url_random),
@@ -1064,5 +1061,5 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_nomem),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

@@ -431,11 +431,10 @@ static void test_real_endpoint(void **state)
 
 int main(void)
 {
-    quiet_lws();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scripted_rebuild_and_resync),
         cmocka_unit_test(test_raw_deltas),
         cmocka_unit_test(test_real_endpoint),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

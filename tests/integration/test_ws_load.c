@@ -19,38 +19,6 @@
 
 #define T_WAIT 15000
 
-static int teardown(void **state)
-{
-    host_free(*state);
-    return 0;
-}
-
-static test_host *start(void **state, const test_host_opts *o)
-{
-    test_host *h = host_new(o);
-    assert_non_null(h);
-    *state = h;
-    return h;
-}
-
-static psc_client *visualizer(test_host *h, psc_client_loop *loop, rec *r, uint64_t interval_ms)
-{
-    psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-    cfg.url = h->url;
-    cfg.loop = loop;
-    cfg.callbacks = &rec_callbacks;
-    cfg.user = r;
-    cfg.omit_version = true;
-    psc_client *c = NULL;
-    assert_int_equal(psc_client_new(&cfg, &c), PSC_OK);
-    psc_client_settings s = {120000, interval_ms};
-    assert_int_equal(psc_client_hello(c, &s, NULL), PSC_OK);
-    assert_int_equal(psc_client_push_enable(c, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, NULL), PSC_OK);
-    if (interval_ms)
-        assert_int_equal(psc_client_push_enable(c, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL), PSC_OK);
-    return c;
-}
-
 typedef struct all_wait {
     rec **r;
     size_t n;
@@ -66,17 +34,6 @@ static bool cond_all(void *arg)
     return true;
 }
 
-typedef struct count_wait {
-    test_host *h;
-    size_t n;
-} count_wait;
-
-static bool cond_sessions(void *arg)
-{
-    count_wait *w = arg;
-    return psc_endpoint_session_count(w->h->ep) == w->n;
-}
-
 /* ------------------------------------------------------------ 50 sessions */
 
 #define N_SESSIONS 50
@@ -84,7 +41,7 @@ static bool cond_sessions(void *arg)
 static void test_fifty_sessions(void **state)
 {
     test_host_opts o = {.n_conns = 5};
-    test_host *hp = start(state, &o);
+    test_host *hp = host_fixture(state, &o);
     psc_client_loop *loop = NULL;
     assert_int_equal(psc_client_loop_new(NULL, &loop), PSC_OK);
 
@@ -94,7 +51,7 @@ static void test_fifty_sessions(void **state)
         r[i] = calloc(1, sizeof *r[i]);
         assert_non_null(r[i]);
         r[i]->check_frames = true;
-        c[i] = visualizer(hp, loop, r[i], 500);
+        c[i] = watch_host(hp, loop, r[i], 500, true);
     }
     /* every session is up and subscribed before the events go out */
     all_wait w = {r, N_SESSIONS, 0, 0, 3};
@@ -118,8 +75,7 @@ static void test_fifty_sessions(void **state)
         assert_int_equal(psc_client_close(c[i]), PSC_OK);
     for (size_t i = 0; i < N_SESSIONS; i++)
         assert_true(wait_loop(loop, cond_closed, r[i], T_WAIT));
-    count_wait cw = {hp, 0};
-    assert_true(wait_loop(loop, cond_sessions, &cw, T_WAIT));
+    assert_true(wait_sessions(loop, hp, 0, T_WAIT));
     for (size_t i = 0; i < N_SESSIONS; i++) {
         assert_int_equal(r[i]->last_close_err, PSC_OK);
         psc_client_free(c[i]);
@@ -140,7 +96,7 @@ static void test_stalled_client(void **state)
     psc_endpoint_options eo = PSC_ENDPOINT_OPTIONS_INIT;
     eo.max_queued_messages = MAX_QUEUED;
     test_host_opts o = {.ep_opts = &eo, .event_ring = 1024, .max_event_size = 2048};
-    test_host *hp = start(state, &o);
+    test_host *hp = host_fixture(state, &o);
 
     /* the stalled client has a loop of its own, which the test stops polling */
     psc_client_loop *stall_loop = NULL, *loop = NULL;
@@ -148,7 +104,7 @@ static void test_stalled_client(void **state)
     assert_int_equal(psc_client_loop_new(NULL, &loop), PSC_OK);
     rec *sr = calloc(1, sizeof *sr);
     assert_non_null(sr);
-    psc_client *stalled = visualizer(hp, stall_loop, sr, 0);
+    psc_client *stalled = watch_host(hp, stall_loop, sr, 0, true);
     assert_true(wait_kind(stall_loop, sr, 'R', 2, T_WAIT));
 
     rec *r[N_HEALTHY];
@@ -156,7 +112,7 @@ static void test_stalled_client(void **state)
     for (size_t i = 0; i < N_HEALTHY; i++) {
         r[i] = calloc(1, sizeof *r[i]);
         assert_non_null(r[i]);
-        c[i] = visualizer(hp, loop, r[i], 0);
+        c[i] = watch_host(hp, loop, r[i], 0, true);
     }
     all_wait w = {r, N_HEALTHY, 0, 0, 2};
     assert_true(wait_loop(loop, cond_all, &w, T_WAIT));
@@ -238,12 +194,9 @@ static void test_stalled_client(void **state)
 
 int main(void)
 {
-    quiet_lws();
-    if (getenv("PSC_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("PSC_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_fifty_sessions, teardown),
-        cmocka_unit_test_teardown(test_stalled_client, teardown),
+        cmocka_unit_test_teardown(test_fifty_sessions, host_teardown),
+        cmocka_unit_test_teardown(test_stalled_client, host_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

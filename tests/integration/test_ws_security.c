@@ -19,21 +19,6 @@
 
 #define T_WAIT 8000
 
-/* Every test runs against a host that its teardown stops, also on failure. */
-static int teardown(void **state)
-{
-    host_free(*state);
-    return 0;
-}
-
-static test_host *start(void **state, const test_host_opts *o)
-{
-    test_host *h = host_new(o);
-    assert_non_null(h);
-    *state = h;
-    return h;
-}
-
 typedef struct conn {
     rec r;
     psc_client *c;
@@ -88,7 +73,7 @@ static void expect_refused(const char *url, const char *token, const char *origi
 static void test_token(void **state)
 {
     test_host_opts o = {.token = "tok-0123456789abcdef"};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     char url[192];
 
     expect_refused(h->url, NULL, NULL, PSC_ERR_AUTH);
@@ -111,7 +96,7 @@ static void test_origin(void **state)
 {
     static const char *const allowed[] = {"http://127.0.0.1:5000"};
     test_host_opts o = {.origins = allowed, .n_origins = 1};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
 
     expect_refused(h->url, NULL, "http://evil.example", PSC_ERR_AUTH);
     expect_refused(h->url, NULL, "http://127.0.0.1:5001", PSC_ERR_AUTH);
@@ -126,7 +111,7 @@ static void test_origin(void **state)
 static void test_wrong_path(void **state)
 {
     test_host_opts o = {0};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     char url[64];
     snprintf(url, sizeof url, "ws://127.0.0.1:%u/elsewhere", (unsigned)h->port);
     expect_refused(url, NULL, NULL, PSC_ERR_PROTOCOL);
@@ -135,7 +120,7 @@ static void test_wrong_path(void **state)
 static void test_garbage(void **state)
 {
     test_host_opts o = {0};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     conn *k = dial(h->url, NULL, NULL);
     psc_client_loop *loop = psc_client_get_loop(k->c);
     static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
@@ -168,7 +153,7 @@ static void test_garbage(void **state)
 static void test_oversized(void **state)
 {
     test_host_opts o = {.max_message_size = 4096};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
 
     /* Small enough to leave the client at once: the client then reads the
      * server's close frame and its reason. */
@@ -198,37 +183,17 @@ static void test_oversized(void **state)
     assert_true(host_wait_sessions(h, 0, T_WAIT));
 }
 
-typedef struct count_wait {
-    test_host *h;
-    size_t n;
-} count_wait;
-
-static bool cond_sessions(void *arg)
-{
-    count_wait *w = arg;
-    return psc_endpoint_session_count(w->h->ep) == w->n;
-}
-
 /* Clients leaving while large states and many events are on their way. */
 static void test_close_during_push(void **state)
 {
     test_host_opts o = {.n_conns = 2000};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     psc_client_loop *loop = NULL;
     assert_int_equal(psc_client_loop_new(NULL, &loop), PSC_OK);
     conn k[4];
     memset(k, 0, sizeof k);
     for (int i = 0; i < 4; i++) {
-        psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-        cfg.url = h->url;
-        cfg.loop = loop;
-        cfg.callbacks = &rec_callbacks;
-        cfg.user = &k[i].r;
-        assert_int_equal(psc_client_new(&cfg, &k[i].c), PSC_OK);
-        psc_client_settings s = {120000, 500};
-        assert_int_equal(psc_client_hello(k[i].c, &s, NULL), PSC_OK);
-        assert_int_equal(psc_client_push_enable(k[i].c, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, NULL), PSC_OK);
-        assert_int_equal(psc_client_push_enable(k[i].c, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL), PSC_OK);
+        k[i].c = watch_host(h, loop, &k[i].r, 500, false);
     }
     for (int i = 0; i < 4; i++)
         assert_true(wait_counter(loop, &k[i].r.states, 1, T_WAIT));
@@ -246,8 +211,7 @@ static void test_close_during_push(void **state)
     assert_true(wait_loop(loop, cond_closed, &k[0].r, T_WAIT));
     assert_int_equal(k[0].r.last_close_err, PSC_OK);
     host_emit_wait(h);
-    count_wait cw = {h, 1};
-    assert_true(wait_loop(loop, cond_sessions, &cw, T_WAIT));
+    assert_true(wait_sessions(loop, h, 1, T_WAIT));
     /* the one that stayed got everything, in order */
     size_t before = k[3].r.states;
     assert_true(wait_counter(loop, &k[3].r.events, 3000, T_WAIT));
@@ -291,22 +255,13 @@ static bool cond_all_closed(void *arg)
 static void test_endpoint_close(void **state)
 {
     test_host_opts o = {.n_conns = 10};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     psc_client_loop *loop = NULL;
     assert_int_equal(psc_client_loop_new(NULL, &loop), PSC_OK);
     conn k[3];
     memset(k, 0, sizeof k);
     for (int i = 0; i < 3; i++) {
-        psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-        cfg.url = h->url;
-        cfg.loop = loop;
-        cfg.callbacks = &rec_callbacks;
-        cfg.user = &k[i].r;
-        assert_int_equal(psc_client_new(&cfg, &k[i].c), PSC_OK);
-        psc_client_settings s = {120000, 500};
-        assert_int_equal(psc_client_hello(k[i].c, &s, NULL), PSC_OK);
-        assert_int_equal(psc_client_push_enable(k[i].c, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, NULL), PSC_OK);
-        assert_int_equal(psc_client_push_enable(k[i].c, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, NULL), PSC_OK);
+        k[i].c = watch_host(h, loop, &k[i].r, 500, false);
     }
     for (int i = 0; i < 3; i++)
         assert_true(wait_counter(loop, &k[i].r.responses, 3, T_WAIT));
@@ -338,7 +293,7 @@ static void test_tls(void **state)
         return;
     }
     test_host_opts o = {.tls_cert = cert, .tls_key = key, .token = "tls-token-0123456789"};
-    test_host *h = start(state, &o);
+    test_host *h = host_fixture(state, &o);
     assert_true(strncmp(h->url, "wss://", 6) == 0);
 
     conn *k = calloc(1, sizeof *k);
@@ -375,18 +330,15 @@ static void test_tls(void **state)
 
 int main(void)
 {
-    quiet_lws();
-    if (getenv("PSC_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("PSC_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_token, teardown),
-        cmocka_unit_test_teardown(test_origin, teardown),
-        cmocka_unit_test_teardown(test_wrong_path, teardown),
-        cmocka_unit_test_teardown(test_garbage, teardown),
-        cmocka_unit_test_teardown(test_oversized, teardown),
-        cmocka_unit_test_teardown(test_close_during_push, teardown),
-        cmocka_unit_test_teardown(test_endpoint_close, teardown),
-        cmocka_unit_test_teardown(test_tls, teardown),
+        cmocka_unit_test_teardown(test_token, host_teardown),
+        cmocka_unit_test_teardown(test_origin, host_teardown),
+        cmocka_unit_test_teardown(test_wrong_path, host_teardown),
+        cmocka_unit_test_teardown(test_garbage, host_teardown),
+        cmocka_unit_test_teardown(test_oversized, host_teardown),
+        cmocka_unit_test_teardown(test_close_during_push, host_teardown),
+        cmocka_unit_test_teardown(test_endpoint_close, host_teardown),
+        cmocka_unit_test_teardown(test_tls, host_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

@@ -17,20 +17,6 @@
 
 #define T_WAIT 8000 /* generous: sanitizers slow everything down */
 
-static int teardown(void **state)
-{
-    host_free(*state);
-    return 0;
-}
-
-static test_host *start(void **state, const test_host_opts *o)
-{
-    test_host *h = host_new(o);
-    assert_non_null(h);
-    *state = h;
-    return h;
-}
-
 /* Frames as received, so one can be compared with the library's own encoding. */
 typedef struct frames {
     rec r;
@@ -119,7 +105,7 @@ static bool cond_paused_queued(void *arg)
 static void test_visualizer_sequence(void **state)
 {
     test_host_opts o = {.n_conns = 3};
-    test_host *hp = start(state, &o);
+    test_host *hp = host_fixture(state, &o);
 
     frames *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -263,7 +249,7 @@ static void test_visualizer_sequence(void **state)
 static void test_before_hello(void **state)
 {
     test_host_opts o = {0};
-    test_host *hp = start(state, &o);
+    test_host *hp = host_fixture(state, &o);
     rec *r = calloc(1, sizeof *r);
     assert_non_null(r);
     psc_client *c = open_client(hp, &rec_callbacks, r, false);
@@ -286,12 +272,9 @@ static void test_before_hello(void **state)
 
 int main(void)
 {
-    quiet_lws();
-    if (getenv("PSC_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("PSC_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_visualizer_sequence, teardown),
-        cmocka_unit_test_teardown(test_before_hello, teardown),
+        cmocka_unit_test_teardown(test_visualizer_sequence, host_teardown),
+        cmocka_unit_test_teardown(test_before_hello, host_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }
