@@ -19,6 +19,7 @@
 
 #include "client_util.h"
 #include "fake_server.h"
+#include "wire/wire.h"
 #include "peerscope/client.h"
 #include "peerscope/wire.h"
 #include "../support/test_support.h"
@@ -437,7 +438,8 @@ static void test_receive_paths(void **state)
     add(&s, f, len, 0, false);
 
     {
-        static const uint8_t junk[] = {0x0a, 0xff, 0x01, 0x02}; /* field 1, length past the end */
+        /* ServerMessage.version whose length runs past the end */
+        static const uint8_t junk[] = {PSC__F_SERVER_MESSAGE__VERSION << 3 | PSC__WT_LEN, 0xff, 0x01, 0x02};
         uint8_t *g = malloc(12 + sizeof junk);
         assert_non_null(g);
         memcpy(g + 12, junk, sizeof junk);
