@@ -40,7 +40,11 @@ import argparse
 import json
 import re
 
-from google.protobuf import descriptor_pb2
+try:
+    from google.protobuf import descriptor_pb2
+except ImportError:
+    raise SystemExit(f'{__file__}: this Python lacks google.protobuf (Debian: apt-get install python3-protobuf, '
+                     'then run it with /usr/bin/python3)') from None
 
 FD = descriptor_pb2.FieldDescriptorProto
 
