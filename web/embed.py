@@ -3,26 +3,35 @@
 
 The served file set is:
   web/src/**                          -> /<relative path>
-  proto/peerscope.proto               -> /peerscope.proto (the schema the page decodes with)
-  protobufjs's browser build          -> /vendor/protobuf.min.js (+ its licence)
-When web/node_modules is missing (npm ci not run) the page cannot decode
-anything, so only web/fallback.html is embedded, as /index.html, and
-psc__assets_complete() answers false.
+  the schema's descriptor set         -> /js/schema.js (gen_schema.py: what js/codec.js decodes with)
+  proto/peerscope.proto               -> /peerscope.proto (for third-party clients)
 
   embed.py --out FILE.c   write the C table (rewritten only when it changes,
                           so an always-run build step does not relink)
   embed.py --stage DIR    write the same bytes as files under DIR plus
                           DIR/manifest.json (path, MIME type, ETag), so that
                           the browser tests serve exactly what the library embeds
+
+--descriptor-set is the FileDescriptorSet of --proto (the build passes the
+one proto/meson.build makes); without it, protoc-c (or protoc) on PATH makes
+one. Needs Python's google.protobuf (Debian: python3-protobuf).
 """
 
 import argparse
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import gen_schema  # noqa: E402  (next to this file)
 
 MIME = {
     ".html": "text/html; charset=utf-8",
@@ -38,7 +47,7 @@ MIME = {
     ".woff2": "font/woff2",
 }
 
-PROTOBUFJS = os.path.join("node_modules", "protobufjs")
+SCHEMA_PATH = "/js/schema.js"
 MARKER = "/* @ASSET_DATA@ */"
 
 
@@ -49,23 +58,26 @@ def mime_of(path):
     return MIME[ext]
 
 
-def strip_source_map(data):
-    # The map itself is not embedded; without this trailer a browser with
-    # devtools open would ask the endpoint for it and log a 404.
-    lines = data.split(b"\n")
-    kept = [ln for ln in lines if not ln.startswith(b"//# sourceMappingURL=")]
-    return b"\n".join(kept)
+def make_descriptor_set(proto_path, out_path):
+    protoc = shutil.which("protoc-c") or shutil.which("protoc")
+    if not protoc:
+        raise SystemExit("embed.py: no --descriptor-set given and neither protoc-c nor protoc is on PATH")
+    subprocess.run([protoc, f"--proto_path={os.path.dirname(proto_path)}", f"--descriptor_set_out={out_path}",
+                    os.path.basename(proto_path)], check=True)
 
 
-def collect(web_dir, proto_path):
-    """(complete, [(url_path, bytes, mime)]) sorted by url_path."""
-    pbjs = os.path.join(web_dir, PROTOBUFJS, "dist", "protobuf.min.js")
+def schema_module(proto_path, desc_path):
+    if desc_path:
+        return gen_schema.render_file(desc_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        desc = os.path.join(tmp, "schema.desc")
+        make_descriptor_set(proto_path, desc)
+        return gen_schema.render_file(desc)
+
+
+def collect(web_dir, proto_path, desc_path):
+    """[(url_path, bytes, mime)] sorted by url_path."""
     files = []
-    if not os.path.isfile(pbjs):
-        with open(os.path.join(web_dir, "fallback.html"), "rb") as f:
-            files.append(("/index.html", f.read(), MIME[".html"]))
-        return False, files
-
     src = os.path.join(web_dir, "src")
     for dirpath, dirnames, filenames in os.walk(src):
         dirnames.sort()
@@ -76,10 +88,9 @@ def collect(web_dir, proto_path):
             rel = os.path.relpath(full, src).replace(os.sep, "/")
             with open(full, "rb") as f:
                 files.append(("/" + rel, f.read(), mime_of(name)))
-    with open(pbjs, "rb") as f:
-        files.append(("/vendor/protobuf.min.js", strip_source_map(f.read()), MIME[".js"]))
-    with open(os.path.join(web_dir, PROTOBUFJS, "LICENSE"), "rb") as f:
-        files.append(("/vendor/protobufjs-LICENSE.txt", f.read(), MIME[".txt"]))
+    if SCHEMA_PATH in {p for p, _, _ in files}:
+        raise SystemExit(f"embed.py: web/src{SCHEMA_PATH} would hide the generated schema; remove it")
+    files.append((SCHEMA_PATH, schema_module(proto_path, desc_path).encode("utf-8"), MIME[".js"]))
     with open(proto_path, "rb") as f:
         files.append(("/peerscope.proto", f.read(), MIME[".proto"]))
 
@@ -91,7 +102,7 @@ def collect(web_dir, proto_path):
     files.sort(key=lambda f: f[0])
     if "/index.html" not in {p for p, _, _ in files}:
         raise SystemExit("embed.py: web/src/index.html is missing")
-    return True, files
+    return files
 
 
 def etag(data):
@@ -102,7 +113,7 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_c(complete, files, template):
+def render_c(files, template):
     data = []
     for i, (path, blob, _) in enumerate(files):
         data.append(f"/* {path} */")
@@ -117,7 +128,6 @@ def render_c(complete, files, template):
         data.append(f"    {{{c_string(path)}, {c_string(mime)}, psc__asset_bytes_{i}, {len(blob)}u, "
                     f"{c_string(etag(blob))}}},")
     data.append("};")
-    data.append(f"static const bool psc__assets_full = {'true' if complete else 'false'};")
     if template.count(MARKER) != 1:
         raise SystemExit(f"embed.py: the template must contain {MARKER} once")
     return ("/* Generated by web/embed.py from web/assets_template.c and the web assets; do not edit. */\n"
@@ -137,14 +147,13 @@ def write_if_changed(path, text):
     os.replace(tmp, path)
 
 
-def stage(out_dir, complete, files):
+def stage(out_dir, files):
     for path, data, _ in files:
         dest = os.path.join(out_dir, *path.lstrip("/").split("/"))
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "wb") as f:
             f.write(data)
     manifest = {
-        "complete": complete,
         "files": [{"path": p, "mime": m, "etag": etag(d), "size": len(d)} for p, d, m in files],
     }
     with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as f:
@@ -156,18 +165,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--web-dir", default=HERE)
     ap.add_argument("--proto", default=os.path.join(ROOT, "proto", "peerscope.proto"))
+    ap.add_argument("--descriptor-set", help="FileDescriptorSet of --proto (default: made with protoc-c)")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--out", help="C file to write")
     mode.add_argument("--stage", help="directory to write the files and manifest.json into")
     args = ap.parse_args()
 
-    complete, files = collect(os.path.abspath(args.web_dir), os.path.abspath(args.proto))
+    files = collect(os.path.abspath(args.web_dir), os.path.abspath(args.proto), args.descriptor_set)
     if args.stage:
-        stage(args.stage, complete, files)
+        stage(args.stage, files)
         return
     with open(os.path.join(args.web_dir, "assets_template.c"), encoding="utf-8") as f:
         template = f.read()
-    write_if_changed(args.out, render_c(complete, files, template))
+    write_if_changed(args.out, render_c(files, template))
 
 
 if __name__ == "__main__":

@@ -9,12 +9,9 @@
 
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { WebSocketServer } from 'ws';
-import protobuf from 'protobufjs';
-import { webDir, protoPath, webModule } from './lib/paths.mjs';
+import { webModule } from './lib/paths.mjs';
+import { stageAssets, loadSchema } from './lib/assets.mjs';
 import { SyntheticHost } from './lib/synthetic.mjs';
 
 const { createCodec } = await webModule('codec.js');
@@ -34,18 +31,6 @@ const RETENTION_MAX = 120000;
 const INTERVAL_MIN = 500;
 const INTERVAL_MAX = 60000;
 const PAUSE_QUEUE_MAX = 1024;
-
-/** Stage the embedded asset set into a temporary directory. */
-export function stageAssets() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'psc-web-assets-'));
-  const r = spawnSync('python3', [path.join(webDir, 'embed.py'), '--stage', dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`embed.py --stage failed: ${r.stderr || r.error}`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  const files = new Map();
-  for (const f of manifest.files) files.set(f.path, { ...f, data: fs.readFileSync(path.join(dir, ...f.path.slice(1).split('/'))) });
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { complete: manifest.complete, files };
-}
 
 /** Replays a recording: state k of a session is recorded state k mod n, timestamps moved to now. */
 class RecordingFeed {
@@ -136,11 +121,11 @@ function shiftTs(o, offset) {
  * and controls for the tests (dropAll, corruptNext, close).
  */
 export async function startMockServer(opts = {}) {
-  const protoText = fs.readFileSync(protoPath, 'utf8');
-  const codec = createCodec(protobuf, protoText);
+  const assets = stageAssets();
+  // The page's own codec and schema: the mock speaks exactly what it reads.
+  const codec = createCodec(await loadSchema(assets));
   const Cmd = codec.enumValues('ClientCommand.Command');
   const Src = codec.enumValues('ClientCommand.Source');
-  const assets = stageAssets();
   const feed = opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
   const token = opts.token || '';
   const log = { commands: [], sentStates: [], upgrades: [], http: [] };
@@ -167,7 +152,7 @@ export async function startMockServer(opts = {}) {
       return;
     }
     const p = url.pathname === '/' ? '/index.html' : url.pathname;
-    const f = assets.files.get(p);
+    const f = assets.get(p);
     if (!f || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
       res.end('not found\n');
@@ -356,5 +341,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     synthetic: { conns: Number(opt('conns', '48')), streamsPerConn: Number(opt('streams', '4')) },
     token: opt('token', ''),
   });
-  console.log(`peerscope mock endpoint: ${srv.url}/${srv.assets.complete ? '' : '  (web assets not built: fallback page)'}`);
+  console.log(`peerscope mock endpoint: ${srv.url}/`);
 }

@@ -3,10 +3,8 @@
 # (run.mjs: against mock endpoints) or "served" (served.mjs: against the page
 # the demo host serves). Exit 77 (skipped) when what they need is not installed.
 here=$(cd "$(dirname "$0")" && pwd)
-root=${PSC_SOURCE_ROOT:-$here/../..}
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 command -v node >/dev/null 2>&1 || skip "node is not installed"
-[ -d "$root/web/node_modules/protobufjs" ] || skip "web/node_modules missing (run npm ci in web/)"
 [ -d "$here/node_modules/playwright-core" ] || skip "tests/browser/node_modules missing (run npm ci in tests/browser/)"
 case "$1" in
   unit) exec node --test --test-reporter=tap "$here/unit/" ;;

@@ -41,7 +41,7 @@ test('the demo host serves the page itself, which shows that host', async (t) =>
     check(r.status === 200 || r.status === 304, `${r.url} answered ${r.status}`);
     paths.add(u.pathname);
   }
-  for (const p of ['/', '/style.css', '/vendor/protobuf.min.js', '/js/main.js', '/peerscope.proto', '/healthz']) {
+  for (const p of ['/', '/style.css', '/js/main.js', '/js/schema.js', '/js/codec.js', '/js/pbwire.js', '/healthz']) {
     check(paths.has(p), `the page loaded ${p} (it loaded ${[...paths].sort().join(', ')})`);
   }
   equal(sockets.length, 1, 'WebSockets the page opened');

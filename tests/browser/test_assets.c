@@ -1,7 +1,7 @@
 /*
  * The web visualizer embedded in the library (web/embed.py ->
  * src/assets/assets.h): lookup rules, a well-formed table, contents that
- * match the sources, and the fallback page when web/node_modules is absent.
+ * match the sources and the schema module generated at build time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,29 +105,31 @@ static void test_table_well_formed(void **state)
 static void test_contents_match_build(void **state)
 {
     (void)state;
-    /* embed.py runs on every build, so the table says whether npm ci had run. */
-    bool have_modules = access(source_path("web/node_modules/protobufjs/dist/protobuf.min.js"), R_OK) == 0;
-    assert_int_equal(psc__assets_complete(), have_modules);
+    /* Every build embeds the whole page: nothing it needs comes from npm. */
+    assert_true(psc__assets_complete());
     const psc__asset *index = psc__asset_find("/");
-    if (!psc__assets_complete()) {
-        assert_int_equal(psc__asset_count(), 1);
-        assert_true(contains(index, "run <code>npm ci</code>"));
-        return;
-    }
     const psc__asset *js = psc__asset_find("/js/main.js");
     assert_non_null(js);
     assert_string_equal(js->mime, "text/javascript; charset=utf-8");
     assert_non_null(psc__asset_find("/style.css"));
     assert_string_equal(psc__asset_find("/style.css")->mime, "text/css; charset=utf-8");
-    const psc__asset *pbjs = psc__asset_find("/vendor/protobuf.min.js");
-    assert_non_null(pbjs);
-    assert_true(pbjs->len > 10000);
-    assert_false(contains(pbjs, "sourceMappingURL"));
-    assert_non_null(psc__asset_find("/vendor/protobufjs-LICENSE.txt"));
     assert_true(contains(index, "src=\"/js/main.js\""));
-    assert_true(contains(index, "src=\"/vendor/protobuf.min.js\""));
+    assert_false(contains(index, "/vendor/"));
+    for (size_t i = 0; i < psc__asset_count(); i++)
+        assert_false(strncmp(psc__asset_at(i)->path, "/vendor/", 8) == 0);
 
-    /* The page decodes with exactly the schema in the tree. */
+    /* The decoder's schema, generated from the .proto by the build. */
+    const psc__asset *schema = psc__asset_find("/js/schema.js");
+    assert_non_null(schema);
+    assert_string_equal(schema->mime, "text/javascript; charset=utf-8");
+    assert_true(contains(schema, "export default freeze({"));
+    assert_true(contains(schema, "package: \"peerscope\""));
+    assert_true(contains(schema, "\"StateDelta.ScopeKey\": {"));
+    assert_true(contains(schema, "oneof:\"relayed_over\""));
+    assert_non_null(psc__asset_find("/js/codec.js"));
+    assert_non_null(psc__asset_find("/js/pbwire.js"));
+
+    /* Third-party clients decode with exactly the schema in the tree. */
     size_t len = 0;
     uint8_t *proto = psc_test_read_file(source_path("proto/peerscope.proto"), &len);
     assert_non_null(proto);

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import protobuf from 'protobufjs';
 import { protoPath, vector, webModule } from '../lib/paths.mjs';
+import { loadSchema } from '../lib/assets.mjs';
 
 const { createCodec } = await webModule('codec.js');
 const { Store } = await webModule('store.js');
 const { parseRecording } = await webModule('wire.js');
-const codec = createCodec(protobuf, fs.readFileSync(protoPath, 'utf8'));
+const codec = createCodec(await loadSchema());
 
 const oracleRoot = protobuf.parse(fs.readFileSync(protoPath, 'utf8'), { keepCase: true }).root;
 const SM = oracleRoot.lookupType('peerscope.ServerMessage');

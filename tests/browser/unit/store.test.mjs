@@ -3,13 +3,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import protobuf from 'protobufjs';
-import { protoPath, vector, webModule } from '../lib/paths.mjs';
+import { vector, webModule } from '../lib/paths.mjs';
+import { loadSchema } from '../lib/assets.mjs';
 
 const { createCodec } = await webModule('codec.js');
 const { Store } = await webModule('store.js');
 const { parseRecording } = await webModule('wire.js');
-const codec = createCodec(protobuf, fs.readFileSync(protoPath, 'utf8'));
+const codec = createCodec(await loadSchema());
 
 function load(name) {
   const { messages } = parseRecording(fs.readFileSync(vector(name)));

@@ -1,6 +1,7 @@
-// Entry point: load the schema the endpoint serves, then wire the store,
-// the live client (or a recording file) and the views together.
+// Entry point: wire the codec (from the schema generated at build time),
+// the store, the live client (or a recording file) and the views together.
 
+import schema from './schema.js';
 import { createCodec } from './codec.js';
 import { Store } from './store.js';
 import { App } from './app.js';
@@ -25,28 +26,9 @@ import { readRecording, saveRecording } from './recording.js';
 
 const EVENT_RENDER_MS = 200; // events alone redraw at most this often
 
-function fatal(text) {
-  document.body.dataset.phase = 'fatal';
-  document.getElementById('views').replaceChildren(h('div', { class: 'fatal' }, h('h2', null, 'The visualizer cannot start'), h('p', null, text)));
-}
-
-async function loadSchema() {
-  const pb = globalThis.protobuf;
-  if (!pb) throw new Error('protobuf.js did not load (/vendor/protobuf.min.js)');
-  const res = await fetch('/peerscope.proto', { cache: 'no-cache' });
-  if (!res.ok) throw new Error(`/peerscope.proto: HTTP ${res.status}`);
-  return createCodec(pb, await res.text());
-}
-
 async function boot() {
   const token = initialToken();
-  let codec;
-  try {
-    codec = await loadSchema();
-  } catch (e) {
-    fatal(`Cannot load the schema: ${e.message}`);
-    return;
-  }
+  const codec = createCodec(schema);
   const params = new URLSearchParams(location.search);
   const wsUrl = params.get('ws') || defaultWsUrl(location);
   const store = new Store(codec);
