@@ -1,12 +1,15 @@
 # Installs what peerscope needs on Debian 12, only what is missing.
 # Sourced by .ci/run and .ci/demo. Needs root (or sudo) when something is missing.
 
-PSC_APT_PACKAGES=(
-  build-essential meson ninja-build pkg-config
-  protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libcmocka-dev
-  libncurses-dev
-  nodejs npm jq tmux openssl ca-certificates
-  chromium python3 python3-protobuf
+# What building the library, the tools and the demo needs (the visualizer included).
+PSC_APT_BUILD=(
+  build-essential meson ninja-build pkg-config python3 python3-protobuf
+  protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libncurses-dev
+)
+# What the tests need besides: cmocka, the JavaScript tests' Node.js, the
+# tools' shell tests, TLS certificates, the browser.
+PSC_APT_TEST=(
+  libcmocka-dev nodejs npm jq tmux openssl ca-certificates curl chromium
 )
 
 psc_as_root() {
@@ -16,9 +19,12 @@ psc_as_root() {
   fi
 }
 
+# psc_install_deps [build]: everything (the default), or only what building needs.
 psc_install_deps() {
+  local want=("${PSC_APT_BUILD[@]}")
+  [ "${1:-all}" = build ] || want+=("${PSC_APT_TEST[@]}")
   local missing=()
-  for p in "${PSC_APT_PACKAGES[@]}"; do
+  for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   # A machine with its own Node.js (not Debian's) needs neither nodejs nor npm from apt.

@@ -48,10 +48,3 @@ const psc__asset *psc__asset_at(size_t i)
 {
     return i < PSC__ASSET_COUNT ? &psc__assets[i] : NULL;
 }
-
-/* Every build embeds the whole visualizer now (nothing it needs comes from
- * npm), so this no longer tells builds apart. */
-bool psc__assets_complete(void)
-{
-    return true;
-}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn the web visualizer into C data for the library (src/internal/assets.h).
+"""Turn the web visualizer into C data for the library (src/assets/assets.h).
 
 The served file set is:
   web/src/**                          -> /<relative path>

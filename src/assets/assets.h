@@ -22,7 +22,5 @@ const psc__asset *psc__asset_find(const char *path);
 /* Number of assets and the i-th one (for listing). Thread-safe. */
 size_t psc__asset_count(void);
 const psc__asset *psc__asset_at(size_t i);
-/* False when the build embedded only the fallback page (web assets not built). */
-bool psc__assets_complete(void);
 
 #endif

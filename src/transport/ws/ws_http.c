@@ -369,9 +369,8 @@ static int healthz(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
     else
         snprintf(c->small_body, sizeof c->small_body,
                  "{\"status\":\"ok\",\"token_required\":%s,\"authorized\":true,\"endpoint\":\"ws\","
-                 "\"path\":\"%s\",\"sessions\":%zu,\"max_sessions\":%zu,\"visualizer\":%s}\n",
-                 ws->token ? "true" : "false", ws->path, psc_endpoint_session_count(ws->ep), ws->ep->max_sessions,
-                 ws->n_assets || ws->has_assets_dir || psc__assets_complete() ? "true" : "false");
+                 "\"path\":\"%s\",\"sessions\":%zu,\"max_sessions\":%zu,\"visualizer\":true}\n",
+                 ws->token ? "true" : "false", ws->path, psc_endpoint_session_count(ws->ep), ws->ep->max_sessions);
     return respond(c, wsi, HTTP_STATUS_OK, "application/json", (const uint8_t *)c->small_body,
                    strlen(c->small_body));
 }
