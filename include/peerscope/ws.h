@@ -84,17 +84,6 @@ typedef struct psc_ws_config {
     const psc_ws_asset *assets;       /**< files served over HTTP instead of the embedded visualizer; array not copied */
     size_t n_assets;
     /**
-     * A foreign libuv loop (uv_loop_t *) to run on instead of a service
-     * thread. NOT SUPPORTED in this version: psc_ws_endpoint_new returns
-     * PSC_ERR_UNSUPPORTED when set. Doing it properly would need the
-     * libwebsockets libuv event-lib plugin (LWS_SERVER_OPTION_LIBUV with
-     * foreign_loops), every library call for the endpoint moved onto the
-     * loop's thread (timers as uv timers, wake-ups through a uv_async_t
-     * instead of lws_cancel_service), and a close that runs the loop until
-     * lws has released its handles: a different threading contract.
-     */
-    void *uv_loop;
-    /**
      * A directory whose files are served at / instead of the embedded
      * visualizer (the path is copied; the directory is opened once, by
      * psc_ws_endpoint_new, which fails with PSC_ERR_IO when it cannot be;
@@ -128,7 +117,7 @@ typedef struct psc_ws_config {
  * psc_endpoint_start, which binds the port and starts the service thread).
  * cfg may be NULL for all defaults. PSC_ERR_INVALID for a bad address,
  * path, or a half TLS config; PSC_ERR_AUTH for a non-loopback bind without
- * a token or the insecure option; PSC_ERR_UNSUPPORTED for uv_loop;
+ * a token or the insecure option;
  * PSC_ERR_IO when assets_dir cannot be opened as a directory.
  * Thread-safe.
  */
