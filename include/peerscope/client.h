@@ -42,7 +42,7 @@ typedef struct psc_client_loop_config {
     const psc_allocator *allocator; /**< NULL: malloc/free (libwebsockets itself always uses malloc) */
 } psc_client_loop_config;
 
-#define PSC_CLIENT_LOOP_CONFIG_INIT {sizeof(psc_client_loop_config), NULL}
+#define PSC_CLIENT_LOOP_CONFIG_INIT {.struct_size = sizeof(psc_client_loop_config)}
 
 /**
  * Create a loop. cfg may be NULL for defaults. On success *out is freed
@@ -191,8 +191,7 @@ typedef struct psc_client_config {
     bool apply_deltas;
 } psc_client_config;
 
-#define PSC_CLIENT_CONFIG_INIT \
-    {sizeof(psc_client_config), NULL, NULL, NULL, NULL, false, false, 0, 0, 0, NULL, NULL, NULL, NULL, false, 0, false}
+#define PSC_CLIENT_CONFIG_INIT {.struct_size = sizeof(psc_client_config)}
 
 /** Default of psc_client_config.max_message_size. */
 #define PSC_CLIENT_MAX_MESSAGE_DEFAULT (64u * 1024u * 1024u)
@@ -267,7 +266,7 @@ typedef struct psc_client_info {
     uint64_t resyncs;             /**< apply_deltas: full states requested because a delta did not apply */
 } psc_client_info;
 
-#define PSC_CLIENT_INFO_INIT {sizeof(psc_client_info), PSC_CLIENT_CONNECTING, PSC_OK, 0, {0}, 0, 0, 0, 0, 0, 0, 0}
+#define PSC_CLIENT_INFO_INIT {.struct_size = sizeof(psc_client_info)}
 
 /** The client's state (PSC_CLIENT_CLOSED for NULL). Loop thread only. */
 PSC_API psc_client_state psc_client_get_state(const psc_client *c);

@@ -30,7 +30,7 @@ typedef struct psc_counter {
     uint64_t rate;
 } psc_counter;
 
-#define PSC_COUNTER_INIT {0, 0, 0, 0, 0}
+#define PSC_COUNTER_INIT {.bytes = 0}
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PSC__ATOMIC_ADD(p, v) ((void)__atomic_fetch_add((p), (v), __ATOMIC_RELAXED))

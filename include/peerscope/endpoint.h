@@ -49,7 +49,7 @@ typedef struct psc_endpoint_options {
     uint32_t max_malformed_in_row;   /**< malformed commands in a row before the session is closed; 0: 10 */
 } psc_endpoint_options;
 
-#define PSC_ENDPOINT_OPTIONS_INIT {sizeof(psc_endpoint_options), 0, 0, 0, 0, 0, 0}
+#define PSC_ENDPOINT_OPTIONS_INIT {.struct_size = sizeof(psc_endpoint_options)}
 
 /*
  * Per-session configuration (HELLO and UPDATE_CONFIG). proto3 cannot tell
