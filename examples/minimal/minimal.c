@@ -10,7 +10,11 @@
  *             of the 2020 protocol ([u32 version][u32 fnv1a][u32 len][msg]),
  *             e.g. for tests/node/decode.mjs --live FILE
  *
- * Uses the public API only (peerscope/peerscope.h).
+ * Uses the public API only (peerscope/peerscope.h), so it also builds on
+ * its own against an installed library (README: "A short tour of the API"
+ * shows the rpath a non-system prefix needs):
+ *
+ *   cc -std=c11 -o minimal minimal.c $(pkg-config --cflags --libs peerscope)
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -32,27 +32,34 @@
 extern "C" {
 #endif
 
+/** A libwebsockets context that carries any number of clients (one thread at a time). */
 typedef struct psc_client_loop psc_client_loop;
+/** One WebSocket connection to an introspection endpoint. */
 typedef struct psc_client psc_client;
 
 /* ------------------------------------------------------------------ loop */
 
+/** Loop configuration; copied by psc_client_loop_new. */
 typedef struct psc_client_loop_config {
     size_t struct_size;             /**< sizeof(psc_client_loop_config) */
     const psc_allocator *allocator; /**< NULL: malloc/free (libwebsockets itself always uses malloc) */
 } psc_client_loop_config;
 
-#define PSC_CLIENT_LOOP_CONFIG_INIT {sizeof(psc_client_loop_config), NULL}
+#define PSC_CLIENT_LOOP_CONFIG_INIT {.struct_size = sizeof(psc_client_loop_config)}
 
 /**
- * Create a loop. cfg may be NULL for defaults. On success *out is freed
- * with psc_client_loop_free. PSC_ERR_IO if libwebsockets cannot create its
- * context. TLS is set up on the first wss:// client (loading the system's
- * trust store once per loop), so a loop for many wss clients costs less
- * than a private loop each. The loop does not change process-wide
- * settings: libwebsockets' own log (stderr by default) stays whatever the
- * program chose; psc_ws_lws_log (ws.h) routes or silences it.
- * Thread-safe.
+ * Create a loop. cfg may be NULL for defaults. TLS is set up on the first
+ * wss:// client (loading the system's trust store once per loop), so a
+ * loop for many wss clients costs less than a private loop each. The loop
+ * does not change process-wide settings: libwebsockets' own log (stderr
+ * by default) stays whatever the program chose; psc_ws_lws_log (ws.h)
+ * routes or silences it.
+ * Errors: PSC_ERR_INVALID for a NULL out or a struct_size below
+ * sizeof(size_t); PSC_ERR_NOMEM; PSC_ERR_IO if libwebsockets cannot create
+ * its context.
+ * Ownership: cfg is copied; on success *out is the caller's, freed with
+ * psc_client_loop_free. Thread-safe; the thread that then uses the loop
+ * is its loop thread.
  */
 PSC_API psc_err psc_client_loop_new(const psc_client_loop_config *cfg, psc_client_loop **out);
 
@@ -60,7 +67,8 @@ PSC_API psc_err psc_client_loop_new(const psc_client_loop_config *cfg, psc_clien
  * Free a loop. Free its clients first; clients still attached are cut off
  * (their connection is dropped, no callback runs, and every later call on
  * them returns PSC_ERR_CLOSED except psc_client_free, which must still be
- * called). NULL is a no-op. Not from a callback of this loop.
+ * called). NULL is a no-op. Loop thread only, not from a callback of this
+ * loop.
  */
 PSC_API void psc_client_loop_free(psc_client_loop *loop);
 
@@ -69,14 +77,16 @@ PSC_API void psc_client_loop_free(psc_client_loop *loop);
  * timeout_ms (0: do not wait) for activity, service what is ready and
  * deliver the callbacks, then return. It returns early as soon as one
  * batch of activity was serviced, so callers loop until what they wait
- * for has happened. PSC_ERR_STATE when called from a callback,
- * PSC_ERR_INVALID for a negative timeout, PSC_ERR_IO if the loop failed.
- * Loop thread only.
+ * for has happened.
+ * Errors: PSC_ERR_INVALID for a NULL loop or a negative timeout;
+ * PSC_ERR_STATE when called from a callback; PSC_ERR_IO if the loop failed.
+ * Loop thread only; the callbacks run inside it, on this thread.
  */
 PSC_API psc_err psc_client_loop_poll(psc_client_loop *loop, int timeout_ms);
 
 /**
- * Make a psc_client_loop_poll in progress on another thread return soon.
+ * Make a psc_client_loop_poll in progress on another thread return soon
+ * (NULL: no-op).
  * Thread-safe: the one call on a loop allowed from other threads, as long
  * as it cannot race with psc_client_loop_free.
  */
@@ -85,12 +95,16 @@ PSC_API void psc_client_loop_wake(psc_client_loop *loop);
 /* ------------------------------------------------------------- callbacks */
 
 /**
- * Everything a client reports. Any member may be NULL. Pointers passed to
- * a callback are valid during the call only. All run on the loop's thread
- * inside psc_client_loop_poll.
+ * Everything a client reports; copied by psc_client_new (up to
+ * struct_size). Any member may be NULL. Each gets the config's user and
+ * the client. Pointers passed to a callback (messages, bytes, strings)
+ * are valid during the call only and belong to the client. All run on the
+ * loop's thread inside psc_client_loop_poll (never inside psc_client_new
+ * or a command call); what they may call is said at the top of this
+ * header.
  */
 typedef struct psc_client_callbacks {
-    size_t struct_size; /**< sizeof(psc_client_callbacks) */
+    size_t struct_size; /**< sizeof(psc_client_callbacks); no INIT macro: zero the struct and set it */
 
     /** The WebSocket upgrade succeeded; queued commands are being sent. */
     void (*on_open)(void *user, psc_client *c);
@@ -110,11 +124,15 @@ typedef struct psc_client_callbacks {
     void (*on_message)(void *user, psc_client *c, const Peerscope__ServerMessage *msg, const uint8_t *payload,
                        size_t len);
 
-    /** Per-kind conveniences, called after on_message. */
+    /** A CommandResponse (the answer to a command, by id); called after on_message. */
     void (*on_response)(void *user, psc_client *c, const Peerscope__CommandResponse *resp);
+    /** A State (pushed or requested; a full one when apply_deltas is set); called after on_message. */
     void (*on_state)(void *user, psc_client *c, const Peerscope__State *state);
+    /** A Runtime; called after on_message. */
     void (*on_runtime)(void *user, psc_client *c, const Peerscope__Runtime *runtime);
+    /** An Event; called after on_message. */
     void (*on_event)(void *user, psc_client *c, const Peerscope__Event *event);
+    /** A ServerNotice (e.g. DISCARDING_EVENTS with the count dropped); called after on_message. */
     void (*on_notice)(void *user, psc_client *c, const Peerscope__ServerNotice *notice);
 
     /**
@@ -145,18 +163,19 @@ typedef struct psc_client_callbacks {
 
 /* ---------------------------------------------------------------- client */
 
+/** Client configuration; copied (strings included) by psc_client_new. */
 typedef struct psc_client_config {
-    size_t struct_size;         /**< sizeof(psc_client_config) */
+    size_t struct_size;         /**< sizeof(psc_client_config); must cover url */
     /**
      * ws://host[:port][/path][?query] or wss://... (IPv6 hosts in brackets).
      * No path gives /introspect. The query is sent as is, so
      * "?token=SECRET" authenticates the way a browser must.
      */
     const char *url;
-    const char *token;          /**< NULL: none; else sent as "Authorization: Bearer <token>" */
-    const char *origin;         /**< NULL: no Origin header (not a browser) */
-    const char *ca_file;        /**< wss: PEM file of trusted CAs; NULL: the system's */
-    bool allow_insecure;        /**< wss: accept self-signed certificates and host name mismatches */
+    const char *token;          /**< NULL: none; else (non-empty, no control characters) sent as "Authorization: Bearer <token>" */
+    const char *origin;         /**< NULL: no Origin header (not a browser); no control characters */
+    const char *ca_file;        /**< wss: PEM file of trusted CAs, checked readable; NULL: the system's */
+    bool allow_insecure;        /**< wss: accept self-signed and expired certificates and host name mismatches */
     /**
      * Send commands without ClientCommand.version, as the 2020 visualizer
      * does. Default (false): version 1 is sent.
@@ -191,73 +210,90 @@ typedef struct psc_client_config {
     bool apply_deltas;
 } psc_client_config;
 
-#define PSC_CLIENT_CONFIG_INIT \
-    {sizeof(psc_client_config), NULL, NULL, NULL, NULL, false, false, 0, 0, 0, NULL, NULL, NULL, NULL, false, 0, false}
+#define PSC_CLIENT_CONFIG_INIT {.struct_size = sizeof(psc_client_config)}
 
 /** Default of psc_client_config.max_message_size. */
 #define PSC_CLIENT_MAX_MESSAGE_DEFAULT (64u * 1024u * 1024u)
 
 /**
  * Create a client and start connecting (the work happens in the next
- * polls; no callback runs inside this call). Everything in cfg is copied.
- * PSC_ERR_INVALID for a missing or malformed URL (bad scheme, empty host,
- * bad port, spaces or control characters) or a token/origin with control
- * characters; PSC_ERR_IO if ca_file cannot be read, or libwebsockets
- * cannot make a private loop or a TLS context;
+ * polls; no callback runs inside this call: a connection that cannot even
+ * start is reported by on_close(PSC_ERR_IO) in the next poll).
+ * Errors: PSC_ERR_INVALID for a NULL cfg or out, a struct_size that does
+ * not cover url, a missing or malformed URL (bad scheme, empty host, bad
+ * port, credentials, spaces or control characters), an empty token, a
+ * token or origin with control characters, or callbacks with a
+ * struct_size below sizeof(size_t); PSC_ERR_TOO_BIG for a host or path
+ * that does not fit psc_client_url; PSC_ERR_IO if ca_file cannot be read,
+ * or libwebsockets cannot make a private loop or a TLS context;
  * PSC_ERR_NOMEM.
- * On success *out is freed with psc_client_free. Loop thread only.
+ * Ownership: everything in cfg is copied (the callbacks struct too), except
+ * that loop and user are kept by pointer (neither is owned; a loop freed
+ * first cuts the client off, see psc_client_loop_free). On success *out is the caller's, freed with psc_client_free.
+ * Loop thread only (of cfg->loop; any thread for a private loop, which
+ * then is that loop's thread).
  */
 PSC_API psc_err psc_client_new(const psc_client_config *cfg, psc_client **out);
 
 /**
  * Drop the connection at once (no close handshake; use psc_client_close
  * and poll until on_close for a clean one) and free the client, and its
- * private loop if it has one. No callback runs for it afterwards. NULL is
- * a no-op. Loop thread only; allowed inside callbacks.
+ * private loop if it has one. No callback runs for it afterwards; inside
+ * a callback the memory is released when the poll returns. NULL is a
+ * no-op. Loop thread only; allowed inside callbacks.
  */
 PSC_API void psc_client_free(psc_client *c);
 
 /**
  * Start a WebSocket close handshake (code 1000). Commands not yet sent are
- * dropped. on_close(PSC_OK) follows in a later poll. PSC_ERR_CLOSED if
- * already closed or closing. Loop thread only.
+ * dropped. on_close(PSC_OK) follows in a later poll.
+ * Errors: PSC_ERR_INVALID for NULL; PSC_ERR_CLOSED if already closed or
+ * closing, freed inside a callback, or cut off by psc_client_loop_free.
+ * Loop thread only; allowed inside callbacks.
  */
 PSC_API psc_err psc_client_close(psc_client *c);
 
 /**
  * Connect again with the same configuration after on_close (callers drive
- * their own backoff). Command ids keep counting. PSC_ERR_STATE while
- * connecting or connected, PSC_ERR_CLOSED if the loop was freed.
- * Loop thread only.
+ * their own backoff). Command ids keep counting.
+ * Errors: PSC_ERR_INVALID for NULL; PSC_ERR_STATE while connecting,
+ * connected or closing, or closed with its on_close not yet delivered;
+ * PSC_ERR_CLOSED if the loop was freed or the client freed inside a
+ * callback.
+ * Loop thread only; allowed inside callbacks (on_close included).
  */
 PSC_API psc_err psc_client_reconnect(psc_client *c);
 
 /**
  * The loop the client runs on (its private one if it has one); NULL once
- * that loop was freed. Loop thread only.
+ * that loop was freed, and for NULL. The loop stays owned as before (a
+ * private one by the client). Loop thread only.
  */
 PSC_API psc_client_loop *psc_client_get_loop(const psc_client *c);
 
 /**
  * psc_client_loop_poll on the client's loop (which services all of its
- * clients). PSC_ERR_CLOSED if the loop was freed. Loop thread only.
+ * clients).
+ * Errors: PSC_ERR_INVALID for NULL; PSC_ERR_CLOSED if the loop was freed;
+ * else as psc_client_loop_poll. Loop thread only, not from a callback.
  */
 PSC_API psc_err psc_client_poll(psc_client *c, int timeout_ms);
 
+/** Where a client's connection stands. */
 typedef enum psc_client_state {
-    PSC_CLIENT_CONNECTING = 0,
-    PSC_CLIENT_OPEN = 1,
-    PSC_CLIENT_CLOSING = 2,
-    PSC_CLIENT_CLOSED = 3,
+    PSC_CLIENT_CONNECTING = 0, /**< connecting or upgrading to WebSocket */
+    PSC_CLIENT_OPEN = 1,       /**< upgraded: commands are sent, messages arrive */
+    PSC_CLIENT_CLOSING = 2,    /**< psc_client_close was called; waiting for the close */
+    PSC_CLIENT_CLOSED = 3,     /**< over (on_close tells why); psc_client_reconnect may start again */
 } psc_client_state;
 
 /** Counters and the outcome of the last connection. */
 typedef struct psc_client_info {
-    size_t struct_size;           /**< set by the caller */
-    psc_client_state state;
+    size_t struct_size;           /**< set by the caller (PSC_CLIENT_INFO_INIT) */
+    psc_client_state state;       /**< as psc_client_get_state */
     psc_err close_err;            /**< as on_close's err (PSC_OK while not closed) */
-    int close_code;
-    char close_reason[128];
+    int close_code;               /**< as on_close's close_code (0 while not closed) */
+    char close_reason[128];       /**< as on_close's reason, cut to fit ("" while not closed) */
     uint64_t messages;            /**< decoded messages delivered */
     uint64_t bytes;               /**< message bytes received (headers included) */
     uint64_t errors;              /**< on_error reports */
@@ -267,57 +303,101 @@ typedef struct psc_client_info {
     uint64_t resyncs;             /**< apply_deltas: full states requested because a delta did not apply */
 } psc_client_info;
 
-#define PSC_CLIENT_INFO_INIT {sizeof(psc_client_info), PSC_CLIENT_CONNECTING, PSC_OK, 0, {0}, 0, 0, 0, 0, 0, 0, 0}
+#define PSC_CLIENT_INFO_INIT {.struct_size = sizeof(psc_client_info)}
 
 /** The client's state (PSC_CLIENT_CLOSED for NULL). Loop thread only. */
 PSC_API psc_client_state psc_client_get_state(const psc_client *c);
 
-/** Fill *out (struct_size set by the caller). Loop thread only. */
+/**
+ * Fill *out up to out->struct_size (set by the caller; left as it was).
+ * Errors: PSC_ERR_INVALID for a NULL argument or a struct_size below
+ * sizeof(size_t). Ownership: plain copies. Loop thread only.
+ */
 PSC_API psc_err psc_client_get_info(const psc_client *c, psc_client_info *out);
 
 /* -------------------------------------------------------------- commands */
 
 /*
  * Commands may be issued as soon as the client exists: until the
- * connection opens they are queued and then sent in order. Each returns
- * the command's id through *id (if not NULL); the server's
- * CommandResponse carrying that id arrives through on_response (or, for
- * REQUEST STATE/RUNTIME, the State/Runtime itself). PSC_ERR_CLOSED when
- * the client is closing or closed, PSC_ERR_NOMEM. Loop thread only.
+ * connection opens they are queued and then sent in order. Each command
+ * function below returns the command's id through *id (if not NULL); the
+ * server's CommandResponse carrying that id arrives through on_response
+ * (or, for REQUEST STATE/RUNTIME, the State/Runtime itself). Common
+ * errors: PSC_ERR_INVALID for a NULL client; PSC_ERR_CLOSED when the
+ * client is closing or closed (a reconnect makes it usable again), freed
+ * inside a callback or cut off by psc_client_loop_free; PSC_ERR_NOMEM.
+ * Ownership: the command is encoded into the client's queue during the
+ * call; nothing passed in is kept. Queued commands are dropped when the
+ * connection ends. Loop thread only; allowed inside callbacks.
  */
 
-/** Values of a Configuration message. */
+/** Values of a Configuration message (0 keeps the server's current value). */
 typedef struct psc_client_settings {
-    uint64_t retention_period_ms;
-    uint64_t state_snapshot_interval_ms;
+    uint64_t retention_period_ms;        /**< how long the server holds pushes while paused */
+    uint64_t state_snapshot_interval_ms; /**< ms between pushed states */
 } psc_client_settings;
 
-/** HELLO, with config when settings is not NULL. */
-PSC_API psc_err psc_client_hello(psc_client *c, const psc_client_settings *settings, uint64_t *id);
 /**
- * REQUEST source (PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, __RUNTIME, ...).
- * Sources are not checked beyond being non-negative (PSC_ERR_INVALID): the
- * server answers ERR for one it does not serve.
+ * Send HELLO, with a Configuration when settings is not NULL or the client
+ * asks for delta states. Errors, ownership and threads: see above.
+ */
+PSC_API psc_err psc_client_hello(psc_client *c, const psc_client_settings *settings, uint64_t *id);
+
+/**
+ * Send REQUEST source (PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, __RUNTIME,
+ * ...). Sources are not checked beyond being non-negative
+ * (PSC_ERR_INVALID): the server answers ERR for one it does not serve.
+ * Other errors, ownership and threads: see above.
  */
 PSC_API psc_err psc_client_request(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+
+/**
+ * Send PUSH_ENABLE source (STATE or EVENTS: the server starts pushing it).
+ * PSC_ERR_INVALID for a negative source. Other errors, ownership and
+ * threads: see above.
+ */
 PSC_API psc_err psc_client_push_enable(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+
+/**
+ * Send PUSH_DISABLE source (the server stops pushing it). PSC_ERR_INVALID
+ * for a negative source. Other errors, ownership and threads: see above.
+ */
 PSC_API psc_err psc_client_push_disable(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
+
+/**
+ * Send PUSH_PAUSE: the server holds pushes (within its retention) until
+ * PUSH_RESUME. Errors, ownership and threads: see above.
+ */
 PSC_API psc_err psc_client_pause(psc_client *c, uint64_t *id);
+
+/**
+ * Send PUSH_RESUME: the server sends what it held, then pushes again.
+ * Errors, ownership and threads: see above.
+ */
 PSC_API psc_err psc_client_resume(psc_client *c, uint64_t *id);
-/** UPDATE_CONFIG; settings is required (PSC_ERR_INVALID). */
+
+/**
+ * Send UPDATE_CONFIG with settings (required: PSC_ERR_INVALID for NULL).
+ * Other errors, ownership and threads: see above.
+ */
 PSC_API psc_err psc_client_update_config(psc_client *c, const psc_client_settings *settings, uint64_t *id);
 
 /**
  * Send cmd as given: its id, version and every field are kept (the
  * client's id counter is not used). For tools and tests that speak the
- * protocol themselves. PSC_ERR_INVALID for NULL.
+ * protocol themselves.
+ * Errors: PSC_ERR_INVALID for NULL or a cmd that is not a ClientCommand;
+ * else as the commands above. Ownership: cmd is encoded during the call
+ * and not kept. Loop thread only.
  */
 PSC_API psc_err psc_client_send_command(psc_client *c, const Peerscope__ClientCommand *cmd);
 
 /**
  * Send len bytes as one binary WebSocket message, unchecked (tests of
- * servers against malformed input). PSC_ERR_INVALID for NULL data with
- * len, PSC_ERR_TOO_BIG over 1 GiB.
+ * servers against malformed input).
+ * Errors: PSC_ERR_INVALID for a NULL client, or NULL data with len > 0;
+ * PSC_ERR_TOO_BIG over 1 GiB; else as the commands above. Ownership: data
+ * is copied during the call. Loop thread only.
  */
 PSC_API psc_err psc_client_send_raw(psc_client *c, const uint8_t *data, size_t len);
 
@@ -332,8 +412,13 @@ typedef struct psc_client_url {
 } psc_client_url;
 
 /**
- * Parse a URL the way psc_client_new does. PSC_ERR_INVALID if malformed,
- * PSC_ERR_TOO_BIG if the host or path does not fit. Thread-safe.
+ * Parse a URL the way psc_client_new does: ws:// or wss:// (any case), a
+ * host name or an IPv6 address in brackets, an optional port (1-65535),
+ * no credentials; the fragment is dropped and a missing path becomes
+ * /introspect.
+ * Errors: PSC_ERR_INVALID for NULL arguments or a malformed URL;
+ * PSC_ERR_TOO_BIG if the host or path does not fit.
+ * Ownership: writes only *out. Thread-safe.
  */
 PSC_API psc_err psc_client_parse_url(const char *url, psc_client_url *out);
 

@@ -21,16 +21,22 @@
 extern "C" {
 #endif
 
+/**
+ * A byte and packet counter with the state of its rate estimate. Plain
+ * memory owned by the host: embed it, zero it (PSC_COUNTER_INIT or
+ * memset) and never free it through the library. Read the fields only
+ * through psc_counter_read.
+ */
 typedef struct psc_counter {
-    uint64_t bytes;   /* updated atomically by psc_counter_add */
-    uint64_t packets;
-    /* reader-only state for the rate estimate */
-    uint64_t last_bytes;
-    uint64_t last_ns;
-    uint64_t rate;
+    uint64_t bytes;      /**< cumulative bytes; updated atomically by psc_counter_add */
+    uint64_t packets;    /**< cumulative packets; updated atomically by psc_counter_add */
+    uint64_t last_bytes; /**< reader-only: bytes at the previous read */
+    uint64_t last_ns;    /**< reader-only: time of the previous read (0: never read) */
+    uint64_t rate;       /**< reader-only: the last rate computed, bytes per second */
 } psc_counter;
 
-#define PSC_COUNTER_INIT {0, 0, 0, 0, 0}
+/** A counter at zero (every field 0). */
+#define PSC_COUNTER_INIT {.bytes = 0}
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PSC__ATOMIC_ADD(p, v) ((void)__atomic_fetch_add((p), (v), __ATOMIC_RELAXED))
@@ -39,14 +45,21 @@ typedef struct psc_counter {
 #error "peerscope/counter.h needs GCC or Clang atomic builtins"
 #endif
 
-/** Count one packet (frame, message) of n bytes. Lock-free, any thread. */
+/**
+ * Count one packet (frame, message) of n bytes: two relaxed atomic adds,
+ * no call into the library. c must not be NULL. Thread-safe (lock-free,
+ * any number of threads at once, concurrently with psc_counter_read).
+ */
 static inline void psc_counter_add(psc_counter *c, uint64_t n)
 {
     PSC__ATOMIC_ADD(&c->bytes, n);
     PSC__ATOMIC_ADD(&c->packets, 1);
 }
 
-/** Count n bytes without counting a packet. Lock-free, any thread. */
+/**
+ * Count n bytes without counting a packet: one relaxed atomic add. c must
+ * not be NULL. Thread-safe (as psc_counter_add).
+ */
 static inline void psc_counter_add_bytes(psc_counter *c, uint64_t n)
 {
     PSC__ATOMIC_ADD(&c->bytes, n);
@@ -55,7 +68,13 @@ static inline void psc_counter_add_bytes(psc_counter *c, uint64_t n)
 /**
  * Read totals into *out and update the rate: bytes per second since the
  * previous read, given the current monotonic time in ns (e.g.
- * psc_counter_now_ns()). The first read reports rate 0. One reader at a time.
+ * psc_counter_now_ns(); 0 is taken as "never read"). The first read
+ * reports rate 0; a read whose time is not after the previous one, or
+ * whose byte count went down, keeps the previous rate. Writes only *out
+ * and the counter's reader fields; c and out must not be NULL.
+ * Not thread-safe against another psc_counter_read of the same counter
+ * (one reader at a time, normally the collecting provider); safe
+ * concurrently with psc_counter_add.
  */
 static inline void psc_counter_read(psc_counter *c, uint64_t now_ns, psc_gauge_value *out)
 {
@@ -72,7 +91,10 @@ static inline void psc_counter_read(psc_counter *c, uint64_t now_ns, psc_gauge_v
     out->rate = c->rate;
 }
 
-/** Monotonic time in ns for psc_counter_read. Thread-safe. */
+/**
+ * The system's monotonic clock (CLOCK_MONOTONIC) in ns, for
+ * psc_counter_read; psc_config.clock does not change it. Thread-safe.
+ */
 PSC_API uint64_t psc_counter_now_ns(void);
 
 #ifdef __cplusplus

@@ -15,29 +15,36 @@
 extern "C" {
 #endif
 
+/** The introspector: one per host, created by psc_introspector_new. */
 typedef struct psc_introspector psc_introspector;
 
-/** What the Runtime message says about the host. All strings are copied. */
+/**
+ * What the Runtime message says about the host. Every string is copied by
+ * psc_introspector_new and must be valid UTF-8 (PSC_ERR_INVALID otherwise).
+ */
 typedef struct psc_runtime_info {
     const char *implementation; /**< e.g. "my-node"; NULL gives "" */
     const char *version;        /**< the host's version; NULL gives "" */
-    const char *platform;       /**< NULL: the library fills in "os/arch" */
-    const char *peer_id;        /**< the host's peer id, if known yet; see psc_introspector_set_peer_id */
+    const char *platform;       /**< NULL: the library fills in "os/arch" from uname, lower case */
+    const char *peer_id;        /**< the host's peer id, if known yet (NULL gives ""); see psc_introspector_set_peer_id */
 } psc_runtime_info;
 
 /**
  * Introspector configuration. Initialise with PSC_CONFIG_INIT (which sets
- * struct_size) and then set what you need; zero means "default" everywhere.
- * The struct and everything it points to is copied by psc_introspector_new.
+ * struct_size and log_level) and then set what you need; zero means
+ * "default" everywhere else. The struct and everything it points to is
+ * copied by psc_introspector_new (the allocator's and clock's functions are
+ * called later, see common.h). From C++: `psc_config cfg{};
+ * cfg.struct_size = sizeof cfg; cfg.log_level = PSC_LOG_WARN;`.
  */
 typedef struct psc_config {
     size_t struct_size;             /**< sizeof(psc_config), for ABI growth */
     const psc_allocator *allocator; /**< NULL: malloc/free */
     const psc_clock *clock;         /**< NULL: system clocks */
-    psc_runtime_info runtime;
+    psc_runtime_info runtime;       /**< what Runtime reports */
     psc_log_fn log;                 /**< NULL: silent */
-    void *log_user;
-    psc_log_level log_level;        /**< messages above this level are not formatted */
+    void *log_user;                 /**< passed to log */
+    psc_log_level log_level;        /**< lines above this level are not formatted; 0 is PSC_LOG_ERROR, PSC_CONFIG_INIT sets PSC_LOG_WARN */
     size_t event_ring_capacity;     /**< events held for readers; 0: 4096; rounded up to a power of two, at most 2^20 */
     size_t max_event_size;          /**< max bytes of one event's JSON content; 0: 1024; at most 65536 */
 } psc_config;
@@ -45,24 +52,38 @@ typedef struct psc_config {
 #define PSC_CONFIG_INIT {.struct_size = sizeof(psc_config), .log_level = PSC_LOG_WARN}
 
 /**
- * Create an introspector. config may be NULL for all defaults.
- * Thread-safe (no shared state). On success *out owns a new object that the
- * caller frees with psc_introspector_free.
+ * Create an introspector. config may be NULL for all defaults (log level
+ * PSC_LOG_WARN, as PSC_CONFIG_INIT).
+ * Errors: PSC_ERR_INVALID for a NULL out, a struct_size below
+ * sizeof(size_t), a log_level above PSC_LOG_DEBUG or a runtime string that
+ * is not UTF-8; PSC_ERR_NOMEM. Values of event_ring_capacity and
+ * max_event_size above their maximum are lowered to it.
+ * Ownership: config is copied (strings included); on success *out owns a
+ * new object that the caller frees with psc_introspector_free.
+ * Thread-safe (no shared state).
  */
 PSC_API psc_err psc_introspector_new(const psc_config *config, psc_introspector **out);
 
 /**
- * Destroy an introspector: closes every endpoint still attached to it,
- * unregisters every provider (waiting for in-flight collects) and frees
- * everything. Messages (psc_msg) obtained earlier stay valid until unref'd.
- * NULL is a no-op. Must not race with any other call on the same object.
+ * Destroy an introspector: closes every endpoint still attached to it
+ * (each must still be freed with psc_endpoint_free), unregisters every
+ * provider (each release runs here, on this thread) and frees everything
+ * else. Every psc_event_reader of it must have been freed before.
+ * Ownership: messages (psc_msg) obtained earlier stay valid until
+ * unref'd; their memory goes back through the configured allocator, which
+ * must outlive them. Handles (psc_provider, psc_event_type) die here.
+ * NULL is a no-op. Not thread-safe against any other call on intro, and
+ * not from a provider, log or endpoint callback.
  */
 PSC_API void psc_introspector_free(psc_introspector *intro);
 
 /**
  * Set or change the peer id reported in Runtime (hosts often learn it after
- * start). The string is copied; it is not validated (see peerid.h for that).
- * Thread-safe.
+ * start); the next psc_introspector_runtime reports it. It is checked to be
+ * UTF-8, not to be a peer id (psc_peerid_is_valid does that).
+ * Errors: PSC_ERR_INVALID for a NULL intro or peer_id or one that is not
+ * UTF-8; PSC_ERR_NOMEM (the old value stays).
+ * Ownership: the string is copied. Thread-safe.
  */
 PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char *peer_id);
 
@@ -74,12 +95,18 @@ PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char
  * reported once more with status CLOSED and close_ts, then dropped. One
  * that the provider itself reported CLOSED is not repeated when it then
  * disappears. Entities of a provider whose collect fails are not taken as
- * closed; those of an unregistered provider simply vanish.
- * On success *out is a new reference (psc_msg_unref it).
- * Thread-safe; concurrent calls are serialised (each gets its own snapshot).
- * From inside a provider callback: PSC_ERR_STATE. A STATE message keeps
- * its entity records alive for the view (about 2-3x the payload size), so
+ * closed; those of an unregistered provider simply vanish. A snapshot that
+ * fails changes nothing (the next one gets the same sequence number).
+ * Errors: PSC_ERR_INVALID for NULL arguments; PSC_ERR_STATE from inside a
+ * provider's collect (on the snapshotting thread, where it would
+ * deadlock); PSC_ERR_NOMEM; PSC_ERR_TOO_BIG for a state over 4 GiB;
+ * PSC_ERR_INTERNAL if the encoder broke its own size invariant (a bug, logged).
+ * Ownership: on success *out is a new reference (psc_msg_unref it); it
+ * stays valid after psc_introspector_free. A STATE message keeps its
+ * entity records alive for the view (about 2-3x the payload size), so
  * consumers that queue messages should bound them by bytes.
+ * Thread-safe; concurrent calls are serialised (each gets its own
+ * snapshot, and providers are never called concurrently).
  */
 PSC_API psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out);
 
@@ -92,23 +119,34 @@ PSC_API psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out
  * field is cur's; a client holding base rebuilds cur from it exactly. Built
  * from the encoded bytes of both messages (nothing is encoded twice), so
  * one delta serves every consumer whose previous state is base.
- * PSC_ERR_UNSUPPORTED when a delta cannot describe the change exactly (a
- * key repeats within one list): send cur whole. PSC_ERR_INVALID when a
- * message is not such a full state (a delta itself, a decoded message, a
- * message of another kind). PSC_ERR_NOMEM. On success *out is a new
- * reference (psc_msg_unref it); base and cur are only read.
+ * Errors: PSC_ERR_UNSUPPORTED when a delta cannot describe the change
+ * exactly (a key repeats within one list): send cur whole;
+ * PSC_ERR_INVALID for NULL arguments or a message that is not such a full
+ * state (a delta itself, a decoded message, a message of another kind);
+ * PSC_ERR_NOMEM; PSC_ERR_INTERNAL if the encoder broke its own size
+ * invariant (a bug, logged).
+ * Ownership: base and cur are only read; on success *out is a new
+ * reference (psc_msg_unref it).
  * Thread-safe; does not wait for snapshots.
  */
 PSC_API psc_err psc_introspector_state_delta(psc_introspector *intro, psc_msg *base, psc_msg *cur, psc_msg **out);
 
 /**
- * Encode ServerMessage{runtime}: the runtime info and every event type
- * declared so far with its property metadata. On success *out is a new
- * reference. Thread-safe.
+ * Encode ServerMessage{runtime}: the runtime info, the library version,
+ * the introspector's start time, the optional features served
+ * (capabilities) and every event type declared so far with its property
+ * metadata.
+ * Errors: PSC_ERR_INVALID for NULL arguments; PSC_ERR_NOMEM;
+ * PSC_ERR_INTERNAL if the encoder broke its own size invariant (a bug, logged).
+ * Ownership: on success *out is a new reference (psc_msg_unref it).
+ * Thread-safe.
  */
 PSC_API psc_err psc_introspector_runtime(psc_introspector *intro, psc_msg **out);
 
-/** Wall-clock milliseconds from the introspector's clock. Thread-safe. */
+/**
+ * Wall-clock milliseconds since the Unix epoch from the introspector's
+ * clock (0 for NULL). Thread-safe.
+ */
 PSC_API uint64_t psc_introspector_now_ms(const psc_introspector *intro);
 
 #ifdef __cplusplus

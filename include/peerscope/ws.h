@@ -42,7 +42,8 @@
  * without a valid frame.
  *
  * The endpoint runs its own service thread (libwebsockets is used from that
- * thread only); psc_emit wakes it without blocking.
+ * thread only); psc_emit wakes it without blocking. Providers are collected
+ * on that thread when a session's state push falls due.
  */
 #ifndef PEERSCOPE_WS_H
 #define PEERSCOPE_WS_H
@@ -54,46 +55,40 @@
 extern "C" {
 #endif
 
-/** One file served over HTTP (embedded assets; see psc_ws_config.assets). */
+/**
+ * One file served over HTTP (embedded assets; see psc_ws_config.assets).
+ * Kept by pointer, not copied: the array, its strings and its data must
+ * outlive the endpoint (static data).
+ */
 typedef struct psc_ws_asset {
-    const char *path;            /**< URL path, e.g. "/" or "/app.js" (exact match) */
-    const char *content_type;    /**< e.g. "text/html; charset=utf-8" */
-    const uint8_t *data;         /**< not copied: must outlive the endpoint (static data) */
-    size_t len;
+    const char *path;            /**< URL path beginning with '/', e.g. "/" or "/app.js" (exact match); required */
+    const char *content_type;    /**< e.g. "text/html; charset=utf-8"; required */
+    const uint8_t *data;         /**< the body (may be NULL only when len is 0) */
+    size_t len;                  /**< bytes at data */
 } psc_ws_asset;
 
 /**
  * Configuration of the WebSocket endpoint. Initialise with
  * PSC_WS_CONFIG_INIT; zero/NULL means default everywhere. Copied by
- * psc_ws_endpoint_new (strings and arrays too, except asset data).
+ * psc_ws_endpoint_new: strings, the allowed_origins array and options
+ * too, but not assets (see psc_ws_asset).
  */
 typedef struct psc_ws_config {
-    size_t struct_size;               /**< sizeof(psc_ws_config) */
-    const char *bind_address;         /**< numeric IPv4/IPv6 address; NULL: "127.0.0.1" */
+    size_t struct_size;               /**< sizeof(psc_ws_config); must cover n_assets */
+    const char *bind_address;         /**< numeric IPv4/IPv6 address, or "localhost"; NULL or "localhost": "127.0.0.1" */
     uint16_t port;                    /**< 0: an ephemeral port (read it back with psc_ws_port) */
-    const char *path;                 /**< WebSocket path; NULL: "/introspect" */
-    const char *access_token;         /**< NULL: no token; required when binding a non-loopback address */
+    const char *path;                 /**< WebSocket path: '/' then at most 127 characters, none a space, control character, '?' or '#'; NULL: "/introspect" */
+    const char *access_token;         /**< NULL: no token; required when binding a non-loopback address; 16 to 256 characters, none a space, control character, '&' or '#' */
     bool insecure_allow_unauthenticated_remote; /**< bind a non-loopback address WITHOUT a token */
-    const char *const *allowed_origins; /**< extra Origins allowed to open the WebSocket, e.g. "http://127.0.0.1:5000" */
-    size_t n_allowed_origins;
-    const char *tls_cert_path;        /**< PEM certificate (chain); with tls_key_path enables TLS */
-    const char *tls_key_path;         /**< PEM private key */
+    const char *const *allowed_origins; /**< n_allowed_origins non-NULL extra Origins allowed to open the WebSocket, e.g. "http://127.0.0.1:5000"; "*": any */
+    size_t n_allowed_origins;         /**< entries in allowed_origins */
+    const char *tls_cert_path;        /**< PEM certificate (chain); with tls_key_path enables TLS; read at start */
+    const char *tls_key_path;         /**< PEM private key; set both TLS paths or neither */
     size_t max_message_size;          /**< largest inbound message; 0: 64 KiB (larger: session closed with a reason) */
     size_t fragment_size;             /**< outbound WebSocket fragment size; 0: 64 KiB (min 1 KiB) */
-    const psc_endpoint_options *options; /**< session limits (copied); NULL: defaults */
-    const psc_ws_asset *assets;       /**< files served over HTTP instead of the embedded visualizer; array not copied */
-    size_t n_assets;
-    /**
-     * A foreign libuv loop (uv_loop_t *) to run on instead of a service
-     * thread. NOT SUPPORTED in this version: psc_ws_endpoint_new returns
-     * PSC_ERR_UNSUPPORTED when set. Doing it properly would need the
-     * libwebsockets libuv event-lib plugin (LWS_SERVER_OPTION_LIBUV with
-     * foreign_loops), every library call for the endpoint moved onto the
-     * loop's thread (timers as uv timers, wake-ups through a uv_async_t
-     * instead of lws_cancel_service), and a close that runs the loop until
-     * lws has released its handles: a different threading contract.
-     */
-    void *uv_loop;
+    const psc_endpoint_options *options; /**< session limits (copied); NULL: defaults. Read by psc_ws_endpoint_new only */
+    const psc_ws_asset *assets;       /**< n_assets files served over HTTP instead of the embedded visualizer; kept by pointer */
+    size_t n_assets;                  /**< entries in assets */
     /**
      * A directory whose files are served at / instead of the embedded
      * visualizer (the path is copied; the directory is opened once, by
@@ -125,21 +120,34 @@ typedef struct psc_ws_config {
 
 /**
  * Create a WebSocket endpoint for intro (not started: call
- * psc_endpoint_start, which binds the port and starts the service thread).
- * cfg may be NULL for all defaults. PSC_ERR_INVALID for a bad address,
- * path, or a half TLS config; PSC_ERR_AUTH for a non-loopback bind without
- * a token or the insecure option; PSC_ERR_UNSUPPORTED for uv_loop;
- * PSC_ERR_IO when assets_dir cannot be opened as a directory.
- * Thread-safe.
+ * psc_endpoint_start, which binds the port, loads the TLS files and starts
+ * the service thread; a busy port or unreadable TLS file is its
+ * PSC_ERR_IO). cfg may be NULL for all defaults.
+ * Errors: PSC_ERR_INVALID for a NULL intro or out, a struct_size that does
+ * not cover n_assets, a bad address, path or token (see the fields), a
+ * half TLS config, n_allowed_origins or n_assets without its array, a
+ * NULL origin, an asset without a path beginning with '/' or a
+ * content_type, an empty assets_dir, or bad options (as
+ * psc_endpoint_new); PSC_ERR_AUTH for a non-loopback bind without a token
+ * or the insecure option; PSC_ERR_IO when assets_dir cannot be opened as
+ * a directory; PSC_ERR_NOMEM.
+ * Ownership: as psc_ws_config says; on success *out is the caller's,
+ * freed with psc_endpoint_free. Thread-safe.
  */
 PSC_API psc_err psc_ws_endpoint_new(psc_introspector *intro, const psc_ws_config *cfg, psc_endpoint **out);
 
-/** The WebSocket transport vtable (for psc_endpoint_new with a psc_ws_config). Thread-safe. */
+/**
+ * The WebSocket transport vtable, for psc_endpoint_new with a psc_ws_config
+ * as config (its options field is then ignored: pass options to
+ * psc_endpoint_new). Static; never freed. Thread-safe.
+ */
 PSC_API const psc_endpoint_vtable *psc_ws_vtable(void);
 
 /**
- * The port actually bound (useful with port 0). PSC_ERR_STATE before
- * start, PSC_ERR_INVALID if ep is not a WebSocket endpoint. Thread-safe.
+ * The port actually bound (useful with port 0) into *port.
+ * Errors: PSC_ERR_INVALID for NULL arguments or an ep that is not a
+ * WebSocket endpoint; PSC_ERR_STATE before start and after close.
+ * Thread-safe.
  */
 PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
 
@@ -147,10 +155,13 @@ PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
 #define PSC_WS_TOKEN_SIZE 44u
 
 /**
- * Write a fresh random access token (32 random bytes as URL-safe base64
- * without padding: 43 characters, safe in a query string) into buf, which
- * must hold PSC_WS_TOKEN_SIZE bytes (else PSC_ERR_TOO_BIG). The host
- * prints it or hands it to its users. Thread-safe.
+ * Write a fresh random access token (32 random bytes from libsodium as
+ * URL-safe base64 without padding: 43 characters and a NUL, safe in a
+ * query string) into buf, of len bytes. The host prints it or hands it to
+ * its users.
+ * Errors: PSC_ERR_INVALID for a NULL buf; PSC_ERR_TOO_BIG if len is below
+ * PSC_WS_TOKEN_SIZE; PSC_ERR_IO if libsodium cannot be initialised.
+ * Ownership: writes only buf; the library keeps no copy. Thread-safe.
  */
 PSC_API psc_err psc_ws_generate_token(char *buf, size_t len);
 
@@ -161,7 +172,13 @@ PSC_API psc_err psc_ws_generate_token(char *buf, size_t len);
  * never changes that setting by itself. A host that wants those lines
  * routed to its own log (fn, with levels mapped to psc_log_level, lines
  * above max_level dropped) or silenced (fn NULL) calls this once, before
- * starting any WebSocket endpoint. Process-wide; not thread-safe.
+ * starting any WebSocket endpoint or client loop. fn is then called, with
+ * user and one line (trailing newline removed, cut at 511 bytes), on
+ * whichever thread libwebsockets logs from: an endpoint's service thread
+ * or the thread polling a client loop (client.h); it must be thread-safe
+ * and must not call into libwebsockets or close an endpoint. fn and user
+ * must stay valid until the process ends or this is called again.
+ * Process-wide; not thread-safe (call it before any endpoint starts).
  * Also process-wide, by libwebsockets: creating an endpoint's context sets
  * SIGPIPE to SIG_IGN.
  */

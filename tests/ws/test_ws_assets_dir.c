@@ -443,7 +443,7 @@ static void config_errors(void **state)
     assert_int_equal(count_fds(), fds);
 }
 
-/* A caller built before the field existed: its struct ends at uv_loop. */
+/* A caller built before the field existed: its struct ends at n_assets. */
 static void older_struct_ignores_field(void **state)
 {
     (void)state;

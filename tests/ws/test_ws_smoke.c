@@ -468,9 +468,6 @@ static void config_errors(void **state)
     psc_ws_config c3 = PSC_WS_CONFIG_INIT;
     c3.tls_cert_path = "/nonexistent/cert.pem";
     assert_int_equal(psc_ws_endpoint_new(intro, &c3, &ep), PSC_ERR_INVALID);
-    psc_ws_config c4 = PSC_WS_CONFIG_INIT;
-    c4.uv_loop = &c4;
-    assert_int_equal(psc_ws_endpoint_new(intro, &c4, &ep), PSC_ERR_UNSUPPORTED);
     psc_ws_config c5 = PSC_WS_CONFIG_INIT;
     c5.path = "introspect";
     assert_int_equal(psc_ws_endpoint_new(intro, &c5, &ep), PSC_ERR_INVALID);

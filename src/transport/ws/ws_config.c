@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <strings.h>
 
-#define CFG_MIN_SIZE (offsetof(psc_ws_config, uv_loop) + sizeof(void *))
-/* Fields after uv_loop are read only from callers built with them. */
+#define CFG_MIN_SIZE (offsetof(psc_ws_config, n_assets) + sizeof(size_t))
+/* Fields after n_assets are read only from callers built with them. */
 #define CFG_HAS(cfg, field) ((cfg)->struct_size >= offsetof(psc_ws_config, field) + sizeof((cfg)->field))
 
 static void ws_fini(void *state, void *user)
@@ -52,8 +52,6 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     const psc_ws_config *cfg = config ? config : &defaults;
     if (cfg->struct_size < CFG_MIN_SIZE)
         return PSC_ERR_INVALID;
-    if (cfg->uv_loop)
-        return PSC_ERR_UNSUPPORTED;
     if ((cfg->tls_cert_path == NULL) != (cfg->tls_key_path == NULL))
         return PSC_ERR_INVALID;
     if (cfg->path && !valid_path(cfg->path))
