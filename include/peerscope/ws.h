@@ -15,8 +15,6 @@
  *                its .js/.css and /peerscope.proto; revalidated by ETag),
  *                or the host's own files (psc_ws_config.assets in memory,
  *                psc_ws_config.assets_dir on disk) when given.
- *                A library built without the visualizer's npm packages
- *                serves a page that says so.
  *
  * Safety: binds 127.0.0.1 by default. Binding any other address requires
  * an access token, or the loudly named insecure_allow_unauthenticated_remote.
@@ -166,18 +164,23 @@ PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
 PSC_API psc_err psc_ws_generate_token(char *buf, size_t len);
 
 /**
- * libwebsockets keeps ONE log setting per process and, by default, writes
- * its own error, warning and notice lines to stderr; its log formatting is
- * not thread-safe either (it matters with several endpoints). peerscope
- * never changes that setting by itself. A host that wants those lines
- * routed to its own log (fn, with levels mapped to psc_log_level, lines
- * above max_level dropped) or silenced (fn NULL) calls this once, before
- * starting any WebSocket endpoint or client loop. fn is then called, with
- * user and one line (trailing newline removed, cut at 511 bytes), on
- * whichever thread libwebsockets logs from: an endpoint's service thread
- * or the thread polling a client loop (client.h); it must be thread-safe
- * and must not call into libwebsockets or close an endpoint. fn and user
- * must stay valid until the process ends or this is called again.
+ * libwebsockets keeps ONE log setting per process and, left alone, writes
+ * its own error, warning and notice lines to stderr. So before the library
+ * creates its first libwebsockets context (an endpoint's start, a client
+ * loop), it routes libwebsockets' errors and warnings, prefixed
+ * "libwebsockets: ", to the log callback (psc_config.log) of every running
+ * WebSocket endpoint's introspector, and to nowhere else: nothing reaches
+ * stderr. A host that wants another routing (fn, with levels mapped to
+ * psc_log_level, lines above max_level dropped) or silence (fn NULL) calls
+ * this once, before starting any WebSocket endpoint or client loop; the
+ * library's default never applies again in that process. fn is then
+ * called, with user and one line (trailing newline removed, cut at 511
+ * bytes), on whichever thread libwebsockets logs from: an endpoint's
+ * service thread or the thread polling a client loop (client.h); it must
+ * be thread-safe and must not call into libwebsockets or close an
+ * endpoint. fn and user must stay valid until the process ends or this is
+ * called again. The introspector log callbacks the default routing calls
+ * are under the same rules.
  * Process-wide; not thread-safe (call it before any endpoint starts).
  * Also process-wide, by libwebsockets: creating an endpoint's context sets
  * SIGPIPE to SIG_IGN.
