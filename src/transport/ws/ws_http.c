@@ -202,6 +202,15 @@ static int respond_full(psc__ws_conn *c, struct lws *wsi, unsigned status, const
                                              (int)strlen(etag), &p, end)) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
+    if (!len) {
+        /* Nothing to follow (a 304, an empty file): the transaction ends
+         * now. Left open until a WRITEABLE, a keep-alive client's next
+         * request can arrive first, and lws 4.1 then runs this request's
+         * callback again with its old headers: the client would get this
+         * answer twice and the next request none. */
+        c->http_pending = false;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     lws_callback_on_writable(wsi);
     return 0;
 }
