@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_opts.h"
 #include "peerscope/client.h"
 #include "top_model.h"
 #include "top_screen.h"
@@ -15,16 +16,6 @@
 #define TOP_MAX_NODES 32
 #define TOP_BACKOFF_FIRST_MS 1000u
 #define TOP_BACKOFF_MAX_MS 30000u
-
-/* Exit statuses (the same meaning as peerscope-dump's). */
-enum {
-    TOP_EXIT_OK = 0,
-    TOP_EXIT_FAILURE = 1,   /* no terminal, out of memory, ... */
-    TOP_EXIT_USAGE = 2,
-    TOP_EXIT_CONNECT = 3,   /* --batch: a node could not be reached */
-    TOP_EXIT_AUTH = 4,      /* --batch: a node refused the token */
-    TOP_EXIT_PROTOCOL = 5,  /* --batch: protocol error */
-};
 
 typedef enum top_view_id {
     VIEW_CONNS,
@@ -40,10 +31,8 @@ typedef enum top_view_id {
 typedef struct top_opts {
     const char *urls[TOP_MAX_NODES];
     size_t n_urls;
-    const char *token;
-    const char *ca_file;
-    bool insecure;
-    uint64_t interval_ms;       /* asked for in HELLO; + and - change it */
+    cli_conn conn;              /* --token/$PEERSCOPE_TOKEN, --ca-file, --insecure, --interval */
+    uint64_t interval_ms;       /* asked for in HELLO (--interval, default 1000); + and - change it */
     top_view_id view;           /* the first view shown */
     bool ascii;                 /* no UTF-8 even in a UTF-8 locale */
     bool no_color;
@@ -100,9 +89,8 @@ typedef struct top_app {
     bool dirty;
 } top_app;
 
-/* top_opts.c */
-typedef enum top_parse { TOP_PARSE_RUN, TOP_PARSE_EXIT_OK, TOP_PARSE_ERROR } top_parse;
-top_parse top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err);
+/* top_opts.c: parse argv (help and version to out, messages to err); every operand is a node's URL. */
+cli_status top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err);
 /* The view named s ("conns", "3", ...), or -1. */
 int top_view_by_name(const char *s);
 

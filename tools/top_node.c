@@ -108,18 +108,15 @@ psc_err top_node_start(top_app *app, top_node *n, const char *url)
     n->backoff_ms = TOP_BACKOFF_FIRST_MS;
     top_model_init(&n->model, NULL, 0);
 
-    psc_client_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.struct_size = sizeof cb;
-    cb.on_open = on_open;
-    cb.on_message = on_message;
-    cb.on_error = on_error;
-    cb.on_close = on_close;
+    const psc_client_callbacks cb = {
+        .struct_size = sizeof cb,
+        .on_open = on_open,
+        .on_message = on_message,
+        .on_error = on_error,
+        .on_close = on_close,
+    };
     psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-    cfg.url = url;
-    cfg.token = app->opts.token;
-    cfg.ca_file = app->opts.ca_file;
-    cfg.allow_insecure = app->opts.insecure;
+    cli_conn_apply(&app->opts.conn, url, &cfg);
     cfg.connect_timeout_ms = 5000;
     cfg.loop = app->loop;
     cfg.callbacks = &cb;
