@@ -44,8 +44,7 @@ static int frame_setup(void **state)
     f->node.url = "ws://127.0.0.1:1/introspect";
     f->node.phase = NODE_OPEN;
     top_model_init(&f->node.model, NULL, 0);
-    for (size_t i = 0; i < f->v.n; i++)
-        top_model_apply(&f->node.model, f->v.msgs[i], f->v.lens[i], 0);
+    apply_vector(&f->node.model, &f->v, 0, 0);
     *state = f;
     return 0;
 }
