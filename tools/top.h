@@ -45,6 +45,7 @@ typedef enum top_phase {
     NODE_CONNECTING,
     NODE_OPEN,
     NODE_WAITING,   /* disconnected; retry at retry_at */
+    NODE_REFUSED,   /* the node refused the token (HTTP 401/403): not retried, the token will not change */
 } top_phase;
 
 struct top_app;
@@ -102,9 +103,16 @@ void top_node_tick(top_node *n, uint64_t now);
 /* Commands to every node's open session. */
 void top_nodes_pause(top_app *app, bool pause);
 void top_nodes_interval(top_app *app, uint64_t interval_ms);
-/* One line about the node's connection ("connected", "disconnected (...), retrying in 4s");
- * brief leaves out the low-level reason. */
-void top_node_status(const top_node *n, uint64_t now, bool brief, char *buf, size_t len, uint8_t *attr);
+/* Disconnected, waiting to retry or refused for good. */
+bool top_node_down(const top_node *n);
+typedef enum top_status_detail {
+    TOP_STATUS_FULL,   /* "disconnected (connection failed: Unable to connect), retrying in 4s" */
+    TOP_STATUS_BRIEF,  /* without the low-level reason and hints: "disconnected (connection failed), retrying in 4s" */
+    TOP_STATUS_SHORT,  /* the same in fewer words: "connection failed, retry in 4s" */
+} top_status_detail;
+/* One line about the node's connection ("connected", "disconnected (...), retrying in 4s"). */
+void top_node_status(const top_node *n, uint64_t now, top_status_detail detail, char *buf, size_t len,
+                     uint8_t *attr);
 /* Why the node's last connection ended, in words. */
 const char *top_node_close_text(const top_node *n);
 

@@ -82,7 +82,7 @@ static void app_free(top_app *app)
 
 static bool node_settled(const top_node *n)
 {
-    if (n->phase == NODE_WAITING)
+    if (top_node_down(n))
         return true; /* failed: batch mode does not retry */
     /* two states: rates derived from byte counters need a previous one */
     return n->model.states_total >= 2 && top_model_runtime(&n->model);
@@ -138,7 +138,7 @@ static int run_batch(top_app *app, bool utf8)
         int s = batch_status(&app->nodes[i]);
         if (s != TOOL_EXIT_OK) {
             const top_node *n = &app->nodes[i];
-            if (n->phase == NODE_WAITING)
+            if (top_node_down(n))
                 fprintf(stderr, "peerscope-top: %s: %s%s%s\n", n->url, top_node_close_text(n),
                         n->close_reason[0] ? ": " : "", n->close_reason);
             else
