@@ -194,9 +194,7 @@ cli_status dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE 
 {
     memset(o, 0, sizeof *o);
     o->connect_timeout_ms = 10000;
-    static const cli_spec base = {"peerscope-dump", own_opts, usage, own_option, NULL};
-    cli_spec spec = base;
-    spec.user = o;
+    const cli_spec spec = {"peerscope-dump", own_opts, usage, own_option, o};
     int first;
     cli_status st = cli_parse(&spec, argc, argv, &o->conn, &first, out, err);
     if (st != CLI_RUN)

@@ -110,9 +110,7 @@ cli_status top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *e
     o->batch_width = 120;
     o->batch_height = 40;
     o->batch_timeout_ms = 10000;
-    static const cli_spec base = {"peerscope-top", own_opts, usage, own_option, NULL};
-    cli_spec spec = base;
-    spec.user = o;
+    const cli_spec spec = {"peerscope-top", own_opts, usage, own_option, o};
     int first;
     cli_status st = cli_parse(&spec, argc, argv, &o->conn, &first, out, err);
     if (st != CLI_RUN)
