@@ -6,19 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_opts.h"
 #include "dump_json.h"
 #include "peerscope/pb.h"
-
-/* Exit statuses: scripts rely on them (listed in --help). */
-enum {
-    DUMP_EXIT_OK = 0,
-    DUMP_EXIT_FAILURE = 1,  /* out of memory, cannot write the output */
-    DUMP_EXIT_USAGE = 2,    /* bad command line (also a malformed URL) */
-    DUMP_EXIT_CONNECT = 3,  /* connection refused, unreachable, timed out or lost */
-    DUMP_EXIT_AUTH = 4,     /* the endpoint refused the token (HTTP 401/403) */
-    DUMP_EXIT_PROTOCOL = 5, /* protocol error, corrupt stream or recording, command refused */
-    DUMP_EXIT_FILE = 6,     /* the recording cannot be opened or read */
-};
 
 /* Bits of dump_opts.kinds: 1 << ServerMessage.payload field number. */
 #define DUMP_KIND_BIT(c) (1u << (unsigned)(c))
@@ -35,17 +25,15 @@ enum {
 typedef struct dump_opts {
     /* source: exactly one of url and file */
     const char *url;
-    const char *file;          /* "-" is stdin */
+    const char *file;          /* --file or an operand that is not a URL; "-" is stdin */
 
     /* live */
-    const char *token;         /* --token, else $PEERSCOPE_TOKEN */
-    const char *ca_file;
-    bool insecure;
+    cli_conn conn;             /* --token/$PEERSCOPE_TOKEN, --ca-file, --insecure, --interval */
     bool runtime, state_once, follow_states, follow_events;
-    uint64_t interval_ms;      /* 0: the server's default */
     uint64_t duration_ms;      /* 0: no limit */
     uint64_t connect_timeout_ms;
     bool responses;
+    char live_flag[32];        /* the first live-only option given ("--token"); "": none */
 
     /* both */
     const char *raw;           /* write a recording here instead of JSON ("-": stdout) */
@@ -56,14 +44,12 @@ typedef struct dump_opts {
     bool ascii;
 } dump_opts;
 
-typedef enum dump_parse {
-    DUMP_PARSE_RUN,
-    DUMP_PARSE_EXIT_OK,  /* --help or --version was printed */
-    DUMP_PARSE_ERROR,    /* message printed; exit DUMP_EXIT_USAGE */
-} dump_parse;
-
-/* dump_opts.c: parse argv (messages to err). */
-dump_parse dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE *err);
+/*
+ * dump_opts.c: parse argv (help and version to out, messages to err). The
+ * operand is the source: a ws:// or wss:// URL, else a recording file
+ * that exists (or "-"); anything else is a usage error that says so.
+ */
+cli_status dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE *err);
 
 /* Where messages go: JSON lines or a recording, with the kind filter and --count. */
 typedef struct dump_sink {
@@ -80,7 +66,7 @@ typedef struct dump_sink {
 typedef enum dump_put {
     DUMP_PUT_MORE,    /* keep going */
     DUMP_PUT_DONE,    /* --count reached, or the reader went away (EPIPE): stop, exit 0 */
-    DUMP_PUT_FAILED,  /* write error, reported: exit DUMP_EXIT_FAILURE */
+    DUMP_PUT_FAILED,  /* write error, reported: exit TOOL_EXIT_FAILURE */
 } dump_put;
 
 /* Open the outputs (the recording's header is written). Returns an exit status. */

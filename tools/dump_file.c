@@ -12,7 +12,7 @@ static int pump(const dump_opts *o, psc_recording *r, dump_sink *s, const char *
     uint64_t index = 0; /* of the record being read, from 0 */
     for (;; index++) {
         if (tool_stop_signal)
-            return DUMP_EXIT_OK;
+            return TOOL_EXIT_OK;
         const uint8_t *payload;
         size_t len;
         psc_err e = psc_recording_next(r, &payload, &len);
@@ -20,38 +20,38 @@ static int pump(const dump_opts *o, psc_recording *r, dump_sink *s, const char *
         case PSC_OK:
             break;
         case PSC_ERR_CLOSED:
-            return DUMP_EXIT_OK;
+            return TOOL_EXIT_OK;
         case PSC_ERR_CORRUPT:
             dump_warnf("%s: record %llu: checksum mismatch, corrupted record skipped", name,
                        (unsigned long long)index);
             if (o->strict)
-                return DUMP_EXIT_PROTOCOL;
+                return TOOL_EXIT_PROTOCOL;
             continue;
         case PSC_ERR_PROTOCOL:
             dump_errorf("%s: record %llu: truncated or oversized (over %u bytes) record; the rest of the file "
                         "cannot be read",
                         name, (unsigned long long)index, PSC_RECORDING_MAX_RECORD);
-            return DUMP_EXIT_PROTOCOL;
+            return TOOL_EXIT_PROTOCOL;
         case PSC_ERR_NOMEM:
             dump_errorf("%s: record %llu: out of memory", name, (unsigned long long)index);
-            return DUMP_EXIT_FAILURE;
+            return TOOL_EXIT_FAILURE;
         default:
             dump_errorf("%s: read error: %s", name, strerror(errno));
-            return DUMP_EXIT_FILE;
+            return TOOL_EXIT_FILE;
         }
         Peerscope__ServerMessage *m = peerscope__server_message__unpack(NULL, len, payload);
         if (!m) {
             dump_warnf("%s: record %llu: not a valid ServerMessage, skipped", name, (unsigned long long)index);
             if (o->strict)
-                return DUMP_EXIT_PROTOCOL;
+                return TOOL_EXIT_PROTOCOL;
             continue;
         }
         dump_put p = dump_sink_put(s, m, payload, len);
         peerscope__server_message__free_unpacked(m, NULL);
         if (p == DUMP_PUT_DONE)
-            return DUMP_EXIT_OK;
+            return TOOL_EXIT_OK;
         if (p == DUMP_PUT_FAILED)
-            return DUMP_EXIT_FAILURE;
+            return TOOL_EXIT_FAILURE;
     }
 }
 
@@ -62,7 +62,7 @@ int dump_run_file(const dump_opts *o, dump_sink *s)
     FILE *f = is_stdin ? stdin : fopen(o->file, "rb");
     if (!f) {
         dump_errorf("cannot open %s: %s", name, strerror(errno));
-        return DUMP_EXIT_FILE;
+        return TOOL_EXIT_FILE;
     }
     psc_recording *r = NULL;
     errno = 0;
@@ -73,13 +73,13 @@ int dump_run_file(const dump_opts *o, dump_sink *s)
         psc_recording_close(r);
     } else if (e == PSC_ERR_PROTOCOL) {
         dump_errorf("%s: not a recording (empty, or its header is not version 1)", name);
-        status = DUMP_EXIT_PROTOCOL;
+        status = TOOL_EXIT_PROTOCOL;
     } else if (e == PSC_ERR_NOMEM) {
         dump_errorf("out of memory");
-        status = DUMP_EXIT_FAILURE;
+        status = TOOL_EXIT_FAILURE;
     } else {
         dump_errorf("cannot read %s: %s", name, errno ? strerror(errno) : psc_strerror(e));
-        status = DUMP_EXIT_FILE;
+        status = TOOL_EXIT_FILE;
     }
     if (!is_stdin)
         fclose(f);

@@ -64,16 +64,16 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
         m->response->result != PEERSCOPE__COMMAND_RESPONSE__RESULT__OK) {
         dump_errorf("the server refused %s: %s", command_name(l, m->response->id),
                     m->response->error && *m->response->error ? m->response->error : "(no reason given)");
-        finish(l, DUMP_EXIT_PROTOCOL);
+        finish(l, TOOL_EXIT_PROTOCOL);
         return;
     }
     dump_put p = dump_sink_put(l->sink, m, payload, len);
     if (p == DUMP_PUT_FAILED) {
-        finish(l, DUMP_EXIT_FAILURE);
+        finish(l, TOOL_EXIT_FAILURE);
         return;
     }
     if (p == DUMP_PUT_DONE) {
-        finish(l, DUMP_EXIT_OK);
+        finish(l, TOOL_EXIT_OK);
         return;
     }
     if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME)
@@ -81,7 +81,7 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
     else if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
         l->want_state = false;
     if (!l->o->follow_states && !l->o->follow_events && !l->want_runtime && !l->want_state)
-        finish(l, DUMP_EXIT_OK);
+        finish(l, TOOL_EXIT_OK);
 }
 
 static void on_error(void *user, psc_client *c, psc_err err, const char *reason)
@@ -94,9 +94,9 @@ static void on_error(void *user, psc_client *c, psc_err err, const char *reason)
                psc_strerror(err));
     l->messages++;
     if (err == PSC_ERR_NOMEM)
-        finish(l, DUMP_EXIT_FAILURE);
+        finish(l, TOOL_EXIT_FAILURE);
     else if (l->o->strict)
-        finish(l, DUMP_EXIT_PROTOCOL);
+        finish(l, TOOL_EXIT_PROTOCOL);
 }
 
 static void on_close(void *user, psc_client *c, psc_err err, int code, const char *reason)
@@ -112,16 +112,16 @@ static void on_close(void *user, psc_client *c, psc_err err, int code, const cha
     switch (err) {
     case PSC_ERR_AUTH:
         dump_errorf("%s: authentication refused (%s)%s", url, why,
-                    l->o->token ? "" : "; the endpoint wants a token (--token or $PEERSCOPE_TOKEN)");
-        l->status = DUMP_EXIT_AUTH;
+                    l->o->conn.token ? "" : "; the endpoint wants a token (--token or $PEERSCOPE_TOKEN)");
+        l->status = TOOL_EXIT_AUTH;
         break;
     case PSC_ERR_PROTOCOL:
         dump_errorf("%s: protocol error: %s", url, *why ? why : "WebSocket handshake failed");
-        l->status = DUMP_EXIT_PROTOCOL;
+        l->status = TOOL_EXIT_PROTOCOL;
         break;
     case PSC_ERR_TIMEOUT:
         dump_errorf("%s: no connection within %.1f s", url, (double)l->o->connect_timeout_ms / 1000.0);
-        l->status = DUMP_EXIT_CONNECT;
+        l->status = TOOL_EXIT_CONNECT;
         break;
     case PSC_ERR_CLOSED:
         /* A server that says it is going away ends a follow cleanly; any
@@ -129,24 +129,24 @@ static void on_close(void *user, psc_client *c, psc_err err, int code, const cha
         if ((code == 1000 || code == 1001) && (l->o->follow_states || l->o->follow_events) &&
             !l->want_runtime && !l->want_state) {
             dump_warnf("%s: the server closed the connection (%d%s%s)", url, code, *why ? ": " : "", why);
-            l->status = DUMP_EXIT_OK;
+            l->status = TOOL_EXIT_OK;
         } else {
             dump_errorf("%s: the server closed the connection (code %d%s%s)", url, code, *why ? ": " : "", why);
             l->status = (code == 1002 || code == 1003 || code == 1007 || code == 1008 || code == 1009)
-                            ? DUMP_EXIT_PROTOCOL
-                            : DUMP_EXIT_CONNECT;
+                            ? TOOL_EXIT_PROTOCOL
+                            : TOOL_EXIT_CONNECT;
         }
         break;
     case PSC_ERR_NOMEM:
         dump_errorf("out of memory");
-        l->status = DUMP_EXIT_FAILURE;
+        l->status = TOOL_EXIT_FAILURE;
         break;
     default: {
         const char *what = l->opened ? "connection lost" : "cannot connect";
         if (strcmp(why, what) == 0) /* the client's reason may say the same */
             why = "";
         dump_errorf("%s: %s%s%s", url, what, *why ? ": " : "", why);
-        l->status = DUMP_EXIT_CONNECT;
+        l->status = TOOL_EXIT_CONNECT;
         break;
     }
     }
@@ -155,7 +155,7 @@ static void on_close(void *user, psc_client *c, psc_err err, int code, const cha
 static psc_err send_commands(live *l)
 {
     const dump_opts *o = l->o;
-    psc_client_settings set = {0, o->interval_ms};
+    psc_client_settings set = {0, o->conn.interval_ms};
     struct {
         bool on;
         const char *name;
@@ -172,7 +172,7 @@ static psc_err send_commands(live *l)
         if (!plan[i].on)
             continue;
         uint64_t id = 0;
-        psc_err e = plan[i].kind == 0   ? psc_client_hello(l->c, o->interval_ms ? &set : NULL, &id)
+        psc_err e = plan[i].kind == 0   ? psc_client_hello(l->c, o->conn.interval_ms ? &set : NULL, &id)
                     : plan[i].kind == 1 ? psc_client_request(l->c, plan[i].src, &id)
                                         : psc_client_push_enable(l->c, plan[i].src, &id);
         if (e != PSC_OK)
@@ -196,35 +196,33 @@ int dump_run_live(const dump_opts *o, dump_sink *s)
     l.want_runtime = o->runtime;
     l.want_state = o->state_once;
 
-    psc_client_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.struct_size = sizeof cb;
-    cb.on_open = on_open;
-    cb.on_message = on_message;
-    cb.on_error = on_error;
-    cb.on_close = on_close;
+    const psc_client_callbacks cb = {
+        .struct_size = sizeof cb,
+        .on_open = on_open,
+        .on_message = on_message,
+        .on_error = on_error,
+        .on_close = on_close,
+    };
     psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-    cfg.url = o->url;
-    cfg.token = o->token;
-    cfg.ca_file = o->ca_file;
-    cfg.allow_insecure = o->insecure;
+    cli_conn_apply(&o->conn, o->url, &cfg);
     cfg.connect_timeout_ms = (uint32_t)o->connect_timeout_ms;
     cfg.callbacks = &cb;
     cfg.user = &l;
     psc_err e = psc_client_new(&cfg, &l.c);
     if (e == PSC_ERR_INVALID) {
-        dump_errorf("invalid URL or token: %s (expected ws://HOST[:PORT][/PATH] or wss://...)", o->url);
-        return DUMP_EXIT_USAGE;
+        /* the command line checked both already; kept for a client that grows stricter */
+        dump_errorf("invalid URL or token: %s", o->url);
+        return TOOL_EXIT_USAGE;
     }
     if (e != PSC_OK) {
         dump_errorf("cannot create the client: %s", psc_strerror(e));
-        return e == PSC_ERR_NOMEM ? DUMP_EXIT_FAILURE : DUMP_EXIT_CONNECT;
+        return e == PSC_ERR_NOMEM ? TOOL_EXIT_FAILURE : TOOL_EXIT_CONNECT;
     }
     e = send_commands(&l);
     if (e != PSC_OK) {
         dump_errorf("cannot queue the commands: %s", psc_strerror(e));
         psc_client_free(l.c);
-        return DUMP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
 
     uint64_t start = tool_now_ms();
@@ -232,7 +230,7 @@ int dump_run_live(const dump_opts *o, dump_sink *s)
     while (!l.closed) {
         uint64_t now = tool_now_ms();
         if (!l.finished && (tool_stop_signal || (o->duration_ms && now - start >= o->duration_ms)))
-            finish(&l, DUMP_EXIT_OK);
+            finish(&l, TOOL_EXIT_OK);
         if (l.finished) {
             if (!close_deadline)
                 close_deadline = now + CLOSE_GRACE_MS;
@@ -242,7 +240,7 @@ int dump_run_live(const dump_opts *o, dump_sink *s)
         e = psc_client_poll(l.c, 100);
         if (e != PSC_OK && !l.finished) {
             dump_errorf("client loop failed: %s", psc_strerror(e));
-            finish(&l, DUMP_EXIT_FAILURE);
+            finish(&l, TOOL_EXIT_FAILURE);
         }
     }
     psc_client_free(l.c);

@@ -8,21 +8,16 @@
 int main(int argc, char **argv)
 {
     dump_opts o;
-    switch (dump_opts_parse(argc, argv, &o, stdout, stderr)) {
-    case DUMP_PARSE_EXIT_OK:
-        return DUMP_EXIT_OK;
-    case DUMP_PARSE_ERROR:
-        return DUMP_EXIT_USAGE;
-    case DUMP_PARSE_RUN:
-        break;
-    }
+    cli_status st = dump_opts_parse(argc, argv, &o, stdout, stderr);
+    if (st != CLI_RUN)
+        return st == CLI_DONE ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     if (!tool_catch_signals()) {
         dump_errorf("cannot install signal handlers");
-        return DUMP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     dump_sink sink;
     int status = dump_sink_open(&sink, &o, o.url != NULL);
-    if (status != DUMP_EXIT_OK)
+    if (status != TOOL_EXIT_OK)
         return status;
     status = o.url ? dump_run_live(&o, &sink) : dump_run_file(&o, &sink);
     return dump_sink_close(&sink, status);

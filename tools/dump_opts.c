@@ -1,22 +1,16 @@
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "cli_opts.h"
 #include "dump.h"
-#include "peerscope/version.h"
-#include "tool_util.h"
 
 #define MAX_MS (365ull * 24 * 3600 * 1000)
 
 enum {
-    OPT_TOKEN = 256,
-    OPT_CA_FILE,
-    OPT_INSECURE,
-    OPT_RUNTIME,
+    OPT_RUNTIME = CLI_OPT_OWN,
     OPT_STATE_ONCE,
     OPT_FOLLOW_STATES,
     OPT_FOLLOW_EVENTS,
-    OPT_INTERVAL,
     OPT_DURATION,
     OPT_CONNECT_TIMEOUT,
     OPT_RESPONSES,
@@ -26,19 +20,14 @@ enum {
     OPT_COUNT,
     OPT_STRICT,
     OPT_ASCII,
-    OPT_HELP,
-    OPT_VERSION,
 };
 
-static const struct option long_opts[] = {
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
+/* --token, --ca-file, --insecure, --interval, --help and --version are cli_opts' */
+static const struct option own_opts[] = {
     {"runtime", no_argument, NULL, OPT_RUNTIME},
     {"state-once", no_argument, NULL, OPT_STATE_ONCE},
     {"follow-states", no_argument, NULL, OPT_FOLLOW_STATES},
     {"follow-events", no_argument, NULL, OPT_FOLLOW_EVENTS},
-    {"interval", required_argument, NULL, OPT_INTERVAL},
     {"duration", required_argument, NULL, OPT_DURATION},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"responses", no_argument, NULL, OPT_RESPONSES},
@@ -48,15 +37,14 @@ static const struct option long_opts[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"ascii", no_argument, NULL, OPT_ASCII},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
 {
     fputs("Usage: peerscope-dump [options] ws://HOST:PORT[/introspect]\n"
-          "       peerscope-dump [options] --file PATH|-\n"
+          "       peerscope-dump [options] FILE|-\n"
+          "       peerscope-dump [options] --file FILE|-\n"
           "\n"
           "Print the ServerMessages of a peerscope (or 2020 libp2p introspection) endpoint\n"
           "or recording as JSON lines, one object per message.\n"
@@ -77,11 +65,12 @@ static void usage(FILE *f)
           "\n"
           "Recording file (2020 format: u32 version, then [fnv1a][length][message]):\n"
           "  --file PATH          read PATH ('-': stdin); every record is printed,\n"
-          "                       command responses included\n"
+          "                       command responses included. An operand that is not a\n"
+          "                       ws:// or wss:// URL is read the same way if it exists\n"
           "\n"
           "Output:\n"
           "  --raw PATH           write a recording (2020 file format) to PATH ('-': stdout)\n"
-          "                       instead of JSON; with --file it copies the valid records\n"
+          "                       instead of JSON; from a file it copies the valid records\n"
           "  --only KINDS         only these payload kinds, comma-separated: state, runtime,\n"
           "                       event, response, notice\n"
           "  --count N            stop after N messages written (exit 0)\n"
@@ -101,7 +90,8 @@ static void usage(FILE *f)
           "  0  success (also when stopped by --count, --duration, SIGINT or SIGTERM, or a\n"
           "     closed output pipe)\n"
           "  1  failure: out of memory, cannot write the output\n"
-          "  2  usage: bad option or value, malformed URL\n"
+          "  2  usage: bad option or value, malformed URL, an operand that is neither a\n"
+          "     URL nor an existing file\n"
           "  3  connection refused, host unreachable, connect timeout, connection lost\n"
           "  4  authentication refused (HTTP 401/403: missing or wrong token)\n"
           "  5  protocol error: corrupt stream, not a recording, truncated recording,\n"
@@ -144,93 +134,88 @@ static bool parse_kinds(const char *s, unsigned *out)
     return true;
 }
 
-dump_parse dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE *err)
+static bool own_option(cli_parser *p, int id, const char *arg, void *user)
+{
+    dump_opts *o = user;
+    switch (id) {
+    case OPT_RUNTIME: o->runtime = true; break;
+    case OPT_STATE_ONCE: o->state_once = true; break;
+    case OPT_FOLLOW_STATES: o->follow_states = true; break;
+    case OPT_FOLLOW_EVENTS: o->follow_events = true; break;
+    case OPT_RESPONSES: o->responses = true; break;
+    case OPT_DURATION:
+        if (!cli_seconds(p, arg, 1, MAX_MS, &o->duration_ms))
+            return false;
+        break;
+    case OPT_CONNECT_TIMEOUT:
+        if (!cli_seconds(p, arg, 1, 3600000, &o->connect_timeout_ms))
+            return false;
+        break;
+    case OPT_FILE: o->file = arg; return true;
+    case OPT_RAW: o->raw = arg; return true;
+    case OPT_ONLY:
+        o->kinds_given = true;
+        if (!parse_kinds(arg, &o->kinds))
+            return cli_bad(p, "wants a comma-separated list of state, runtime, event, response, notice");
+        return true;
+    case OPT_COUNT: return cli_u64(p, arg, 1, UINT64_MAX, &o->count);
+    case OPT_STRICT: o->strict = true; return true;
+    case OPT_ASCII: o->ascii = true; return true;
+    }
+    /* what breaks here applies to a live endpoint only */
+    if (!o->live_flag[0])
+        snprintf(o->live_flag, sizeof o->live_flag, "%s", cli_option_name(p));
+    return true;
+}
+
+/* An operand: the endpoint, or a recording that exists. */
+static bool take_source(const cli_spec *spec, dump_opts *o, const char *arg, FILE *err)
+{
+    struct stat st;
+    if (cli_is_ws_url(arg)) {
+        if (!cli_check_url(spec, err, arg))
+            return false;
+        o->url = arg;
+    } else if (strcmp(arg, "-") == 0 || stat(arg, &st) == 0) {
+        o->file = arg; /* as --file: unreadable files and directories fail there (exit 6) */
+    } else if (strstr(arg, "://")) {
+        return cli_check_url(spec, err, arg); /* says why, and which scheme to use */
+    } else {
+        cli_usage_error(spec, err,
+                        "'%s' is neither a ws:// or wss:// URL nor an existing file "
+                        "(did you mean --file PATH, or ws://HOST:PORT[/PATH]?)",
+                        arg);
+        return false;
+    }
+    return true;
+}
+
+cli_status dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE *err)
 {
     memset(o, 0, sizeof *o);
     o->connect_timeout_ms = 10000;
-    bool live_only = false;
-    const char *live_flag = NULL;
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-        const char *bad = NULL;
-        switch (c) {
-        case OPT_TOKEN: o->token = optarg; break;
-        case OPT_CA_FILE: o->ca_file = optarg; break;
-        case OPT_INSECURE: o->insecure = true; break;
-        case OPT_RUNTIME: o->runtime = true; break;
-        case OPT_STATE_ONCE: o->state_once = true; break;
-        case OPT_FOLLOW_STATES: o->follow_states = true; break;
-        case OPT_FOLLOW_EVENTS: o->follow_events = true; break;
-        case OPT_RESPONSES: o->responses = true; break;
-        case OPT_INTERVAL:
-            if (!tool_parse_u64(optarg, 1, 3600000, &o->interval_ms))
-                bad = "--interval wants milliseconds, 1-3600000";
-            break;
-        case OPT_DURATION:
-            if (!tool_parse_seconds(optarg, MAX_MS, &o->duration_ms) || o->duration_ms == 0)
-                bad = "--duration wants a positive number of seconds";
-            break;
-        case OPT_CONNECT_TIMEOUT:
-            if (!tool_parse_seconds(optarg, 3600000, &o->connect_timeout_ms) || o->connect_timeout_ms == 0)
-                bad = "--connect-timeout wants a positive number of seconds, at most 3600";
-            break;
-        case OPT_FILE: o->file = optarg; break;
-        case OPT_RAW: o->raw = optarg; break;
-        case OPT_ONLY:
-            if (!parse_kinds(optarg, &o->kinds))
-                bad = "--only wants a comma-separated list of state, runtime, event, response, notice";
-            o->kinds_given = true;
-            break;
-        case OPT_COUNT:
-            if (!tool_parse_u64(optarg, 1, UINT64_MAX, &o->count))
-                bad = "--count wants a positive whole number";
-            break;
-        case OPT_STRICT: o->strict = true; break;
-        case OPT_ASCII: o->ascii = true; break;
-        case OPT_HELP: usage(out); return DUMP_PARSE_EXIT_OK;
-        case OPT_VERSION:
-            fprintf(out, "peerscope-dump %s\n", PSC_VERSION_STRING);
-            return DUMP_PARSE_EXIT_OK;
-        default:
-            fprintf(err, "peerscope-dump: unknown option or missing value: %s\nTry 'peerscope-dump --help'.\n",
-                    argv[optind - 1]);
-            return DUMP_PARSE_ERROR;
-        }
-        if (bad) {
-            fprintf(err, "peerscope-dump: %s (got '%s')\n", bad, optarg);
-            return DUMP_PARSE_ERROR;
-        }
-        if (c != OPT_FILE && c != OPT_RAW && c != OPT_ONLY && c != OPT_COUNT && c != OPT_STRICT &&
-            c != OPT_ASCII) {
-            live_only = true;
-            live_flag = argv[optind - 1];
-        }
+    const cli_spec spec = {"peerscope-dump", own_opts, usage, own_option, o};
+    int first;
+    cli_status st = cli_parse(&spec, argc, argv, &o->conn, &first, out, err);
+    if (st != CLI_RUN)
+        return st;
+    if (!o->live_flag[0] && o->conn.given)
+        snprintf(o->live_flag, sizeof o->live_flag, "%s", o->conn.given);
+    if (first + 1 < argc)
+        return cli_usage_error(&spec, err, "unexpected argument '%s' (one source: a URL or a file)", argv[first + 1]);
+    if (first < argc) {
+        if (o->file)
+            return cli_usage_error(&spec, err, "give either --file PATH or a source operand, not both ('%s')",
+                                   argv[first]);
+        if (!take_source(&spec, o, argv[first], err))
+            return CLI_USAGE;
     }
-    if (optind < argc)
-        o->url = argv[optind++];
-    if (optind < argc) {
-        fprintf(err, "peerscope-dump: unexpected argument '%s'\n", argv[optind]);
-        return DUMP_PARSE_ERROR;
-    }
-    if (!o->url == !o->file) {
-        fprintf(err, "peerscope-dump: give either a ws:// URL or --file PATH\nTry 'peerscope-dump --help'.\n");
-        return DUMP_PARSE_ERROR;
-    }
-    if (o->file && live_only) {
-        fprintf(err, "peerscope-dump: %s applies to a live endpoint, not to --file\n", live_flag);
-        return DUMP_PARSE_ERROR;
-    }
-    if (o->url) {
-        if (!o->token) {
-            const char *env = getenv("PEERSCOPE_TOKEN");
-            if (env && *env)
-                o->token = env;
-        }
-        if (!o->runtime && !o->state_once && !o->follow_states && !o->follow_events)
-            o->runtime = o->follow_states = o->follow_events = true;
-    }
+    if (!o->url && !o->file)
+        return cli_usage_error(&spec, err, "give a ws:// URL or a recording file");
+    if (o->file && o->live_flag[0])
+        return cli_usage_error(&spec, err, "%s applies to a live endpoint, not to a recording file", o->live_flag);
+    if (o->url && !o->runtime && !o->state_once && !o->follow_states && !o->follow_events)
+        o->runtime = o->follow_states = o->follow_events = true;
     if (!o->kinds_given) {
         o->kinds = DUMP_KIND_ALL;
         if (o->url && !o->responses)
@@ -238,5 +223,5 @@ dump_parse dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE 
     } else if (o->responses) {
         o->kinds |= DUMP_KIND_RESPONSE;
     }
-    return DUMP_PARSE_RUN;
+    return CLI_RUN;
 }

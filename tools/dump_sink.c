@@ -4,14 +4,13 @@
 
 #include "dump.h"
 #include "peerscope/wire.h"
+#include "tool_util.h"
 
 void dump_errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("peerscope-dump: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    tool_vreport(stderr, "peerscope-dump", NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -19,9 +18,7 @@ void dump_warnf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("peerscope-dump: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    tool_vreport(stderr, "peerscope-dump", "warning", fmt, ap);
     va_end(ap);
 }
 
@@ -34,7 +31,7 @@ int dump_sink_open(dump_sink *s, const dump_opts *o, bool live)
     s->flush_each = live;
     if (!o->raw) {
         s->json = stdout;
-        return DUMP_EXIT_OK;
+        return TOOL_EXIT_OK;
     }
     if (strcmp(o->raw, "-") == 0) {
         s->raw = stdout;
@@ -42,15 +39,15 @@ int dump_sink_open(dump_sink *s, const dump_opts *o, bool live)
         s->raw = fopen(o->raw, "wb");
         if (!s->raw) {
             dump_errorf("cannot create %s: %s", o->raw, strerror(errno));
-            return DUMP_EXIT_FAILURE;
+            return TOOL_EXIT_FAILURE;
         }
         s->raw_owned = true;
     }
     if (psc_recording_write_header(s->raw) != PSC_OK || (live && fflush(s->raw) != 0)) {
         dump_errorf("cannot write %s: %s", o->raw, strerror(errno));
-        return dump_sink_close(s, DUMP_EXIT_FAILURE);
+        return dump_sink_close(s, TOOL_EXIT_FAILURE);
     }
-    return DUMP_EXIT_OK;
+    return TOOL_EXIT_OK;
 }
 
 /* A failed write: a reader that went away ends the run quietly, like
@@ -90,8 +87,8 @@ int dump_sink_close(dump_sink *s, int status)
     s->json = s->raw = NULL;
     if (rc != 0 && errno != EPIPE) {
         dump_errorf("cannot write the output: %s", strerror(errno));
-        if (status == DUMP_EXIT_OK)
-            status = DUMP_EXIT_FAILURE;
+        if (status == TOOL_EXIT_OK)
+            status = TOOL_EXIT_FAILURE;
     }
     return status;
 }

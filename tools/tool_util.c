@@ -1,7 +1,5 @@
 #include "tool_util.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,32 +39,6 @@ uint64_t tool_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool tool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return false; /* strtoull would accept spaces and a minus sign */
-    errno = 0;
-    char *end = NULL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-bool tool_parse_seconds(const char *s, uint64_t max_ms, uint64_t *out_ms)
-{
-    if (!s || ((*s < '0' || *s > '9') && *s != '.'))
-        return false;
-    errno = 0;
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < 0 || v * 1000.0 > (double)max_ms)
-        return false;
-    *out_ms = (uint64_t)llround(v * 1000.0);
-    return true;
-}
-
 void tool_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 {
     static const char *units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
@@ -96,4 +68,30 @@ void tool_fmt_duration(char *buf, size_t len, uint64_t ms)
         snprintf(buf, len, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s / 60 % 60));
     else
         snprintf(buf, len, "%llud%02uh", (unsigned long long)(s / 86400), (unsigned)(s / 3600 % 24));
+}
+
+void tool_vreport(FILE *f, const char *prog, const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(f, "%s: ", prog);
+    if (kind)
+        fprintf(f, "%s: ", kind);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+}
+
+static void *default_alloc(void *user, size_t size)
+{
+    (void)user;
+    return malloc(size);
+}
+
+static void default_free(void *user, void *p)
+{
+    (void)user;
+    free(p);
+}
+
+psc_allocator tool_allocator(const psc_allocator *a)
+{
+    return a ? *a : (psc_allocator){default_alloc, default_free, NULL};
 }

@@ -3,9 +3,13 @@
 #define PSC_TOOLS_UTIL_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "peerscope/common.h"
 
 /* Set by the SIGINT/SIGTERM handler that tool_catch_signals installs. */
 extern volatile sig_atomic_t tool_stop_signal;
@@ -22,14 +26,15 @@ uint64_t tool_now_ms(void);
 /* Wall clock in milliseconds since the Unix epoch. */
 uint64_t tool_wall_ms(void);
 
-/* Parse a whole decimal number in [min, max]; false if s is anything else. */
-bool tool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* Parse a non-negative number of seconds ("2", "0.5") into milliseconds. */
-bool tool_parse_seconds(const char *s, uint64_t max_ms, uint64_t *out_ms);
-
 /* "1.2 KB" style sizes (1000-based, like rates on the wire) into buf. */
 void tool_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* A duration in ms as "850ms", "12s", "3m05s", "2h10m", "4d03h". */
 void tool_fmt_duration(char *buf, size_t len, uint64_t ms);
+
+/* "<prog>: [<kind>: ]<message>\n" on f (kind NULL: none, e.g. "warning"). */
+void tool_vreport(FILE *f, const char *prog, const char *kind, const char *fmt, va_list ap) PSC_PRINTF(4, 0);
+
+/* *a, or malloc/free when a is NULL: the allocator of the tools' own buffers. */
+psc_allocator tool_allocator(const psc_allocator *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_opts.h"
 #include "peerscope/client.h"
 #include "top_model.h"
 #include "top_screen.h"
@@ -15,16 +16,6 @@
 #define TOP_MAX_NODES 32
 #define TOP_BACKOFF_FIRST_MS 1000u
 #define TOP_BACKOFF_MAX_MS 30000u
-
-/* Exit statuses (the same meaning as peerscope-dump's). */
-enum {
-    TOP_EXIT_OK = 0,
-    TOP_EXIT_FAILURE = 1,   /* no terminal, out of memory, ... */
-    TOP_EXIT_USAGE = 2,
-    TOP_EXIT_CONNECT = 3,   /* --batch: a node could not be reached */
-    TOP_EXIT_AUTH = 4,      /* --batch: a node refused the token */
-    TOP_EXIT_PROTOCOL = 5,  /* --batch: protocol error */
-};
 
 typedef enum top_view_id {
     VIEW_CONNS,
@@ -40,10 +31,8 @@ typedef enum top_view_id {
 typedef struct top_opts {
     const char *urls[TOP_MAX_NODES];
     size_t n_urls;
-    const char *token;
-    const char *ca_file;
-    bool insecure;
-    uint64_t interval_ms;       /* asked for in HELLO; + and - change it */
+    cli_conn conn;              /* --token/$PEERSCOPE_TOKEN, --ca-file, --insecure, --interval */
+    uint64_t interval_ms;       /* asked for in HELLO (--interval, default 1000); + and - change it */
     top_view_id view;           /* the first view shown */
     bool ascii;                 /* no UTF-8 even in a UTF-8 locale */
     bool no_color;
@@ -56,6 +45,7 @@ typedef enum top_phase {
     NODE_CONNECTING,
     NODE_OPEN,
     NODE_WAITING,   /* disconnected; retry at retry_at */
+    NODE_REFUSED,   /* the node refused the token (HTTP 401/403): not retried, the token will not change */
 } top_phase;
 
 struct top_app;
@@ -100,9 +90,8 @@ typedef struct top_app {
     bool dirty;
 } top_app;
 
-/* top_opts.c */
-typedef enum top_parse { TOP_PARSE_RUN, TOP_PARSE_EXIT_OK, TOP_PARSE_ERROR } top_parse;
-top_parse top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err);
+/* top_opts.c: parse argv (help and version to out, messages to err); every operand is a node's URL. */
+cli_status top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err);
 /* The view named s ("conns", "3", ...), or -1. */
 int top_view_by_name(const char *s);
 
@@ -114,9 +103,16 @@ void top_node_tick(top_node *n, uint64_t now);
 /* Commands to every node's open session. */
 void top_nodes_pause(top_app *app, bool pause);
 void top_nodes_interval(top_app *app, uint64_t interval_ms);
-/* One line about the node's connection ("connected", "disconnected (...), retrying in 4s");
- * brief leaves out the low-level reason. */
-void top_node_status(const top_node *n, uint64_t now, bool brief, char *buf, size_t len, uint8_t *attr);
+/* Disconnected, waiting to retry or refused for good. */
+bool top_node_down(const top_node *n);
+typedef enum top_status_detail {
+    TOP_STATUS_FULL,   /* "disconnected (connection failed: Unable to connect), retrying in 4s" */
+    TOP_STATUS_BRIEF,  /* without the low-level reason and hints: "disconnected (connection failed), retrying in 4s" */
+    TOP_STATUS_SHORT,  /* the same in fewer words: "connection failed, retry in 4s" */
+} top_status_detail;
+/* One line about the node's connection ("connected", "disconnected (...), retrying in 4s"). */
+void top_node_status(const top_node *n, uint64_t now, top_status_detail detail, char *buf, size_t len,
+                     uint8_t *attr);
 /* Why the node's last connection ended, in words. */
 const char *top_node_close_text(const top_node *n);
 

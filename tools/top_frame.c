@@ -1,9 +1,9 @@
 /*
  * One frame of peerscope-top, drawn into the character grid:
- *   0    title: node n/N, URL, connection status
+ *   0    title: node n/N, URL, connection status (see draw_title)
  *   1    the node: peer id, implementation, version, uptime
  *   2    counts and total bandwidth with sparklines
- *   3    the view's summary line
+ *   3    the view's summary line (why the node is down, when it is)
  *   4..  the view's table (header, rows)
  *   h-2  status: sort, filter, rows, PAUSED, interval, messages
  *   h-1  footer: the views and their keys
@@ -18,27 +18,76 @@
 #define MIN_W 40
 #define MIN_H 10
 
+#define TITLE "peerscope-top"
+#define GAP 2
+/* The URL is cut (with an ellipsis) only as a last resort, and never below this. */
+#define URL_MIN_W 20
+
+/*
+ * Line 0: name, node n/N, URL, status. The URL and the status are what
+ * the line is for; the rest gives way first, one step at a time: the
+ * status loses its low-level reason, "node 2/3" becomes "2/3", the
+ * program's name goes, the status is said in fewer words; then the URL
+ * is cut to what is left (at least URL_MIN_W columns), and the status
+ * last.
+ */
 static void draw_title(top_app *app, top_node *n, uint64_t now)
 {
     top_screen *s = &app->scr;
-    char status[256], node[32] = "";
+    char status[3][256], node[32] = "", node_short[32] = "";
     uint8_t sattr;
-    top_node_status(n, now, false, status, sizeof status, &sattr);
-    if (app->n_nodes > 1)
-        snprintf(node, sizeof node, "  node %zu/%zu", app->cur + 1, app->n_nodes);
-    int head = 13 + scr_width(s, node) + 2; /* "peerscope-top" + node + gap */
-    if (head + scr_width(s, status) > s->w)
-        top_node_status(n, now, true, status, sizeof status, &sattr);
-    int x = scr_text(s, 0, 0, -1, "peerscope-top", SCR_BOLD | SCR_CYAN, false);
-    x += scr_text(s, 0, x, -1, node, SCR_BOLD, false);
-    x += scr_text(s, 0, x, 2, "  ", 0, false);
-    /* the status matters more than the URL: it gets the room it needs */
-    int room = s->w - x - scr_width(s, status) - 2;
-    if (room >= 12) {
-        x += scr_text(s, 0, x, room, n->url, 0, true);
-        x += scr_text(s, 0, x, 2, "  ", 0, false);
+    for (int d = TOP_STATUS_FULL; d <= TOP_STATUS_SHORT; d++)
+        top_node_status(n, now, (top_status_detail)d, status[d], sizeof status[d], &sattr);
+    if (app->n_nodes > 1) {
+        snprintf(node, sizeof node, "node %zu/%zu", app->cur + 1, app->n_nodes);
+        snprintf(node_short, sizeof node_short, "%zu/%zu", app->cur + 1, app->n_nodes);
     }
-    scr_text(s, 0, x, -1, status, sattr, true);
+    const struct {
+        const char *title, *node;
+        top_status_detail status;
+    } steps[] = {
+        {TITLE, node, TOP_STATUS_FULL},
+        {TITLE, node, TOP_STATUS_BRIEF},
+        {TITLE, node_short, TOP_STATUS_BRIEF},
+        {"", node_short, TOP_STATUS_BRIEF},
+        {"", node_short, TOP_STATUS_SHORT},
+    };
+    size_t n_steps = sizeof steps / sizeof steps[0];
+    int url_w = scr_width(s, n->url);
+    size_t i = 0;
+    int head = 0;
+    for (;; i++) {
+        head = scr_width(s, steps[i].title) + (steps[i].title[0] ? GAP : 0) + scr_width(s, steps[i].node) +
+               (steps[i].node[0] ? GAP : 0);
+        if (head + url_w + GAP + scr_width(s, status[steps[i].status]) <= s->w || i + 1 == n_steps)
+            break;
+    }
+    const char *st = status[steps[i].status];
+    int url_room = s->w - head - GAP - scr_width(s, st);
+    if (url_room > url_w)
+        url_room = url_w;
+    if (url_room < URL_MIN_W)
+        url_room = url_w < URL_MIN_W ? url_w : URL_MIN_W;
+
+    int x = 0;
+    if (steps[i].title[0]) {
+        x += scr_text(s, 0, x, -1, steps[i].title, SCR_BOLD | SCR_CYAN, false);
+        x += scr_text(s, 0, x, GAP, "  ", 0, false);
+    }
+    if (steps[i].node[0]) {
+        x += scr_text(s, 0, x, -1, steps[i].node, SCR_BOLD, false);
+        x += scr_text(s, 0, x, GAP, "  ", 0, false);
+    }
+    x += scr_text(s, 0, x, url_room, n->url, 0, true);
+    x += scr_text(s, 0, x, GAP, "  ", 0, false);
+    scr_text(s, 0, x, -1, st, sattr, true);
+}
+
+/* Why the node is down, in full (the title may only have room for the short form). */
+static const char *close_detail(const top_node *n, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", top_node_close_text(n), n->close_reason[0] ? ": " : "", n->close_reason);
+    return buf;
 }
 
 static void draw_identity(top_app *app, top_node *n, uint64_t wall)
@@ -46,7 +95,12 @@ static void draw_identity(top_app *app, top_node *n, uint64_t wall)
     top_screen *s = &app->scr;
     const Peerscope__Runtime *rt = top_model_runtime(&n->model);
     if (!rt) {
-        scr_text(s, 1, 0, -1, n->ever_data ? "no runtime received" : "waiting for the node...", SCR_DIM, true);
+        /* nothing to show yet: the line says what went wrong, in full */
+        char why[320];
+        if (top_node_down(n))
+            scr_text(s, 1, 0, -1, close_detail(n, why, sizeof why), SCR_RED, true);
+        else
+            scr_text(s, 1, 0, -1, n->ever_data ? "no runtime received" : "waiting for the node...", SCR_DIM, true);
         return;
     }
     int x = scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
@@ -194,7 +248,11 @@ void top_frame_draw(top_app *app, uint64_t now, uint64_t wall)
     top_view_defs[app->view].build(&n->model, &ctx, &app->table, summary, sizeof summary);
     top_view_state *vs = &app->vs[app->view];
     table_finish(&app->table, vs);
-    scr_text(s, 3, 0, -1, summary, SCR_DIM, true);
+    char why[320];
+    if (top_node_down(n) && top_model_runtime(&n->model)) /* else line 1 says it */
+        scr_text(s, 3, 0, -1, close_detail(n, why, sizeof why), SCR_RED, true);
+    else
+        scr_text(s, 3, 0, -1, summary, SCR_DIM, true);
     table_draw(&app->table, vs, s, 4, s->h - 6, s->w);
     if (app->table.norder == 0 && top_model_state(&n->model))
         scr_text(s, 6, 2, -1, vs->filter[0] ? "no rows match the filter" : "nothing to show", SCR_DIM, false);

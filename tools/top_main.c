@@ -30,9 +30,7 @@ static void fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("peerscope-top: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    tool_vreport(stderr, "peerscope-top", NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -51,23 +49,23 @@ static int app_init(top_app *app, const top_opts *o)
     psc_err e = psc_client_loop_new(NULL, &app->loop);
     if (e) {
         fail("cannot create the client loop: %s", psc_strerror(e));
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     app->nodes = calloc(o->n_urls, sizeof *app->nodes);
     if (!app->nodes) {
         fail("%s", "out of memory");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     for (size_t i = 0; i < o->n_urls; i++) {
         e = top_node_start(app, &app->nodes[i], o->urls[i]);
         if (e) {
             top_model_free(&app->nodes[i].model);
             fprintf(stderr, "peerscope-top: %s: %s\n", o->urls[i], psc_strerror(e));
-            return e == PSC_ERR_INVALID ? TOP_EXIT_USAGE : TOP_EXIT_FAILURE;
+            return e == PSC_ERR_INVALID ? TOOL_EXIT_USAGE : TOOL_EXIT_FAILURE;
         }
         app->n_nodes++;
     }
-    return TOP_EXIT_OK;
+    return TOOL_EXIT_OK;
 }
 
 static void app_free(top_app *app)
@@ -84,7 +82,7 @@ static void app_free(top_app *app)
 
 static bool node_settled(const top_node *n)
 {
-    if (n->phase == NODE_WAITING)
+    if (top_node_down(n))
         return true; /* failed: batch mode does not retry */
     /* two states: rates derived from byte counters need a previous one */
     return n->model.states_total >= 2 && top_model_runtime(&n->model);
@@ -93,11 +91,11 @@ static bool node_settled(const top_node *n)
 static int batch_status(const top_node *n)
 {
     if (top_model_state(&n->model))
-        return TOP_EXIT_OK;
+        return TOOL_EXIT_OK;
     switch (n->close_err) {
-    case PSC_ERR_AUTH: return TOP_EXIT_AUTH;
-    case PSC_ERR_PROTOCOL: return TOP_EXIT_PROTOCOL;
-    default: return TOP_EXIT_CONNECT;
+    case PSC_ERR_AUTH: return TOOL_EXIT_AUTH;
+    case PSC_ERR_PROTOCOL: return TOOL_EXIT_PROTOCOL;
+    default: return TOOL_EXIT_CONNECT;
     }
 }
 
@@ -113,20 +111,20 @@ static int run_batch(top_app *app, bool utf8)
         psc_err e = psc_client_loop_poll(app->loop, 50);
         if (e) {
             fail("client loop failed: %s", psc_strerror(e));
-            return TOP_EXIT_FAILURE;
+            return TOOL_EXIT_FAILURE;
         }
     }
     if (scr_resize(&app->scr, app->opts.batch_width, app->opts.batch_height, NULL) != PSC_OK) {
         fail("%s", "out of memory");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     app->scr.utf8 = utf8;
-    int status = TOP_EXIT_OK;
+    int status = TOOL_EXIT_OK;
     size_t cap = (size_t)app->scr.w * 4 + 1;
     char *line = malloc(cap);
     if (!line) {
         fail("%s", "out of memory");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     for (size_t i = 0; i < app->n_nodes; i++) {
         app->cur = i;
@@ -138,20 +136,20 @@ static int run_batch(top_app *app, bool utf8)
             puts(line);
         }
         int s = batch_status(&app->nodes[i]);
-        if (s != TOP_EXIT_OK) {
+        if (s != TOOL_EXIT_OK) {
             const top_node *n = &app->nodes[i];
-            if (n->phase == NODE_WAITING)
+            if (top_node_down(n))
                 fprintf(stderr, "peerscope-top: %s: %s%s%s\n", n->url, top_node_close_text(n),
                         n->close_reason[0] ? ": " : "", n->close_reason);
             else
                 fprintf(stderr, "peerscope-top: %s: no state before the timeout\n", n->url);
-            if (status == TOP_EXIT_OK)
+            if (status == TOOL_EXIT_OK)
                 status = s;
         }
     }
     free(line);
     if (fflush(stdout) != 0)
-        status = TOP_EXIT_FAILURE;
+        status = TOOL_EXIT_FAILURE;
     return status;
 }
 
@@ -175,13 +173,13 @@ static int run_ui(top_app *app, bool utf8)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fail("%s", "needs a terminal (use --batch for plain text)");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     if (!top_ui_begin(app->opts.no_color)) {
         fail("%s", "cannot initialise the terminal (is TERM set?)");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
-    int status = TOP_EXIT_OK;
+    int status = TOOL_EXIT_OK;
     uint64_t last_draw = 0;
     app->dirty = true;
     while (!app->quit && !tool_stop_signal) {
@@ -192,7 +190,7 @@ static int run_ui(top_app *app, bool utf8)
         if (e) {
             top_ui_end();
             fail("client loop failed: %s", psc_strerror(e));
-            return TOP_EXIT_FAILURE;
+            return TOOL_EXIT_FAILURE;
         }
         int key;
         while (!app->quit && (key = top_ui_key()) != ERR) {
@@ -206,7 +204,7 @@ static int run_ui(top_app *app, bool utf8)
         now = tool_now_ms();
         if ((app->dirty && now - last_draw >= MIN_FRAME_MS) || now - last_draw >= MAX_FRAME_MS) {
             if (!fit_screen(app, utf8)) {
-                status = TOP_EXIT_FAILURE;
+                status = TOOL_EXIT_FAILURE;
                 break;
             }
             if (app->scr.cells) {
@@ -218,7 +216,7 @@ static int run_ui(top_app *app, bool utf8)
         }
     }
     top_ui_end();
-    if (status != TOP_EXIT_OK)
+    if (status != TOOL_EXIT_OK)
         fail("%s", "out of memory");
     return status;
 }
@@ -228,17 +226,12 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C"); /* numbers look the same everywhere */
     top_opts o;
-    switch (top_opts_parse(argc, argv, &o, stdout, stderr)) {
-    case TOP_PARSE_EXIT_OK:
-        return TOP_EXIT_OK;
-    case TOP_PARSE_ERROR:
-        return TOP_EXIT_USAGE;
-    case TOP_PARSE_RUN:
-        break;
-    }
+    cli_status st = top_opts_parse(argc, argv, &o, stdout, stderr);
+    if (st != CLI_RUN)
+        return st == CLI_DONE ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     if (!tool_catch_signals()) {
         fail("%s", "cannot install signal handlers");
-        return TOP_EXIT_FAILURE;
+        return TOOL_EXIT_FAILURE;
     }
     /* libwebsockets' own stderr lines would scribble over the screen */
     psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL);
@@ -246,7 +239,7 @@ int main(int argc, char **argv)
 
     top_app app;
     int status = app_init(&app, &o);
-    if (status == TOP_EXIT_OK)
+    if (status == TOOL_EXIT_OK)
         status = o.batch ? run_batch(&app, utf8) : run_ui(&app, utf8);
     app_free(&app);
     return status;

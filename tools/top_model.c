@@ -3,19 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tool_util.h"
+
 /* ------------------------------------------------------------ allocation */
-
-static void *default_alloc(void *user, size_t size)
-{
-    (void)user;
-    return malloc(size);
-}
-
-static void default_free(void *user, void *p)
-{
-    (void)user;
-    free(p);
-}
 
 static void *m_alloc(top_model *m, size_t size)
 {
@@ -54,7 +44,7 @@ static void pb_free(void *user, void *p)
 void top_model_init(top_model *m, const psc_allocator *a, size_t events_cap)
 {
     memset(m, 0, sizeof *m);
-    m->alloc = a ? *a : (psc_allocator){default_alloc, default_free, NULL};
+    m->alloc = tool_allocator(a);
     m->pb.alloc = pb_alloc;
     m->pb.free = pb_free;
     m->pb.allocator_data = m;

@@ -92,12 +92,17 @@ static void on_close(void *user, psc_client *c, psc_err err, int code, const cha
     (void)c;
     (void)code;
     uint64_t now = tool_now_ms();
-    n->phase = NODE_WAITING;
     n->close_err = err;
     snprintf(n->close_reason, sizeof n->close_reason, "%s", reason ? reason : "");
+    n->app->dirty = true;
+    if (err == PSC_ERR_AUTH) {
+        /* retrying would send the same token again: stop here and say why */
+        n->phase = NODE_REFUSED;
+        return;
+    }
+    n->phase = NODE_WAITING;
     n->retry_at = now + n->backoff_ms;
     n->backoff_ms = n->backoff_ms >= TOP_BACKOFF_MAX_MS / 2 ? TOP_BACKOFF_MAX_MS : n->backoff_ms * 2;
-    n->app->dirty = true;
 }
 
 psc_err top_node_start(top_app *app, top_node *n, const char *url)
@@ -108,18 +113,15 @@ psc_err top_node_start(top_app *app, top_node *n, const char *url)
     n->backoff_ms = TOP_BACKOFF_FIRST_MS;
     top_model_init(&n->model, NULL, 0);
 
-    psc_client_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.struct_size = sizeof cb;
-    cb.on_open = on_open;
-    cb.on_message = on_message;
-    cb.on_error = on_error;
-    cb.on_close = on_close;
+    const psc_client_callbacks cb = {
+        .struct_size = sizeof cb,
+        .on_open = on_open,
+        .on_message = on_message,
+        .on_error = on_error,
+        .on_close = on_close,
+    };
     psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
-    cfg.url = url;
-    cfg.token = app->opts.token;
-    cfg.ca_file = app->opts.ca_file;
-    cfg.allow_insecure = app->opts.insecure;
+    cli_conn_apply(&app->opts.conn, url, &cfg);
     cfg.connect_timeout_ms = 5000;
     cfg.loop = app->loop;
     cfg.callbacks = &cb;
@@ -170,7 +172,7 @@ void top_nodes_pause(top_app *app, bool pause)
     for (size_t i = 0; i < app->n_nodes; i++) {
         top_node *n = &app->nodes[i];
         /* a node that is down gets it with its next session */
-        if (n->phase != NODE_WAITING)
+        if (!top_node_down(n))
             (void)(pause ? psc_client_pause(n->client, NULL) : psc_client_resume(n->client, NULL));
     }
     app->dirty = true;
@@ -182,7 +184,7 @@ void top_nodes_interval(top_app *app, uint64_t interval_ms)
     psc_client_settings set = {RETENTION_MS, interval_ms};
     for (size_t i = 0; i < app->n_nodes; i++) {
         top_node *n = &app->nodes[i];
-        if (n->phase != NODE_WAITING)
+        if (!top_node_down(n))
             psc_client_update_config(n->client, &set, &n->config_id);
     }
     app->dirty = true;
@@ -191,7 +193,7 @@ void top_nodes_interval(top_app *app, uint64_t interval_ms)
 const char *top_node_close_text(const top_node *n)
 {
     switch (n->close_err) {
-    case PSC_ERR_AUTH: return "authentication refused: wrong or missing token";
+    case PSC_ERR_AUTH: return "authentication refused: wrong or missing token (--token / $PEERSCOPE_TOKEN)";
     case PSC_ERR_TIMEOUT: return "connect timeout";
     case PSC_ERR_PROTOCOL: return "protocol error";
     case PSC_ERR_CLOSED: return "closed by the node";
@@ -200,7 +202,13 @@ const char *top_node_close_text(const top_node *n)
     }
 }
 
-void top_node_status(const top_node *n, uint64_t now, bool brief, char *buf, size_t len, uint8_t *attr)
+bool top_node_down(const top_node *n)
+{
+    return n->phase == NODE_WAITING || n->phase == NODE_REFUSED;
+}
+
+void top_node_status(const top_node *n, uint64_t now, top_status_detail detail, char *buf, size_t len,
+                     uint8_t *attr)
 {
     switch (n->phase) {
     case NODE_CONNECTING:
@@ -215,12 +223,21 @@ void top_node_status(const top_node *n, uint64_t now, bool brief, char *buf, siz
         uint64_t left = n->retry_at > now ? n->retry_at - now : 0;
         unsigned secs = (unsigned)((left + 999) / 1000);
         const char *why = top_node_close_text(n);
-        if (n->close_reason[0] && n->close_err != PSC_ERR_AUTH && !brief)
+        if (detail == TOP_STATUS_SHORT)
+            snprintf(buf, len, "%s, retry in %us", why, secs);
+        else if (n->close_reason[0] && detail == TOP_STATUS_FULL)
             snprintf(buf, len, "disconnected (%s: %s), retrying in %us", why, n->close_reason, secs);
         else
             snprintf(buf, len, "disconnected (%s), retrying in %us", why, secs);
         *attr = SCR_RED | SCR_BOLD;
         break;
     }
+    case NODE_REFUSED:
+        if (detail == TOP_STATUS_FULL)
+            snprintf(buf, len, "%s, not retrying", top_node_close_text(n));
+        else
+            snprintf(buf, len, "authentication refused, not retrying");
+        *attr = SCR_RED | SCR_BOLD;
+        break;
     }
 }

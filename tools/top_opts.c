@@ -1,33 +1,21 @@
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "peerscope/version.h"
-#include "tool_util.h"
+#include "cli_opts.h"
 #include "top.h"
 #include "top_views.h"
 
 enum {
-    OPT_TOKEN = 256,
-    OPT_CA_FILE,
-    OPT_INSECURE,
-    OPT_INTERVAL,
-    OPT_VIEW,
+    OPT_VIEW = CLI_OPT_OWN,
     OPT_ASCII,
     OPT_NO_COLOR,
     OPT_BATCH,
     OPT_WIDTH,
     OPT_HEIGHT,
     OPT_TIMEOUT,
-    OPT_HELP,
-    OPT_VERSION,
 };
 
-static const struct option long_opts[] = {
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
-    {"interval", required_argument, NULL, OPT_INTERVAL},
+/* --token, --ca-file, --insecure, --interval, --help and --version are cli_opts' */
+static const struct option own_opts[] = {
     {"view", required_argument, NULL, OPT_VIEW},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -36,8 +24,6 @@ static const struct option long_opts[] = {
     {"width", required_argument, NULL, OPT_WIDTH},
     {"height", required_argument, NULL, OPT_HEIGHT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -47,7 +33,8 @@ static void usage(FILE *f)
           "\n"
           "A live, top-like view of one or more peer-to-peer nodes that serve peerscope\n"
           "(or the 2020 libp2p introspection protocol). With several URLs, Tab switches\n"
-          "between nodes. A node that goes away is retried (1 s, doubling up to 30 s).\n"
+          "between nodes. A node that goes away is retried (1 s, doubling up to 30 s);\n"
+          "one that refuses the token (HTTP 401/403) is not, and its screen says so.\n"
           "\n"
           "Options:\n"
           "  --token T        access token (default: $PEERSCOPE_TOKEN); the same for every node\n"
@@ -87,86 +74,56 @@ int top_view_by_name(const char *s)
     return -1;
 }
 
-top_parse top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err)
+static bool own_option(cli_parser *p, int id, const char *arg, void *user)
+{
+    top_opts *o = user;
+    uint64_t v;
+    switch (id) {
+    case OPT_VIEW: {
+        int vi = top_view_by_name(arg);
+        if (vi < 0)
+            return cli_bad(p, "wants conns, streams, dht, pubsub, peers, limits or events");
+        o->view = (top_view_id)vi;
+        return true;
+    }
+    case OPT_ASCII: o->ascii = true; return true;
+    case OPT_NO_COLOR: o->no_color = true; return true;
+    case OPT_BATCH: o->batch = true; return true;
+    case OPT_WIDTH:
+        if (!cli_u64(p, arg, 40, 1000, &v))
+            return false;
+        o->batch_width = (int)v;
+        return true;
+    case OPT_HEIGHT:
+        if (!cli_u64(p, arg, 10, 1000, &v))
+            return false;
+        o->batch_height = (int)v;
+        return true;
+    case OPT_TIMEOUT: return cli_seconds(p, arg, 1, 3600000, &o->batch_timeout_ms);
+    }
+    return true;
+}
+
+cli_status top_opts_parse(int argc, char **argv, top_opts *o, FILE *out, FILE *err)
 {
     memset(o, 0, sizeof *o);
-    o->interval_ms = 1000;
     o->batch_width = 120;
     o->batch_height = 40;
     o->batch_timeout_ms = 10000;
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-        const char *bad = NULL;
-        uint64_t v;
-        switch (c) {
-        case OPT_TOKEN: o->token = optarg; break;
-        case OPT_CA_FILE: o->ca_file = optarg; break;
-        case OPT_INSECURE: o->insecure = true; break;
-        case OPT_INTERVAL:
-            if (!tool_parse_u64(optarg, 1, 3600000, &o->interval_ms))
-                bad = "--interval wants milliseconds, 1-3600000";
-            break;
-        case OPT_VIEW: {
-            int vi = top_view_by_name(optarg);
-            if (vi < 0)
-                bad = "--view wants conns, streams, dht, pubsub, peers, limits or events";
-            else
-                o->view = (top_view_id)vi;
-            break;
-        }
-        case OPT_ASCII: o->ascii = true; break;
-        case OPT_NO_COLOR: o->no_color = true; break;
-        case OPT_BATCH: o->batch = true; break;
-        case OPT_WIDTH:
-            if (!tool_parse_u64(optarg, 40, 1000, &v))
-                bad = "--width wants 40-1000";
-            else
-                o->batch_width = (int)v;
-            break;
-        case OPT_HEIGHT:
-            if (!tool_parse_u64(optarg, 10, 1000, &v))
-                bad = "--height wants 10-1000";
-            else
-                o->batch_height = (int)v;
-            break;
-        case OPT_TIMEOUT:
-            if (!tool_parse_seconds(optarg, 3600000, &o->batch_timeout_ms) || !o->batch_timeout_ms)
-                bad = "--timeout wants a positive number of seconds";
-            break;
-        case OPT_HELP: usage(out); return TOP_PARSE_EXIT_OK;
-        case OPT_VERSION: fprintf(out, "peerscope-top %s\n", PSC_VERSION_STRING); return TOP_PARSE_EXIT_OK;
-        default:
-            fprintf(err, "peerscope-top: unknown option or missing value: %s\nTry 'peerscope-top --help'.\n",
-                    argv[optind - 1]);
-            return TOP_PARSE_ERROR;
-        }
-        if (bad) {
-            fprintf(err, "peerscope-top: %s (got '%s')\n", bad, optarg);
-            return TOP_PARSE_ERROR;
-        }
+    const cli_spec spec = {"peerscope-top", own_opts, usage, own_option, o};
+    int first;
+    cli_status st = cli_parse(&spec, argc, argv, &o->conn, &first, out, err);
+    if (st != CLI_RUN)
+        return st;
+    o->interval_ms = o->conn.interval_ms ? o->conn.interval_ms : 1000;
+    for (int i = first; i < argc; i++) {
+        if (o->n_urls == TOP_MAX_NODES)
+            return cli_usage_error(&spec, err, "at most %d URLs", TOP_MAX_NODES);
+        if (!cli_check_url(&spec, err, argv[i]))
+            return CLI_USAGE;
+        o->urls[o->n_urls++] = argv[i];
     }
-    for (; optind < argc; optind++) {
-        if (o->n_urls == TOP_MAX_NODES) {
-            fprintf(err, "peerscope-top: at most %d URLs\n", TOP_MAX_NODES);
-            return TOP_PARSE_ERROR;
-        }
-        psc_client_url u;
-        if (psc_client_parse_url(argv[optind], &u) != PSC_OK) {
-            fprintf(err, "peerscope-top: not a ws:// or wss:// URL: %s\n", argv[optind]);
-            return TOP_PARSE_ERROR;
-        }
-        o->urls[o->n_urls++] = argv[optind];
-    }
-    if (o->n_urls == 0) {
-        fprintf(err, "peerscope-top: give the URL of at least one node\nTry 'peerscope-top --help'.\n");
-        return TOP_PARSE_ERROR;
-    }
-    if (!o->token) {
-        const char *env = getenv("PEERSCOPE_TOKEN");
-        if (env && *env)
-            o->token = env;
-    }
-    return TOP_PARSE_RUN;
+    if (o->n_urls == 0)
+        return cli_usage_error(&spec, err, "give the URL of at least one node");
+    return CLI_RUN;
 }

@@ -2,27 +2,16 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-static void *default_alloc(void *user, size_t size)
-{
-    (void)user;
-    return malloc(size);
-}
-
-static void default_free(void *user, void *p)
-{
-    (void)user;
-    free(p);
-}
+#include "tool_util.h"
 
 psc_err scr_resize(top_screen *s, int w, int h, const psc_allocator *a)
 {
     if (w < 1 || h < 1 || (size_t)w > 4096 || (size_t)h > 4096)
         return PSC_ERR_INVALID;
-    psc_allocator al = a ? *a : (psc_allocator){default_alloc, default_free, NULL};
+    psc_allocator al = tool_allocator(a);
     if (s->cells && s->alloc.alloc)
         al = s->alloc; /* one allocator for the grid's whole life */
     top_cell *c = al.alloc(al.user, (size_t)w * (size_t)h * sizeof *c);

@@ -2,25 +2,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-static void *default_alloc(void *user, size_t size)
-{
-    (void)user;
-    return malloc(size);
-}
-
-static void default_free(void *user, void *p)
-{
-    (void)user;
-    free(p);
-}
+#include "tool_util.h"
 
 void table_init(top_table *t, const psc_allocator *a)
 {
     memset(t, 0, sizeof *t);
-    t->alloc = a ? *a : (psc_allocator){default_alloc, default_free, NULL};
+    t->alloc = tool_allocator(a);
 }
 
 void table_free(top_table *t)

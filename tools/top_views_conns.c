@@ -7,17 +7,17 @@
 enum { C_PEER, C_ADDR, C_DIR, C_TRANSPORT, C_STREAMS, C_IN, C_OUT, C_RIN, C_ROUT, C_LAT, C_AGE, C_STATUS, C_N };
 
 static const top_col cols[C_N] = {
-    [C_PEER] = {"PEER", 16, 18, false, 0},
-    [C_ADDR] = {"REMOTE ADDR", 16, 42, false, 0},
+    [C_PEER] = {"PEER", 16, 18, false, 0, false},
+    [C_ADDR] = {"REMOTE ADDR", 16, 42, false, 0, false},
     [C_DIR] = {"DIR", 3, 3, false, 0, true},
-    [C_TRANSPORT] = {"TRANSPORT", 4, 12, false, 5},
-    [C_STREAMS] = {"STRMS", 5, 6, true, 0},
-    [C_IN] = {"IN", 7, 9, true, 0},
-    [C_OUT] = {"OUT", 7, 9, true, 0},
-    [C_RIN] = {"RATE IN", 9, 11, true, 2},
-    [C_ROUT] = {"RATE OUT", 9, 11, true, 2},
-    [C_LAT] = {"LATENCY", 6, 8, true, 3},
-    [C_AGE] = {"AGE", 5, 7, true, 4},
+    [C_TRANSPORT] = {"TRANSPORT", 4, 12, false, 5, false},
+    [C_STREAMS] = {"STRMS", 5, 6, true, 0, false},
+    [C_IN] = {"IN", 7, 9, true, 0, false},
+    [C_OUT] = {"OUT", 7, 9, true, 0, false},
+    [C_RIN] = {"RATE IN", 9, 11, true, 2, false},
+    [C_ROUT] = {"RATE OUT", 9, 11, true, 2, false},
+    [C_LAT] = {"LATENCY", 6, 8, true, 3, false},
+    [C_AGE] = {"AGE", 5, 7, true, 4, false},
     [C_STATUS] = {"STATUS", 6, 8, false, 6, true},
 };
 

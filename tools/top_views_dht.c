@@ -8,15 +8,15 @@
 enum { D_DHT, D_CPL, D_PEERS, D_ACTIVE, D_MISSING, D_REJECTED, D_CAND, D_FILL, D_OLDEST, D_N };
 
 static const top_col cols[D_N] = {
-    [D_DHT] = {"DHT", 3, 16, false, 3},
-    [D_CPL] = {"CPL", 3, 4, true, 0},
-    [D_PEERS] = {"PEERS", 5, 6, true, 0},
-    [D_ACTIVE] = {"ACTIVE", 6, 7, true, 0},
-    [D_MISSING] = {"MISSING", 7, 8, true, 2},
-    [D_REJECTED] = {"REJECTED", 8, 8, true, 2},
-    [D_CAND] = {"CANDIDATE", 9, 9, true, 2},
-    [D_FILL] = {"FILL (of k)", 12, 24, true, 1},
-    [D_OLDEST] = {"OLDEST", 6, 8, true, 0},
+    [D_DHT] = {"DHT", 3, 16, false, 3, false},
+    [D_CPL] = {"CPL", 3, 4, true, 0, false},
+    [D_PEERS] = {"PEERS", 5, 6, true, 0, false},
+    [D_ACTIVE] = {"ACTIVE", 6, 7, true, 0, false},
+    [D_MISSING] = {"MISSING", 7, 8, true, 2, false},
+    [D_REJECTED] = {"REJECTED", 8, 8, true, 2, false},
+    [D_CAND] = {"CANDIDATE", 9, 9, true, 2, false},
+    [D_FILL] = {"FILL (of k)", 12, 24, true, 1, false},
+    [D_OLDEST] = {"OLDEST", 6, 8, true, 0, false},
 };
 
 static void text_bar(char *buf, size_t len, size_t used, uint64_t cap, int width)

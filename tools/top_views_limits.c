@@ -7,15 +7,15 @@ enum { L_KIND, L_NAME, L_USE, L_CONNS, L_CBAR, L_STREAMS, L_SBAR, L_MEM, L_MBAR,
 
 static const top_col cols[L_N] = {
     [L_KIND] = {"SCOPE", 5, 10, false, 0, true},
-    [L_NAME] = {"NAME", 6, 30, false, 0},
-    [L_USE] = {"USE", 4, 5, true, 0},
-    [L_CONNS] = {"CONNS", 5, 11, true, 0},
-    [L_CBAR] = {"", 10, 10, true, 3},
-    [L_STREAMS] = {"STREAMS", 7, 11, true, 0},
-    [L_SBAR] = {"", 10, 10, true, 2},
-    [L_MEM] = {"MEMORY", 6, 19, true, 0},
-    [L_MBAR] = {"", 10, 10, true, 1},
-    [L_FDS] = {"FDS", 3, 11, true, 4},
+    [L_NAME] = {"NAME", 6, 30, false, 0, false},
+    [L_USE] = {"USE", 4, 5, true, 0, false},
+    [L_CONNS] = {"CONNS", 5, 11, true, 0, false},
+    [L_CBAR] = {"", 10, 10, true, 3, false},
+    [L_STREAMS] = {"STREAMS", 7, 11, true, 0, false},
+    [L_SBAR] = {"", 10, 10, true, 2, false},
+    [L_MEM] = {"MEMORY", 6, 19, true, 0, false},
+    [L_MBAR] = {"", 10, 10, true, 1, false},
+    [L_FDS] = {"FDS", 3, 11, true, 4, false},
 };
 
 #define BAR_W 8

@@ -7,16 +7,16 @@
 enum { E_PEER, E_CONN, E_AGENT, E_PVER, E_ADDRS, E_PROTOS, E_LAT, E_SEEN, E_FIRST, E_TAGS, E_N };
 
 static const top_col cols[E_N] = {
-    [E_PEER] = {"PEER", 16, 18, false, 0},
+    [E_PEER] = {"PEER", 16, 18, false, 0, false},
     [E_CONN] = {"CONN", 4, 4, false, 0, true},
-    [E_AGENT] = {"AGENT", 8, 28, false, 0},
-    [E_PVER] = {"PROTO VER", 8, 14, false, 5},
-    [E_ADDRS] = {"ADDRS", 5, 5, true, 3},
-    [E_PROTOS] = {"PROTOS", 6, 6, true, 3},
-    [E_LAT] = {"LATENCY", 7, 8, true, 0},
-    [E_SEEN] = {"SEEN", 5, 7, true, 0},
-    [E_FIRST] = {"FIRST", 5, 7, true, 4},
-    [E_TAGS] = {"TAGS", 4, 40, false, 6},
+    [E_AGENT] = {"AGENT", 8, 28, false, 0, false},
+    [E_PVER] = {"PROTO VER", 8, 14, false, 5, false},
+    [E_ADDRS] = {"ADDRS", 5, 5, true, 3, false},
+    [E_PROTOS] = {"PROTOS", 6, 6, true, 3, false},
+    [E_LAT] = {"LATENCY", 7, 8, true, 0, false},
+    [E_SEEN] = {"SEEN", 5, 7, true, 0, false},
+    [E_FIRST] = {"FIRST", 5, 7, true, 4, false},
+    [E_TAGS] = {"TAGS", 4, 40, false, 6, false},
 };
 
 /* Whether an open connection to peer exists in the state. */

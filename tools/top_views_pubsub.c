@@ -6,18 +6,18 @@
 enum { P_TOPIC, P_SUB, P_PEERS, P_MESH, P_FANOUT, P_RECV, P_SENT, P_PUB, P_REJ, P_DUP, P_BIN, P_BOUT, P_N };
 
 static const top_col cols[P_N] = {
-    [P_TOPIC] = {"TOPIC", 10, 40, false, 0},
+    [P_TOPIC] = {"TOPIC", 10, 40, false, 0, false},
     [P_SUB] = {"SUB", 3, 3, false, 0, true},
-    [P_PEERS] = {"PEERS", 5, 6, true, 0},
-    [P_MESH] = {"MESH", 4, 5, true, 0},
-    [P_FANOUT] = {"FANOUT", 6, 6, true, 3},
-    [P_RECV] = {"MSGS IN", 7, 9, true, 0},
-    [P_SENT] = {"MSGS OUT", 8, 9, true, 0},
-    [P_PUB] = {"PUBLISHED", 9, 9, true, 4},
-    [P_REJ] = {"REJECTED", 8, 8, true, 2},
-    [P_DUP] = {"DUPS", 4, 8, true, 4},
-    [P_BIN] = {"BYTES IN", 8, 10, true, 1},
-    [P_BOUT] = {"BYTES OUT", 9, 10, true, 1},
+    [P_PEERS] = {"PEERS", 5, 6, true, 0, false},
+    [P_MESH] = {"MESH", 4, 5, true, 0, false},
+    [P_FANOUT] = {"FANOUT", 6, 6, true, 3, false},
+    [P_RECV] = {"MSGS IN", 7, 9, true, 0, false},
+    [P_SENT] = {"MSGS OUT", 8, 9, true, 0, false},
+    [P_PUB] = {"PUBLISHED", 9, 9, true, 4, false},
+    [P_REJ] = {"REJECTED", 8, 8, true, 2, false},
+    [P_DUP] = {"DUPS", 4, 8, true, 4, false},
+    [P_BIN] = {"BYTES IN", 8, 10, true, 1, false},
+    [P_BOUT] = {"BYTES OUT", 9, 10, true, 1, false},
 };
 
 static void count(top_table *t, int col, uint64_t v)

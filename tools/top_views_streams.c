@@ -7,15 +7,15 @@
 enum { S_PROTO, S_COUNT, S_INB, S_OUTB, S_CONNS, S_BIN, S_BOUT, S_RIN, S_ROUT, S_N };
 
 static const top_col cols[S_N] = {
-    [S_PROTO] = {"PROTOCOL", 12, 48, false, 0},
-    [S_COUNT] = {"STREAMS", 7, 8, true, 0},
-    [S_INB] = {"INBOUND", 7, 8, true, 3},
-    [S_OUTB] = {"OUTBOUND", 8, 8, true, 3},
-    [S_CONNS] = {"CONNS", 5, 6, true, 2},
-    [S_BIN] = {"BYTES IN", 8, 10, true, 0},
-    [S_BOUT] = {"BYTES OUT", 9, 10, true, 0},
-    [S_RIN] = {"RATE IN", 8, 11, true, 1},
-    [S_ROUT] = {"RATE OUT", 8, 11, true, 1},
+    [S_PROTO] = {"PROTOCOL", 12, 48, false, 0, false},
+    [S_COUNT] = {"STREAMS", 7, 8, true, 0, false},
+    [S_INB] = {"INBOUND", 7, 8, true, 3, false},
+    [S_OUTB] = {"OUTBOUND", 8, 8, true, 3, false},
+    [S_CONNS] = {"CONNS", 5, 6, true, 2, false},
+    [S_BIN] = {"BYTES IN", 8, 10, true, 0, false},
+    [S_BOUT] = {"BYTES OUT", 9, 10, true, 0, false},
+    [S_RIN] = {"RATE IN", 8, 11, true, 1, false},
+    [S_ROUT] = {"RATE OUT", 8, 11, true, 1, false},
 };
 
 /* Protocols beyond this many are summed under "(other)": the view needs no allocation. */

@@ -67,6 +67,26 @@ check "--ascii: pure ASCII output" bash -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/as
 st=${PIPESTATUS[0]}
 expect_status "a closed pipe ends the output quietly" 0 "$st"
 
+# a recording given as the operand, without --file: the same run
+"$DUMP" "$V1" >"$TMP/operand.jsonl" 2>"$TMP/operand.err"
+expect_status "file operand: exit 0" 0 $? "$(cat "$TMP/operand.err")"
+check "file operand: the same output as --file" cmp -s "$TMP/operand.jsonl" "$TMP/1min.jsonl"
+"$DUMP" --only state,runtime "$V1" >"$TMP/operand-only.jsonl"
+check "file operand with --only: the same output as --file" cmp -s "$TMP/operand-only.jsonl" "$TMP/only.jsonl"
+"$DUMP" - <"$V2" >"$TMP/operand-stdin.jsonl"
+expect_status "'-' operand reads stdin" 0 $?
+check "'-' operand: the same output as --file -" cmp -s "$TMP/operand-stdin.jsonl" "$TMP/stdin.jsonl"
+(cd "$(dirname "$V1")" && "$DUMP" "$(basename "$V1")") >"$TMP/operand-rel.jsonl"
+check "relative file operand: the same output" cmp -s "$TMP/operand-rel.jsonl" "$TMP/1min.jsonl"
+"$DUMP" "$TMP/no-such.mock" >"$TMP/nofile.out" 2>"$TMP/nofile.err"
+expect_status "neither a URL nor a file: exit 2" 2 $? "$(cat "$TMP/nofile.err")"
+check "neither a URL nor a file: the message names the argument" grep -qF "'$TMP/no-such.mock' is neither" "$TMP/nofile.err"
+check "neither a URL nor a file: did you mean --file?" grep -qF "did you mean --file PATH, or ws://HOST:PORT[/PATH]?" "$TMP/nofile.err"
+check "neither a URL nor a file: nothing on stdout" test ! -s "$TMP/nofile.out"
+"$DUMP" "$V1" --follow-events >/dev/null 2>"$TMP/e.err"
+expect_status "file operand with a live option: exit 2" 2 $?
+check "file operand with a live option: says which" grep -q "follow-events applies to a live endpoint" "$TMP/e.err"
+
 # --raw copies the recording; the copy dumps the same
 "$DUMP" --file "$V1" --raw "$TMP/copy.mock"
 expect_status "--raw copy: exit 0" 0 $?
@@ -100,6 +120,8 @@ tail -n +19 "$TMP/1min.jsonl" >>"$TMP/expect.jsonl"
 check "corrupted record: everything else is unchanged" cmp -s "$TMP/bad.jsonl" "$TMP/expect.jsonl"
 "$DUMP" --file "$TMP/bad.mock" --strict >/dev/null 2>"$TMP/strict.err"
 expect_status "--strict: a corrupted record exits 5" 5 $?
+"$DUMP" "$TMP/bad.mock" --strict >/dev/null 2>/dev/null
+expect_status "--strict on a file operand: exit 5 too" 5 $?
 "$DUMP" --file "$TMP/bad.mock" --raw "$TMP/repaired.mock" 2>/dev/null
 "$DUMP" --file "$TMP/repaired.mock" >/dev/null 2>"$TMP/repaired.err"
 expect_status "--raw drops the corrupted record" 0 $?
@@ -112,6 +134,8 @@ expect_status "missing file: exit 6" 6 $?
 check "missing file: says why" grep -q "cannot open.*No such file" "$TMP/e.err"
 "$DUMP" --file "$TMP" >/dev/null 2>"$TMP/e.err"
 expect_status "a directory: exit 6" 6 $? "$(cat "$TMP/e.err")"
+"$DUMP" "$TMP" >/dev/null 2>"$TMP/e.err"
+expect_status "a directory as the operand: exit 6, as with --file" 6 $? "$(cat "$TMP/e.err")"
 : >"$TMP/empty.mock"
 "$DUMP" --file "$TMP/empty.mock" >/dev/null 2>"$TMP/e.err"
 expect_status "empty file: exit 5 (not a recording)" 5 $?
@@ -139,9 +163,13 @@ usage "bad --count" --file "$V1" --count 0
 usage "bad --only" --file "$V1" --only states,nonsense
 usage "unknown option" --file "$V1" --frobnicate
 usage "two URLs" ws://127.0.0.1:1/ ws://127.0.0.1:2/
-usage "malformed URL" "http://127.0.0.1:1/"
+usage "not a ws:// URL" "http://127.0.0.1:1/"
+usage "malformed ws:// URL" "ws://127.0.0.1:99999/"
+usage "a file operand and --file" "$V1" --file "$V1"
+usage "a missing value" --file
 "$DUMP" --help >"$TMP/help.txt"
 expect_status "--help: exit 0" 0 $?
 check "--help documents the exit statuses" grep -q "6  the recording file cannot be opened or read" "$TMP/help.txt"
+check "--help shows the file operand" grep -q "peerscope-dump \[options\] FILE|-" "$TMP/help.txt"
 
 finish

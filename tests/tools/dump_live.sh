@@ -111,24 +111,26 @@ else
 fi
 
 # a host that goes away while followed
-if start_host gone --conns 1; then
-    "$DUMP" --follow-events "$HOST_URL" >"$TMP/gone.jsonl" 2>"$TMP/gone.err" &
-    dpid=$!
+
+# follow_then_stop NAME SIGNAL: follow a fresh host's events and end the
+# host with SIGNAL once one came; FOLLOW_STATUS is dump's exit status,
+# its stderr is in $TMP/NAME.err.
+follow_then_stop() {
+    start_host "$1" --conns 1 || return 1
+    "$DUMP" --follow-events "$HOST_URL" >"$TMP/$1.jsonl" 2>"$TMP/$1.err" &
+    local dpid=$!
     STARTED_PIDS+=("$dpid")
-    wait_lines "$TMP/gone.jsonl" 1
-    stop_pid "$HOST_PID" TERM
+    wait_lines "$TMP/$1.jsonl" 1
+    stop_pid "$HOST_PID" "$2"
     wait "$dpid"
-    expect_status "host stopped (close 1001) while following: exit 0" 0 $? "$(cat "$TMP/gone.err")"
+    FOLLOW_STATUS=$?
+}
+if follow_then_stop gone TERM; then
+    expect_status "host stopped (close 1001) while following: exit 0" 0 "$FOLLOW_STATUS" "$(cat "$TMP/gone.err")"
     check "host stopped: a note on stderr" grep -q "closed the connection" "$TMP/gone.err"
 fi
-if start_host killed --conns 1; then
-    "$DUMP" --follow-events "$HOST_URL" >"$TMP/killed.jsonl" 2>"$TMP/killed.err" &
-    dpid=$!
-    STARTED_PIDS+=("$dpid")
-    wait_lines "$TMP/killed.jsonl" 1
-    stop_pid "$HOST_PID" KILL
-    wait "$dpid"
-    expect_status "host killed while following: exit 3" 3 $? "$(cat "$TMP/killed.err")"
+if follow_then_stop killed KILL; then
+    expect_status "host killed while following: exit 3" 3 "$FOLLOW_STATUS" "$(cat "$TMP/killed.err")"
     check "host killed: connection lost" grep -q "connection lost" "$TMP/killed.err"
 fi
 if start_host killed2 --conns 1; then
@@ -140,17 +142,11 @@ fi
 
 # ---------------------------------------------------------- demo host
 
-if [ -x "${PSC_DEMO:-}" ]; then
-    "$PSC_DEMO" --port 0 --duration 30 --quiet >"$TMP/demo.out" 2>"$TMP/demo.err" &
-    demo=$!
-    STARTED_PIDS+=("$demo")
-    DURL=""
-    for i in $(seq 1 100); do
-        DURL=$(grep -o 'ws://[^ ]*' "$TMP/demo.out" 2>/dev/null | head -1)
-        [ -n "$DURL" ] && break
-        sleep 0.1
-    done
-    DPEER=$(sed -n 's/.*local peer id: *//p' "$TMP/demo.out")
+if [ ! -x "${PSC_DEMO:-}" ]; then
+    skip_test "dump against the demo host" "peerscope-demo not built"
+elif start_demo; then
+    DURL=$DEMO_URL
+    DPEER=$DEMO_PEER
     "$DUMP" --runtime --state-once "$DURL" >"$TMP/demo.jsonl" 2>"$TMP/demo-dump.err"
     expect_status "demo: --runtime --state-once exit 0" 0 $? "$(cat "$TMP/demo-dump.err")"
     check "demo: the runtime names the demo's peer id" \
@@ -160,9 +156,9 @@ if [ -x "${PSC_DEMO:-}" ]; then
     "$DUMP" --follow-events --count 10 "$DURL" >"$TMP/demo-ev.jsonl"
     expect_status "demo: --follow-events --count 10 exit 0" 0 $?
     if bad=$(all_json_lines "$TMP/demo-ev.jsonl"); then ok "demo: event lines parse"; else not_ok "demo: event lines parse" "$bad"; fi
-    stop_pid "$demo"
+    stop_pid "$DEMO_PID"
 else
-    skip_test "dump against the demo host" "peerscope-demo not built"
+    not_ok "the demo host starts" "$(cat "$TMP/demo.err" 2>/dev/null)"
 fi
 
 kill -0 "$MAIN_PID" 2>/dev/null

@@ -13,44 +13,30 @@
 
 #include "dump.h"
 #include "dump_json.h"
+#include "tool_test.h"
 #include "peerscope/wire.h"
 
-/* Run the printer into memory; the caller frees the result. */
-static char *json_of(const ProtobufCMessage *m, bool ascii)
+/* Run the printer into o (the caller frees it with memout_free). */
+static const char *json_in(memout *o, const ProtobufCMessage *m, bool ascii)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    dump_json_opts o = {ascii};
-    assert_int_equal(dump_json_message(f, m, &o), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
-}
-
-static char *string_of(const char *s, size_t n, bool ascii)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(dump_json_string(f, s, n, ascii), 0);
-    assert_int_equal(fclose(f), 0);
-    return buf;
+    dump_json_opts opts = {ascii};
+    assert_int_equal(dump_json_message(memout_open(o), m, &opts), 0);
+    return memout_text(o);
 }
 
 static void check_json(const ProtobufCMessage *m, bool ascii, const char *want)
 {
-    char *got = json_of(m, ascii);
-    assert_string_equal(got, want);
-    free(got);
+    memout o;
+    assert_string_equal(json_in(&o, m, ascii), want);
+    memout_free(&o);
 }
 
 static void check_string(const char *in, size_t n, bool ascii, const char *want)
 {
-    char *got = string_of(in, n, ascii);
-    assert_string_equal(got, want);
-    free(got);
+    memout o;
+    assert_int_equal(dump_json_string(memout_open(&o), in, n, ascii), 0);
+    assert_string_equal(memout_text(&o), want);
+    memout_free(&o);
 }
 
 /* --------------------------------------------------------------- scalars */
@@ -101,10 +87,12 @@ static void test_doubles_round_trip_and_non_finite_as_strings(void **state)
     p.score = 0.1;
     check_json(&p.base, false, "{\"peer_id\":\"x\",\"score\":0.1,\"time_in_mesh_ms\":0}");
     p.score = 1.0 / 3.0;
-    char *got = json_of(&p.base, false);
-    double back = strtod(strstr(got, "\"score\":") + 8, NULL);
+    memout o;
+    const char *score = strstr(json_in(&o, &p.base, false), "\"score\":");
+    assert_non_null(score);
+    double back = strtod(score + 8, NULL);
     assert_true(back == 1.0 / 3.0); /* shortest form that reads back exactly */
-    free(got);
+    memout_free(&o);
     p.score = -1e300;
     check_json(&p.base, false, "{\"peer_id\":\"x\",\"score\":-1e+300,\"time_in_mesh_ms\":0}");
     p.score = NAN;
@@ -123,10 +111,11 @@ static void test_enums_by_name_unknown_by_number_bools(void **state)
     Peerscope__Stream s = PEERSCOPE__STREAM__INIT;
     s.role = PEERSCOPE__ROLE__RESPONDER;
     s.status = (Peerscope__Status)42; /* a newer server's value */
-    char *got = json_of(&s.base, false);
+    memout o;
+    const char *got = json_in(&o, &s.base, false);
     assert_non_null(strstr(got, "\"role\":\"RESPONDER\""));
     assert_non_null(strstr(got, "\"status\":42"));
-    free(got);
+    memout_free(&o);
 }
 
 /* ------------------------------------------------ bytes, oneofs, repeated */
@@ -139,27 +128,21 @@ static void test_bytes_base64_with_padding(void **state)
     } cases[] = {
         {"", "\"\""}, {"f", "\"Zg==\""}, {"fo", "\"Zm8=\""}, {"foo", "\"Zm9v\""}, {"foob", "\"Zm9vYg==\""},
     };
+    memout o;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        assert_int_equal(dump_json_base64(f, (const uint8_t *)cases[i].in, strlen(cases[i].in)), 0);
-        fclose(f);
-        assert_string_equal(buf, cases[i].out);
-        free(buf);
+        assert_int_equal(dump_json_base64(memout_open(&o), (const uint8_t *)cases[i].in, strlen(cases[i].in)), 0);
+        assert_string_equal(memout_text(&o), cases[i].out);
+        memout_free(&o);
     }
     /* every byte value and a length over the internal chunk */
     uint8_t all[300];
     for (size_t i = 0; i < sizeof all; i++)
         all[i] = (uint8_t)i;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(dump_json_base64(f, all, sizeof all), 0);
-    fclose(f);
-    assert_int_equal(len, 2 + 400);
-    assert_memory_equal(buf, "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQ", 90);
-    free(buf);
+    assert_int_equal(dump_json_base64(memout_open(&o), all, sizeof all), 0);
+    const char *got = memout_text(&o);
+    assert_int_equal(o.len, 2 + 400);
+    assert_memory_equal(got, "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQ", 90);
+    memout_free(&o);
 }
 
 static void test_oneof_prints_only_the_set_member(void **state)
@@ -182,10 +165,11 @@ static void test_oneof_prints_only_the_set_member(void **state)
     inner.peer_id = "relay";
     outer.relayed_over_case = PEERSCOPE__CONNECTION__RELAYED_OVER_CONN;
     outer.conn = &inner;
-    char *got = json_of(&outer.base, false);
+    memout o;
+    const char *got = json_in(&o, &outer.base, false);
     assert_non_null(strstr(got, "\"conn\":{\"id\":\"\",\"peer_id\":\"relay\""));
     assert_null(strstr(got, "\"conn_id\""));
-    free(got);
+    memout_free(&o);
 }
 
 static void test_repeated_fields_and_nesting(void **state)
@@ -226,9 +210,10 @@ static void test_depth_limit_prints_null(void **state)
             c[i].conn = &c[i + 1];
         }
     }
-    char *got = json_of(&c[0].base, false);
+    memout o;
+    const char *got = json_in(&o, &c[0].base, false);
     assert_non_null(strstr(got, "\"conn\":null"));
-    free(got);
+    memout_free(&o);
 }
 
 static void test_unknown_fields_are_listed(void **state)
@@ -245,11 +230,12 @@ static void test_unknown_fields_are_listed(void **state)
     static const uint8_t only_unknown[] = {0x98, 0x06, 0x01};
     Peerscope__ServerNotice *n = peerscope__server_notice__unpack(NULL, sizeof only_unknown, only_unknown);
     assert_non_null(n);
-    char *got = json_of(&n->base, false);
+    memout o;
+    const char *got = json_in(&o, &n->base, false);
     assert_string_equal(got,
                         "{\"kind\":\"DISCARDING_EVENTS\",\"dropped\":0,\"_unknown_fields\":[{\"number\":99,"
                         "\"wire_type\":0,\"data\":\"AQ==\"}]}");
-    free(got);
+    memout_free(&o);
     peerscope__server_notice__free_unpacked(n, NULL);
 }
 
@@ -306,12 +292,10 @@ static void test_write_errors_are_reported(void **state)
 static void test_sink_filters_kinds_and_stops_at_count(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    memout o;
     dump_sink s;
     memset(&s, 0, sizeof s);
-    s.json = f;
+    s.json = memout_open(&o);
     s.kinds = DUMP_KIND_STATE | DUMP_KIND_EVENT;
     s.limit = 2;
     Peerscope__ServerMessage rt = PEERSCOPE__SERVER_MESSAGE__INIT, ev = PEERSCOPE__SERVER_MESSAGE__INIT;
@@ -325,17 +309,19 @@ static void test_sink_filters_kinds_and_stops_at_count(void **state)
     assert_int_equal(dump_sink_put(&s, &ev, NULL, 0), DUMP_PUT_MORE);
     assert_int_equal(dump_sink_put(&s, &ev, NULL, 0), DUMP_PUT_DONE);
     assert_int_equal(s.written, 2);
-    fclose(f);
+    const char *got = memout_text(&o);
     const char *line = "{\"event\":{\"ts\":0,\"content\":\"\",\"seq\":0}}\n";
-    assert_int_equal(len, 2 * strlen(line));
-    assert_memory_equal(buf, line, strlen(line));
-    free(buf);
+    assert_int_equal(o.len, 2 * strlen(line));
+    assert_memory_equal(got, line, strlen(line));
+    memout_free(&o);
 }
 
 static void test_sink_writes_a_readable_recording(void **state)
 {
     (void)state;
-    char path[] = "/tmp/psc-dump-sink-XXXXXX";
+    char path[4096];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/psc-dump-sink-XXXXXX", dir && *dir ? dir : P_tmpdir);
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
@@ -344,7 +330,7 @@ static void test_sink_writes_a_readable_recording(void **state)
     o.raw = path;
     o.kinds = DUMP_KIND_ALL;
     dump_sink s;
-    assert_int_equal(dump_sink_open(&s, &o, false), DUMP_EXIT_OK);
+    assert_int_equal(dump_sink_open(&s, &o, false), TOOL_EXIT_OK);
     Peerscope__ServerMessage m = PEERSCOPE__SERVER_MESSAGE__INIT;
     Peerscope__ServerNotice n = PEERSCOPE__SERVER_NOTICE__INIT;
     n.dropped = 7;
@@ -354,7 +340,7 @@ static void test_sink_writes_a_readable_recording(void **state)
     size_t plen = peerscope__server_message__pack(&m, payload);
     assert_int_equal(dump_sink_put(&s, &m, payload, plen), DUMP_PUT_MORE);
     assert_int_equal(dump_sink_put(&s, &m, payload, plen), DUMP_PUT_MORE);
-    assert_int_equal(dump_sink_close(&s, DUMP_EXIT_OK), DUMP_EXIT_OK);
+    assert_int_equal(dump_sink_close(&s, TOOL_EXIT_OK), TOOL_EXIT_OK);
 
     FILE *f = fopen(path, "rb");
     psc_recording *r;

@@ -44,8 +44,7 @@ static int frame_setup(void **state)
     f->node.url = "ws://127.0.0.1:1/introspect";
     f->node.phase = NODE_OPEN;
     top_model_init(&f->node.model, NULL, 0);
-    for (size_t i = 0; i < f->v.n; i++)
-        top_model_apply(&f->node.model, f->v.msgs[i], f->v.lens[i], 0);
+    apply_vector(&f->node.model, &f->v, 0, 0);
     *state = f;
     return 0;
 }
@@ -128,6 +127,83 @@ static void test_frame_help_small_terminal_and_disconnected(void **state)
     f->node.phase = NODE_OPEN;
 }
 
+/* Row 0 of a frame w columns wide. */
+static const char *title_at(fixture *f, int w)
+{
+    const char *t = render(f, w, 24);
+    static char line[4 * 200 + 1];
+    size_t n = strcspn(t, "\n");
+    memcpy(line, t, n);
+    line[n] = 0;
+    return line;
+}
+
+static size_t columns(const char *s)
+{
+    size_t cols = 0;
+    for (; *s; s++)
+        cols += ((unsigned char)*s & 0xc0) != 0x80;
+    return cols;
+}
+
+static void test_title_keeps_url_and_status_from_120_down_to_80_columns(void **state)
+{
+    fixture *f = *state;
+    static const int widths[] = {120, 100, 80};
+    f->node.url = "ws://127.0.0.1:7878/introspect";
+
+    /* connected: everything fits at every width */
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(title_at(f, widths[i]), "peerscope-top  ws://127.0.0.1:7878/introspect  connected");
+
+    /* down, with the client's low-level reason: the reason gives way
+     * first (at 100 columns it used to push the URL out), then the
+     * status takes fewer words */
+    f->node.phase = NODE_WAITING;
+    f->node.close_err = PSC_ERR_IO;
+    f->node.ever_data = false;
+    snprintf(f->node.close_reason, sizeof f->node.close_reason, "Unable to connect");
+    f->node.retry_at = 1000 + 16000;
+    assert_string_equal(title_at(f, 120), "peerscope-top  ws://127.0.0.1:7878/introspect  "
+                                          "disconnected (connection failed: Unable to connect), retrying in 16s");
+    assert_string_equal(title_at(f, 100), "peerscope-top  ws://127.0.0.1:7878/introspect  "
+                                          "disconnected (connection failed), retrying in 16s");
+    assert_string_equal(title_at(f, 80), "ws://127.0.0.1:7878/introspect  connection failed, retry in 16s");
+    /* the reason is not lost: line 3 gives it instead of the view's summary of old data
+     * (line 1 when there is no runtime) */
+    assert_non_null(strstr(render(f, 80, 24), "\nconnection failed: Unable to connect\n"));
+
+    /* one of three nodes: "node 1/3" shortens to "1/3" before the name goes */
+    f->app.n_nodes = 3; /* a frame shows the current node only: the fixture's one */
+    assert_string_equal(title_at(f, 120), "peerscope-top  node 1/3  ws://127.0.0.1:7878/introspect  "
+                                          "disconnected (connection failed), retrying in 16s");
+    assert_string_equal(title_at(f, 100), "1/3  ws://127.0.0.1:7878/introspect  "
+                                          "disconnected (connection failed), retrying in 16s");
+    assert_string_equal(title_at(f, 80), "1/3  ws://127.0.0.1:7878/introspect  connection failed, retry in 16s");
+    f->app.n_nodes = 1;
+
+    /* a refused token: the title says so and keeps the URL; line 3 has the hint */
+    f->node.phase = NODE_REFUSED;
+    f->node.close_err = PSC_ERR_AUTH;
+    snprintf(f->node.close_reason, sizeof f->node.close_reason, "upgrade refused with HTTP 401");
+    for (size_t i = 0; i < 2; i++)
+        assert_string_equal(title_at(f, widths[i]),
+                            "peerscope-top  ws://127.0.0.1:7878/introspect  authentication refused, not retrying");
+    assert_string_equal(title_at(f, 80), "ws://127.0.0.1:7878/introspect  authentication refused, not retrying");
+    for (size_t i = 0; i < 3; i++)
+        assert_non_null(strstr(render(f, widths[i], 24),
+                               "\nauthentication refused: wrong or missing token (--token / $PEERSCOPE_TOKEN)"));
+
+    /* a URL too long for 80 columns is cut last, with an ellipsis; the status stays whole */
+    f->node.url = "wss://introspection.node-0042.eu-central.example.org:8443/peerscope/introspect?x=1";
+    const char *t = title_at(f, 80);
+    assert_string_equal(t, "wss://introspection.node-0042.eu-central.\xe2\x80\xa6  authentication refused, not retrying");
+    assert_int_equal(columns(t), 80);
+    assert_non_null(strstr(title_at(f, 120), f->node.url));
+
+    f->node.phase = NODE_OPEN;
+}
+
 static void test_keys_sort_filter_views_and_pause(void **state)
 {
     fixture *f = *state;
@@ -200,6 +276,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_frame_every_view_at_80x24_and_120x40, frame_setup, frame_teardown),
         cmocka_unit_test_setup_teardown(test_frame_help_small_terminal_and_disconnected, frame_setup, frame_teardown),
+        cmocka_unit_test_setup_teardown(test_title_keeps_url_and_status_from_120_down_to_80_columns, frame_setup,
+                                        frame_teardown),
         cmocka_unit_test_setup_teardown(test_keys_sort_filter_views_and_pause, frame_setup, frame_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,7 @@ static void test_model_from_the_1min_recording(void **state)
     load_vector("sample-1min.mock", &v);
     top_model m;
     top_model_init(&m, NULL, 0);
-    for (size_t i = 0; i < v.n; i++)
-        assert_int_equal(top_model_apply(&m, v.msgs[i], v.lens[i], 1000 + i), PSC_OK);
+    apply_vector(&m, &v, 1000, 1);
     assert_int_equal(m.messages_total, 969);
     assert_int_equal(m.states_total, 30);
     assert_int_equal(m.events_total, 937);
@@ -65,8 +64,7 @@ static void test_model_event_ring_keeps_the_newest(void **state)
     load_vector("sample-dht-2min.mock", &v);
     top_model m;
     top_model_init(&m, NULL, 100);
-    for (size_t i = 0; i < v.n; i++)
-        assert_int_equal(top_model_apply(&m, v.msgs[i], v.lens[i], 0), PSC_OK);
+    apply_vector(&m, &v, 0, 0);
     assert_int_equal(m.events_total, 535);
     assert_int_equal(m.ev_count, 100);
     assert_int_equal(m.states_total, 60);

@@ -1,5 +1,6 @@
 /* peerscope-top's building blocks: the JSON scanner of event contents,
- * the screen grid, the table (sort, filter, layout, scrolling, memory). */
+ * the screen grid, the table (sort, filter, layout, scrolling, memory),
+ * the command line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "json_scan.h"
+#include "tool_test.h"
 #include "peerscope/wire.h"
 #include "support/test_support.h"
 #include "top.h"
@@ -290,6 +292,79 @@ static void test_table_out_of_memory_is_flagged(void **state)
     assert_true(psc_test_each_alloc_fails(table_body, NULL, 100) > 1);
 }
 
+/* ------------------------------------------------------------ options */
+
+/* Parse "peerscope-top WORDS..." (NULL-terminated); stderr into err (freed by the caller). */
+static cli_status top_parse(top_opts *o, memout *err, ...)
+{
+    char *argv[48];
+    va_list ap;
+    va_start(ap, err);
+    int argc = test_argv(argv, 48, "peerscope-top", ap);
+    va_end(ap);
+    memout out;
+    cli_status st = top_opts_parse(argc, argv, o, memout_open(&out), memout_open(err));
+    memout_free(&out);
+    return st;
+}
+
+static void test_top_options_share_the_common_line_and_take_urls_only(void **state)
+{
+    (void)state;
+    top_opts o;
+    memout err;
+    unsetenv("PEERSCOPE_TOKEN");
+    assert_int_equal(top_parse(&o, &err, "ws://127.0.0.1:1", "wss://node.example/x", NULL), CLI_RUN);
+    assert_int_equal(o.n_urls, 2);
+    assert_string_equal(o.urls[1], "wss://node.example/x");
+    assert_int_equal(o.interval_ms, 1000); /* the default without --interval */
+    assert_null(o.conn.token);
+    memout_free(&err);
+
+    setenv("PEERSCOPE_TOKEN", "env-token", 1);
+    assert_int_equal(top_parse(&o, &err, "--interval", "250", "--batch", "--width", "80", "--view", "dht",
+                               "ws://127.0.0.1:1", NULL),
+                     CLI_RUN);
+    assert_int_equal(o.interval_ms, 250);
+    assert_string_equal(o.conn.token, "env-token");
+    assert_true(o.batch);
+    assert_int_equal(o.batch_width, 80);
+    assert_int_equal(o.view, VIEW_DHT);
+    memout_free(&err);
+    unsetenv("PEERSCOPE_TOKEN");
+
+    static const struct {
+        const char *a, *b, *message;
+    } bad[] = {
+        {"--width", "39", "peerscope-top: --width must be from 40 to 1000 (got '39')\n"},
+        {"--timeout", "0", "peerscope-top: --timeout must be more than 0 and at most 3600 seconds (got '0')\n"},
+        {"--view", "nope", "peerscope-top: --view wants conns, streams, dht, pubsub, peers, limits or events (got "
+                           "'nope')\n"},
+        {"--interval", "x", "peerscope-top: --interval wants a whole number, from 1 to 3600000 (got 'x')\n"},
+        {"sample.mock", NULL, "peerscope-top: not a ws:// or wss:// URL: 'sample.mock' (expected "
+                              "ws://HOST[:PORT][/PATH] or wss://...)\n"},
+        {"--frob", NULL, "peerscope-top: unknown option: --frob\nTry 'peerscope-top --help'.\n"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(top_parse(&o, &err, "ws://127.0.0.1:1", bad[i].a, bad[i].b, NULL), CLI_USAGE);
+        assert_string_equal(memout_text(&err), bad[i].message);
+        memout_free(&err);
+    }
+    assert_int_equal(top_parse(&o, &err, NULL), CLI_USAGE);
+    assert_string_equal(memout_text(&err),
+                        "peerscope-top: give the URL of at least one node\nTry 'peerscope-top --help'.\n");
+    memout_free(&err);
+
+    char *argv[TOP_MAX_NODES + 2] = {"peerscope-top"};
+    for (int i = 1; i <= TOP_MAX_NODES + 1; i++)
+        argv[i] = "ws://127.0.0.1:1";
+    memout out;
+    assert_int_equal(top_opts_parse(TOP_MAX_NODES + 2, argv, &o, memout_open(&out), memout_open(&err)), CLI_USAGE);
+    assert_non_null(strstr(memout_text(&err), "at most 32 URLs"));
+    memout_free(&err);
+    memout_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_table_sort_filter_and_layout),
         cmocka_unit_test(test_table_scrolls_to_the_cursor),
         cmocka_unit_test(test_table_out_of_memory_is_flagged),
+        cmocka_unit_test(test_top_options_share_the_common_line_and_take_urls_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

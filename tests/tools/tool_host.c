@@ -227,7 +227,8 @@ int main(int argc, char **argv)
     unsigned long port = 0, conns = 6;
     double duration = 0;
     const char *token = NULL;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value: they come in pairs */
+    for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (!v)
@@ -244,7 +245,6 @@ int main(int argc, char **argv)
             return usage();
         if (!end || *end || port > 65535 || conns > MAX_CONNS)
             return usage();
-        i++;
     }
 
     /* signals are taken with sigtimedwait: block them before any thread starts */

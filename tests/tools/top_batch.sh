@@ -100,17 +100,11 @@ check "no terminal: says to use --batch" grep -q "needs a terminal" "$TMP/notty.
 TOP --help | grep -q "Keys:"
 check "--help lists the keys" test $? -eq 0
 
-if [ -x "${PSC_DEMO:-}" ]; then
-    "$PSC_DEMO" --port 0 --duration 30 --quiet >"$TMP/demo.out" 2>"$TMP/demo.err" &
-    demo=$!
-    STARTED_PIDS+=("$demo")
-    DURL=""
-    for i in $(seq 1 100); do
-        DURL=$(grep -o 'ws://[^ ]*' "$TMP/demo.out" 2>/dev/null | head -1)
-        [ -n "$DURL" ] && break
-        sleep 0.1
-    done
-    DPEER=$(sed -n 's/.*local peer id: *//p' "$TMP/demo.out")
+if [ ! -x "${PSC_DEMO:-}" ]; then
+    skip_test "top against the demo host" "peerscope-demo not built"
+elif start_demo; then
+    DURL=$DEMO_URL
+    DPEER=$DEMO_PEER
     for v in conns streams dht pubsub peers limits events; do
         TOP --batch --view $v "$DURL" >"$TMP/demo-$v.txt" 2>"$TMP/demo-$v.err"
         st=$?
@@ -121,9 +115,9 @@ if [ -x "${PSC_DEMO:-}" ]; then
             not_ok "demo: --view $v" "exit $st, $rows rows" "$(cat "$TMP/demo-$v.txt" "$TMP/demo-$v.err")"
         fi
     done
-    stop_pid "$demo"
+    stop_pid "$DEMO_PID"
 else
-    skip_test "top against the demo host" "peerscope-demo not built"
+    not_ok "the demo host starts" "$(cat "$TMP/demo.err" 2>/dev/null)"
 fi
 
 stop_pid "$MAIN_PID"

@@ -42,6 +42,12 @@ void free_vector(vec *v)
     free(v->lens);
 }
 
+void apply_vector(top_model *m, const vec *v, uint64_t now0, uint64_t step)
+{
+    for (size_t i = 0; i < v->n; i++)
+        assert_int_equal(top_model_apply(m, v->msgs[i], v->lens[i], now0 + step * i), PSC_OK);
+}
+
 void row(const top_screen *s, int y, char *buf)
 {
     scr_row_text(s, y, buf, 4 * (size_t)s->w + 1);

@@ -2,8 +2,9 @@
 # peerscope-top driven for real inside tmux (send-keys, capture-pane) on a
 # private tmux server (-L) with a fixed 120x40 window: the screen, sorting,
 # views, filter, pause, help, resize, a node that dies and comes back on
-# the same port, several nodes, and a terminal left sane after q and after
-# SIGTERM. Exit status: 0 pass, 1 fail, 77 skipped (no tmux).
+# the same port, several nodes, a node that refuses the token (not
+# retried), and a terminal left sane after q and after SIGTERM.
+# Exit status: 0 pass, 1 fail, 77 skipped (no tmux).
 
 if ! command -v tmux >/dev/null 2>&1; then
     echo "tmux is not installed: skipped"
@@ -197,6 +198,48 @@ if start_host second --conns 2; then
     wait_for "SIGTERM: top exits with status 0" shows "TOP-EXIT=0"
     wait_for "SIGTERM: the terminal is restored" shows "^icanon echo STTY-END"
     check "SIGTERM: nothing on stderr" test ! -s "$TMP/top-two.err"
+fi
+
+# ------------------------------------------- a node that refuses the token
+
+# The refused node is reached through count_proxy.py, which counts the
+# connections that reach the endpoint: a refused upgrade is no session, so
+# the endpoint itself has nothing to count.
+if [ -z "${PSC_PYTHON:-}" ]; then
+    skip_test "a node that refuses the token" "python3 not found"
+elif start_host auth --conns 1 --token correct-horse-battery-staple; then
+    "$PSC_PYTHON" "$PSC_COUNT_PROXY" "$(url_port "$HOST_URL")" "$TMP/attempts" >"$TMP/proxy.out" 2>"$TMP/proxy.err" &
+    STARTED_PIDS+=("$!")
+    if wait_lines "$TMP/proxy.out" 1; then
+        ok "the counting proxy starts"
+    else
+        not_ok "the counting proxy starts" "$(cat "$TMP/proxy.err")"
+    fi
+    PROXY_URL="ws://127.0.0.1:$(head -1 "$TMP/proxy.out")/introspect"
+    attempts() { cat "$TMP/attempts"; }
+    run_top auth --token wrong-token "$PROXY_URL" "$URL"
+    wait_for "wrong token: the title keeps the URL and says refused, not retrying" \
+        shows "node 1/2  $PROXY_URL  authentication refused, not retrying"
+    wait_for "wrong token: the screen names --token and \$PEERSCOPE_TOKEN" \
+        shows 'authentication refused: wrong or missing token (--token / \$PEERSCOPE_TOKEN)'
+    check "wrong token: one connection reached the endpoint ($(attempts))" test "$(attempts)" -eq 1
+    keys Tab e
+    wait_for "the other node is connected" shows "node 2/2 .* connected"
+    wait_for "the other node's events flow" events_above 0
+    n0=$(events_count)
+    # retries would come 1 s and then 3 s after the refusal; the other host
+    # emits an event every 100 ms: 40 more of them span both
+    wait_for "the other node received 40 more events" events_above $((n0 + 40))
+    check "wrong token: still one connection, never retried ($(attempts))" test "$(attempts)" -eq 1
+    keys Tab
+    wait_for "the refused node still says so" shows "node 1/2 .*authentication refused, not retrying"
+    keys q
+    wait_for "q after a refusal: top exits with status 0" shows "TOP-EXIT=0"
+    wait_for "q after a refusal: the terminal is restored" shows "^icanon echo STTY-END"
+    check "refusal: nothing on stderr" test ! -s "$TMP/top-auth.err"
+    stop_pid "$HOST_PID"
+else
+    not_ok "tool-host with a token starts"
 fi
 
 # Ctrl-C (SIGINT from the terminal) is a clean way out too
