@@ -1,6 +1,6 @@
 // The visualizer's reflection codec against protobufjs's own generated
 // decoder (allowed in Node, not under the page's CSP) on every message of
-// the shared 2020 recordings, plus hand-made edge cases.
+// the 2020 recordings in tests/data, plus hand-made edge cases.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
