@@ -90,9 +90,10 @@ export function request(wsUrl, sources, { token, timeoutMs = 10000 } = {}) {
  * A session that stays open: HELLO with `config`, then PUSH_ENABLE of each
  * source in `push` ('STATE', 'EVENTS'). Resolves, once HELLO is answered,
  * to {messages, waitFor, close}: messages are {payload, msg, bytes} in
- * arrival order (bytes: the ServerMessage as sent, for states);
- * waitFor(pred, what, timeoutMs) resolves to the first message at or after
- * index `from` (opts) that matches, or rejects naming `what`.
+ * arrival order (bytes: the ServerMessage as it came, without the frame
+ * header); waitFor(pred, what, {from, timeout}) resolves to the first
+ * message at or after index `from` that matches, or rejects naming `what`
+ * (also when the session fails or closes first).
  */
 export function openSession(wsUrl, { token, config = {}, push = [], timeoutMs = 10000 } = {}) {
   const url = new URL(wsUrl);
@@ -148,8 +149,9 @@ export function openSession(wsUrl, { token, config = {}, push = [], timeoutMs = 
 
 /**
  * Resolve once the host has pushed `n` states to a session of its own at
- * `intervalMs` (opened after the call, closed before resolving): at least
- * (n - 1) intervals have passed on the host's own clock, whatever the load.
+ * `intervalMs` (opened after the call, closed before resolving): nearly
+ * n - 1 intervals have passed on the host's own clock (each at least the
+ * interval less the endpoint's 20 ms coalescing), whatever the load.
  */
 export async function hostIntervals(wsUrl, n, { token, intervalMs }) {
   const s = await openSession(wsUrl, { token, config: { state_snapshot_interval_ms: intervalMs }, push: ['STATE'] });
