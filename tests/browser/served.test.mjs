@@ -5,9 +5,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, check, equal, Skip } from './lib/harness.mjs';
+import { test, check, equal, Failure, Skip } from './lib/harness.mjs';
 import { demoBinary, startDemo } from './lib/demo.mjs';
-import { request, ServerMessage } from './lib/introspect.mjs';
+import { openSession, request, ServerMessage, State } from './lib/introspect.mjs';
 import { webDir } from './lib/paths.mjs';
 
 async function waitPhase(page, phase, timeout = 20000) {
@@ -124,43 +124,100 @@ test('the served page asks a token-protected demo for its token at once', async 
 });
 
 test('the served page takes delta states and rebuilds the host\'s full states', async (t) => {
-  if (!t.host) throw new Skip('needs the demo host that served.mjs starts');
-  const { page, host } = t;
-  await page.goto(`${t.realBase}/`);
+  const bin = demoBinary();
+  if (!bin) throw new Skip('no built examples/demo/peerscope-demo (PSC_BUILD_ROOT or PSC_DEMO_BIN)');
+  const { page } = t;
+  // A demo of its own that closes a connection every half second (and opens
+  // another): the deltas carry removed, added and changed connections.
+  const demo = await startDemo(bin, ['--seed', '13', '--conns', '40', '--churn', '120']);
+  t.cleanup(demo.stop);
+  await page.goto(demo.httpUrl);
   await waitPhase(page, 'open');
-  const [runtime] = await request(host.wsUrl, ['RUNTIME']);
+  const [runtime] = await request(demo.wsUrl, ['RUNTIME']);
   check(runtime.runtime.capabilities.includes('delta_states'), `the demo offers delta states (${runtime.runtime.capabilities.join(', ')})`);
-  await page.waitForFunction(() => window.peerscope.stats.deltasApplied >= 3, null, { timeout: 30000 });
-  await showConnections(page);
+  await page.waitForFunction(() => window.peerscope.stats.deltasApplied >= 1, null, { timeout: 30000 });
 
-  // The shown state, rebuilt from a delta, against a full state that a Node
-  // client asks for on its own session. Two sessions never get the same
-  // snapshot (each REQUEST takes a fresh one), and the demo's connections
-  // come and go: the two agree unless one changed in between, so a few
-  // tries are allowed. A rebuilding fault (a connection kept after its
-  // removal, an unchanged one lost) would hold on every try.
-  let last = '';
-  let agreed = null;
-  for (let attempt = 0; attempt < 20 && !agreed; attempt++) {
-    const before = await shownState(page);
-    const [full] = await request(host.wsUrl, ['STATE']);
-    const after = await shownState(page);
-    const ids = full.state.subsystems.connections.map((c) => Buffer.from(c.id).toString('hex')).sort();
-    last = `page state ${after && after.seq} (${after && after.ids.length} connections, rebuilt: ${after && after.rebuilt}) vs Node state ${full.state.seq} (${ids.length})`;
-    if (before && after && before.seq === after.seq && after.rebuilt && after.rows === after.ids.length
-      && after.ids.join() === ids.join()) agreed = { page: after, node: full.state };
-    else await page.waitForTimeout(300);
+  // The oracle: a session of its own that takes full states only, at the
+  // page's interval. Each session keeps its own cadence, so the two would
+  // only share a snapshot by chance. A host that stalls for more than two
+  // intervals does not catch up: on its first pass after, every session
+  // that pushes states is overdue and restarts its cadence from that same
+  // instant. So the demo is frozen for that long once, and from then on
+  // the oracle gets, as a full state, every snapshot the page gets as a
+  // delta: compared at the same seq, the rebuilt and the full state must
+  // be the same, whatever the host changed in between.
+  const intervalMs = await page.evaluate(() => window.peerscope.client.config.state_snapshot_interval_ms);
+  const oracle = await openSession(demo.wsUrl, { config: { state_snapshot_interval_ms: intervalMs }, push: ['STATE'] });
+  t.cleanup(async () => oracle.close());
+  const oracleStates = () => oracle.messages.filter((m) => m.payload === 'state');
+  await oracle.waitFor((m) => m.payload === 'state', 'first state');
+  await demo.freeze(2 * intervalMs + 200);
+  const afterFreeze = oracleStates().length;
+
+  // Same seqs, the page's as rebuilt from deltas: at least three, and the
+  // host's connections changed between the first and the last of them.
+  let matched = [];
+  for (let n = afterFreeze + 1; ; n++) {
+    if (n > afterFreeze + 20) {
+      throw new Failure(`20 states after the freeze, the page and the oracle shared ${matched.length} rebuilt states (${matched.map((m) => m.seq).join(', ')})`);
+    }
+    await oracle.waitFor(() => oracleStates().length >= n, `state ${n} of the oracle`, { timeout: 20000 });
+    const full = new Map(oracleStates().map((m) => [String(m.msg.state.seq), m]));
+    const onPage = await page.evaluate(() => window.peerscope.store.states.filter((e) => e.rebuilt).map((e) => String(e.seq)));
+    const common = onPage.filter((seq) => full.has(seq));
+    if (common.length < 3) continue;
+    matched = await pageStates(page, common);
+    const first = connIds(matched[0].state);
+    const last = connIds(matched[matched.length - 1].state);
+    matched = matched.map((m) => ({ ...m, full: full.get(m.seq) }));
+    if (first.join() !== last.join()) break;
   }
-  check(agreed, `the page's rebuilt state never matched a full state of the host; last try: ${last}`);
-  check(agreed.node.seq > agreed.page.seq, 'the Node client got a later snapshot than the page showed');
-  t.info(`matched ${agreed.page.ids.length} connections at page seq ${agreed.page.seq}, host seq ${agreed.node.seq}`);
+  for (const m of matched) {
+    const want = ServerMessage.decode(m.full.bytes).state;
+    check(!want.delta, `the oracle's state ${m.seq} is a full state`);
+    const got = m.state;
+    if (!sameState(got, want)) {
+      const g = connIds(got);
+      const w = connIds(want);
+      throw new Failure(`state ${m.seq}: the page's rebuilt state differs from the host's full state `
+        + `(connections only on the page: ${g.filter((x) => !w.includes(x)).join(' ') || 'none'}; `
+        + `only in the host's: ${w.filter((x) => !g.includes(x)).join(' ') || 'none'})`);
+    }
+  }
+  t.info(`the page's rebuilt states equal the host's full ones at seqs ${matched.map((m) => m.seq).join(', ')} `
+    + `(${matched.map((m) => m.state.subsystems.connections.length).join(', ')} connections)`);
 
-  // What the page exports holds full states only: a valid 2020 recording.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
-  const buf = fs.readFileSync(await download.path());
-  const states = decodeRecording(buf).filter((m) => m.payload === 'state');
-  const held = await page.evaluate(() => window.peerscope.store.states.length);
-  check(states.length >= held, `exported ${states.length} states for ${held} held`);
+  // The table shows one of them, row for row, when the time bar goes back to it.
+  await showConnections(page);
+  const pick = matched[0]; // not the newest: seeking to that one would follow the newest again
+  const at = await page.evaluate((seq) => {
+    const { store } = window.peerscope;
+    const i = store.states.findIndex((e) => String(e.seq) === seq);
+    store.seek(i);
+    return store.states[i].ts;
+  }, pick.seq);
+  await page.waitForFunction((ts) => document.querySelector('section[data-view="connections"]').dataset.ts === String(ts), at);
+  equal(Number(await page.getAttribute('section[data-view="connections"]', 'data-conn-rows')), pick.state.subsystems.connections.length,
+    `connection rows of state ${pick.seq}`);
+  await page.evaluate(() => window.peerscope.store.seek(-1));
+
+  // A REQUEST STATE takes a snapshot of its own, newer than any the page holds.
+  const newest = await page.evaluate(() => Math.max(...window.peerscope.store.states.map((e) => Number(e.seq))));
+  const [fresh] = await request(demo.wsUrl, ['STATE']);
+  check(fresh.state.seq > newest, `a REQUEST STATE got seq ${fresh.state.seq}, the page holds up to ${newest}`);
+
+  // What the page exports is what it holds, as full states: a valid 2020
+  // recording. Read in the same task as the click, so no state comes between.
+  const [download, held] = await Promise.all([
+    page.waitForEvent('download'),
+    page.evaluate(() => {
+      const seqs = window.peerscope.store.states.map((e) => String(e.seq));
+      document.getElementById('btn-export').click();
+      return seqs;
+    }),
+  ]);
+  const states = decodeRecording(fs.readFileSync(await download.path())).filter((m) => m.payload === 'state');
+  equal(states.map((m) => String(m.state.seq)).join(' '), held.join(' '), 'seqs of the exported states vs the states held');
   check(states.every((m) => !m.state.delta), 'no exported state is a delta');
   const stats = await page.evaluate(() => window.peerscope.stats);
   equal(stats.resyncs, 0, 'resyncs on a steady session');
@@ -173,25 +230,49 @@ async function showConnections(page) {
   await page.waitForSelector('section[data-view="connections"]:not([hidden])');
 }
 
+/** The page's held states of these seqs, decoded by protobufjs: [{seq, state}]. */
+async function pageStates(page, seqs) {
+  const got = await page.evaluate((want) => window.peerscope.store.states
+    .filter((e) => want.includes(String(e.seq)))
+    .map((e) => {
+      let bin = '';
+      for (let i = 0; i < e.bytes.length; i += 0x8000) bin += String.fromCharCode(...e.bytes.subarray(i, i + 0x8000));
+      return { seq: String(e.seq), b64: btoa(bin) };
+    }), seqs);
+  return got.map((g) => ({ seq: g.seq, state: ServerMessage.decode(Buffer.from(g.b64, 'base64')).state }));
+}
+
+const hex = (b) => Buffer.from(b).toString('hex');
+
+/** The sorted connection ids of a State (protobufjs message). */
+function connIds(state) {
+  return (state.subsystems ? state.subsystems.connections : []).map((c) => hex(c.id)).sort();
+}
+
 /**
- * The state the page shows (it follows the newest): its seq, whether it
- * came as a delta, its sorted connection ids, and the connection rows the
- * table drew for it (null until the table caught up).
+ * A State as bytes, with what a delta may reorder sorted (lists keyed by
+ * id or name) and without the delta marker: two states are the same when
+ * these bytes are.
  */
-async function shownState(page) {
-  return page.evaluate(() => {
-    const { store } = window.peerscope;
-    const cur = store.current();
-    if (!cur) return null;
-    const section = document.querySelector('section[data-view="connections"]');
-    const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-    return {
-      seq: cur.entry.seq,
-      rebuilt: cur.entry.rebuilt,
-      ids: cur.state.subsystems.connections.map((c) => hex(c.id)).sort(),
-      rows: Number(section.dataset.ts) === cur.entry.ts ? Number(section.dataset.connRows) : null,
-    };
-  });
+function canonicalBytes(state) {
+  const o = State.toObject(state, { longs: String, bytes: String });
+  delete o.delta;
+  const by = (key) => (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const sub = o.subsystems;
+  if (sub) {
+    const sortDht = (d) => { if (d && d.buckets) d.buckets.sort(by((x) => x.cpl || 0)); };
+    if (sub.connections) sub.connections.sort(by((c) => c.id));
+    sortDht(sub.dht);
+    (sub.additional_dhts || []).forEach(sortDht);
+    if (sub.pubsub && sub.pubsub.topics) sub.pubsub.topics.sort(by((x) => x.name));
+    if (sub.peerstore && sub.peerstore.peers) sub.peerstore.peers.sort(by((p) => p.peer_id));
+    if (sub.resource_manager && sub.resource_manager.scopes) sub.resource_manager.scopes.sort(by((x) => `${x.kind || 0}\u0000${x.name || ''}`));
+  }
+  return Buffer.from(State.encode(State.fromObject(o)).finish());
+}
+
+function sameState(a, b) {
+  return canonicalBytes(a).equals(canonicalBytes(b));
 }
 
 /** The messages of a recording file, decoded by protobufjs's own decoder. */

@@ -5,9 +5,11 @@
 
 import fs from 'node:fs';
 import protobuf from 'protobufjs';
-import { test, check, equal, Skip } from './lib/harness.mjs';
+import { test, check, equal, Failure, Skip } from './lib/harness.mjs';
 import { protoPath, vector } from './lib/paths.mjs';
 import { demoBinary, startDemo } from './lib/demo.mjs';
+import { hostIntervals } from './lib/introspect.mjs';
+import { nextFrame, pauseSettled, watchPage } from './lib/pagewire.mjs';
 import { startMockServer } from './mock-server.mjs';
 
 const VIEWS = ['overview', 'connections', 'streams', 'dht', 'pubsub', 'peerstore', 'resources', 'events'];
@@ -30,7 +32,12 @@ function decodeRecording(buf) {
   return out;
 }
 
-/** Start the page: against the real host, or a fresh mock endpoint. */
+/**
+ * Start the page: against the real host, or a fresh mock endpoint. Also
+ * returns the page's WebSocket frames as they go (wire, lib/pagewire.mjs)
+ * and the endpoint's WebSocket address and token, for sessions of the
+ * test's own.
+ */
 async function open(t, opts = {}) {
   let base;
   let mock = null;
@@ -42,8 +49,65 @@ async function open(t, opts = {}) {
     base = mock.url;
   }
   const token = t.realBase ? process.env.PSC_BROWSER_TOKEN : opts.pageToken;
+  const wire = watchPage(t.page);
+  const wsUrl = `${base.replace(/^http/, 'ws')}/introspect`;
   if (opts.navigate !== false) await t.page.goto(`${base}/${token ? `?token=${encodeURIComponent(token)}` : ''}${opts.hash || ''}`);
-  return { base, mock };
+  return { base, mock, wire, wsUrl, token };
+}
+
+/** The page's state interval (its settings are kept between pages). */
+function pageInterval(page) {
+  return page.evaluate(() => window.peerscope.client.config.state_snapshot_interval_ms);
+}
+
+/**
+ * While the page is paused: let the host push at least two more states to
+ * the page's session (held there), measured on the host's own clock by a
+ * session of the test's own, and check that the page showed none of them.
+ * Returns {lastN, resumeAt} for heldArrived.
+ */
+async function holdWhilePaused(page, wsUrl, token, what) {
+  const count = () => page.getAttribute('#timebar', 'data-count').then(Number);
+  const paused = await count();
+  // The first and the fourth state pushed to a session with the same
+  // interval are nearly three intervals apart: the page's session, whatever
+  // its phase, had at least two states due in between.
+  await hostIntervals(wsUrl, 4, { token, intervalMs: await pageInterval(page) });
+  equal(await count(), paused, what);
+  const lastN = await page.evaluate(() => { const st = window.peerscope.store.states; return st[st.length - 1].n; });
+  return { lastN, resumeAt: Date.now() };
+}
+
+/** After a resume: the states held while paused reached the page (taken before the resume, arrived after it). */
+async function heldArrived(page, { lastN, resumeAt }, what) {
+  const held = await page.evaluate(([n, at]) => window.peerscope.store.states.filter((e) => e.n > n && e.ts <= at).length, [lastN, resumeAt]);
+  check(held >= 1, `${what}: ${held} states taken while paused arrived after the resume`);
+}
+
+/**
+ * Wait until the attribute attr of the element sel reads want (the views
+ * draw on the next animation frame); fail naming what it read instead.
+ */
+async function waitAttr(page, sel, attr, want, what) {
+  const ok = await page.waitForFunction(([s, a, w]) => {
+    const e = document.querySelector(s);
+    return !!e && e.getAttribute(a) === w;
+  }, [sel, attr, String(want)], { timeout: 20000 }).then(() => true, () => false);
+  if (!ok) equal(await page.getAttribute(sel, attr), String(want), what);
+}
+
+/** Wait until fn(arg) holds in the page; fail saying `what` did not happen. */
+async function eventually(page, fn, arg, what) {
+  await page.waitForFunction(fn, arg, { timeout: 20000 }).catch(() => { throw new Failure(`${what}: not within 20 s`); });
+}
+
+/** The same as waitAttr for the trimmed text of sel. */
+async function waitText(page, sel, want, what) {
+  const ok = await page.waitForFunction(([s, w]) => {
+    const e = document.querySelector(s);
+    return !!e && e.textContent.trim() === w;
+  }, [sel, want], { timeout: 20000 }).then(() => true, () => false);
+  if (!ok) equal((await page.textContent(sel)).trim(), want, what);
 }
 
 async function waitPhase(page, phase, timeout = 20000) {
@@ -75,22 +139,23 @@ test('loads, connects and shows the host', async (t) => {
     for (let i = 1; i < cmds.length; i++) equal(cmds[i].id, cmds[i - 1].id + 1, 'command ids from one counter');
   }
   await t.shot('overview-dark');
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.waitForTimeout(300);
+  await page.waitForFunction((bg) => getComputedStyle(document.body).backgroundColor !== bg, dark);
+  await nextFrame(page);
   await t.shot('overview-light');
 });
 
 test('connections table matches the state it shows; pause and resume', async (t) => {
   const { page } = t;
-  const { mock } = await open(t, { synthetic: { conns: 120, streamsPerConn: 3 } });
+  const { mock, wire, wsUrl, token } = await open(t, { synthetic: { conns: 120, streamsPerConn: 3 } });
   await waitPhase(page, 'open');
   await showView(page, 'connections');
   const section = 'section[data-view="connections"]';
   await page.waitForFunction((s) => Number(document.querySelector(s).dataset.connRows) > 0, section);
 
-  await page.click('.tb-pause');
-  await waitPhase(page, 'paused');
-  await page.waitForTimeout(400); // a state already on the wire may still land
+  // Paused and settled, the table holds still: what is read below is one state.
+  await pauseSettled(page, wire, section);
   const shownTs = Number(await page.getAttribute(section, 'data-ts'));
   const rows = Number(await page.getAttribute(section, 'data-conn-rows'));
   const domRows = await page.locator(`${section} .vt-body .vt-row:not([hidden])`).count();
@@ -102,46 +167,47 @@ test('connections table matches the state it shows; pause and resume', async (t)
   const shown = msgs.find((m) => m.payload === 'state' && m.state.instant_ts === shownTs);
   check(shown, `the shown state (${shownTs}) is in the export`);
   equal(rows, shown.state.subsystems.connections.length, 'connection rows vs connections in the shown state');
-  // The first rows are connections of that state.
+  // The first rows are connections of that state (rows of connections that
+  // vanished before it fade out as .gone rows, by design).
   const peers = new Set(shown.state.subsystems.connections.map((c) => c.peer_id));
-  const firstPeers = await page.locator(`${section} .vt-body .vt-row .peer`).evaluateAll((els) => els.slice(0, 10).map((e) => e.dataset.peer));
+  const firstPeers = await page.locator(`${section} .vt-body .vt-row:not([hidden]):not(.gone) .peer`).evaluateAll((els) => els.slice(0, 10).map((e) => e.dataset.peer));
   check(firstPeers.length > 0 && firstPeers.every((p) => peers.has(p)), 'rows show the state\'s peers');
   if (mock) {
     const sent = mock.log.sentStates.filter((s) => s.instant_ts === shownTs);
     check(sent.length && sent[0].conns === rows, 'the mock sent that state with that many connections');
   }
 
-  // Paused: nothing new is shown.
-  const paused = Number(await page.getAttribute('#timebar', 'data-count'));
-  await page.waitForTimeout(2500);
-  equal(Number(await page.getAttribute('#timebar', 'data-count')), paused, 'states held while paused');
+  // Streams expand under their connection; the filter narrows the rows.
+  await page.click(`${section} .vt-body .vt-row:not([hidden]):not(.gone) .vt-cell[data-col="exp"]:text("▸")`);
+  await page.waitForSelector(`${section} .vt-row.child`);
+  await page.fill(`${section} .filter`, firstPeers[0]);
+  await page.waitForFunction((s) => Number(document.querySelector(s).dataset.connRows) >= 1 && Number(document.querySelector(s).dataset.connRows) <= 3, section);
+  await page.fill(`${section} .filter`, '');
+  await page.waitForFunction(([s, n]) => Number(document.querySelector(s).dataset.connRows) === n, [section, rows]);
+
+  // Paused: nothing new is shown while the host goes on.
+  const hold = await holdWhilePaused(page, wsUrl, token, 'states shown while paused');
   await t.shot('connections-paused');
 
   await page.click('.tb-pause');
   await waitPhase(page, 'open');
   await page.waitForFunction(([s, ts]) => Number(document.querySelector(s).dataset.ts) > ts, [section, shownTs], { timeout: 15000 });
+  await heldArrived(page, hold, 'after the resume');
   if (mock) {
     const C = mock.codec.enumValues('ClientCommand.Command');
     const kinds = mock.log.commands.map((c) => c.command);
     check(kinds.includes(C.PUSH_PAUSE) && kinds.indexOf(C.PUSH_RESUME) > kinds.indexOf(C.PUSH_PAUSE), 'PUSH_PAUSE then PUSH_RESUME sent');
   }
-
-  // Streams expand under their connection; the filter narrows the rows.
-  await page.click(`${section} .vt-body .vt-row:not([hidden]) .vt-cell[data-col="exp"]`);
-  await page.waitForSelector(`${section} .vt-row.child`);
-  await page.fill(`${section} .filter`, firstPeers[0]);
-  await page.waitForFunction((s) => Number(document.querySelector(s).dataset.connRows) >= 1 && Number(document.querySelector(s).dataset.connRows) <= 3, section);
-  await page.fill(`${section} .filter`, '');
 });
 
 test('every view renders; selecting a peer highlights it everywhere', async (t) => {
   const { page } = t;
-  const { mock } = await open(t, { synthetic: { conns: 60 } });
+  const { mock, wire } = await open(t, { synthetic: { conns: 60 } });
   await waitPhase(page, 'open');
   await page.waitForFunction(() => Number(document.body.dataset.states) >= 3);
   for (const v of VIEWS) {
     await showView(page, v);
-    await page.waitForTimeout(350);
+    await nextFrame(page);
     await t.shot(`view-${v}`);
   }
   if (mock) {
@@ -163,21 +229,32 @@ test('every view renders; selecting a peer highlights it everywhere', async (t) 
   check(heads.length > 3 && heads[0] === 'Time' && heads[1] === 'Type', `typed columns for ${type}: ${heads.join(', ')}`);
   await t.shot('events-one-type');
 
-  // A peer picked in the connections view shows in the drawer and stays selected elsewhere.
+  // A peer picked in the connections view shows in the drawer and stays
+  // selected elsewhere. The table is held still for the pick (paused and
+  // settled): live, new connections come first and the host closes others,
+  // so the row read and the row clicked could differ.
+  const section = 'section[data-view="connections"]';
   await showView(page, 'connections');
-  const peer = page.locator('section[data-view="connections"] .vt-body .vt-row:not([hidden]) .peer').first();
-  const id = await peer.getAttribute('data-peer');
-  await peer.click();
+  await pauseSettled(page, wire, section);
+  const id = await page.locator(`${section} .vt-body .vt-row:not([hidden]):not(.gone) .peer`).first().getAttribute('data-peer');
+  await page.locator(`${section} .vt-body .vt-row:not([hidden]) .peer[data-peer="${id}"]`).first().click();
   await page.waitForSelector('#drawer:not([hidden])');
   equal((await page.textContent('#drawer .dr-id')).trim(), id, 'drawer shows the selected peer');
-  const bg = await page.locator(`section[data-view="connections"] .vt-row[data-peer="${id}"]`).first().evaluate((e) => getComputedStyle(e).backgroundColor);
+  const bg = await page.locator(`${section} .vt-row[data-peer="${id}"]`).first().evaluate((e) => getComputedStyle(e).backgroundColor);
   check(bg !== 'rgba(0, 0, 0, 0)', 'the selected peer\'s row is highlighted');
   await t.shot('peer-selected');
+  // The selection outlives new states.
+  const shownTs = Number(await page.getAttribute(section, 'data-ts'));
+  await page.click('.tb-pause');
+  await waitPhase(page, 'open');
+  await page.waitForFunction(([s, ts]) => Number(document.querySelector(s).dataset.ts) > ts, [section, shownTs], { timeout: 15000 });
+  await nextFrame(page);
+  equal((await page.textContent('#drawer .dr-id')).trim(), id, 'drawer after newer states');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#drawer', { state: 'hidden' });
 });
 
-test('opens the shared recordings through the file input', async (t) => {
+test('opens the observer-toolkit recordings through the file input', async (t) => {
   const { page } = t;
   await open(t, { synthetic: { conns: 10 } });
   for (const name of ['sample-1min.mock', 'sample-dht-2min.mock']) {
@@ -189,8 +266,9 @@ test('opens the shared recordings through the file input', async (t) => {
     await page.setInputFiles('#file-input', file);
     await waitPhase(page, 'file');
     await page.waitForFunction((n) => document.querySelector('#banner').textContent.includes(n), name);
-    equal((await page.textContent('#node-peer-id')).trim(), runtime.peer_id, `${name}: peer id`);
-    equal(Number(await page.getAttribute('#timebar', 'data-count')), states.length, `${name}: states held`);
+    // The banner is written at once, the top bar and the time bar on the next frame.
+    await waitText(page, '#node-peer-id', runtime.peer_id, `${name}: peer id`);
+    await waitAttr(page, '#timebar', 'data-count', states.length, `${name}: states held`);
     const last = states[states.length - 1].state;
     await showView(page, 'connections');
     const section = 'section[data-view="connections"]';
@@ -292,7 +370,7 @@ test('settings send UPDATE_CONFIG', async (t) => {
   await t.shot('settings');
   await page.click('dialog button[type="submit"]');
   await page.waitForSelector('.toast:not(.error)');
-  await page.waitForFunction(() => document.querySelector('.tb-span').textContent.includes('retention 1m 00s'), null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('.tb-span').textContent.includes('retention 1m 00s'));
   if (mock) {
     const C = mock.codec.enumValues('ClientCommand.Command');
     const u = mock.log.commands.find((c) => c.command === C.UPDATE_CONFIG);
@@ -334,10 +412,11 @@ test('1,000 connections and 10,000 streams', async (t) => {
   check(domRows < 100, `virtualised: ${domRows} row elements for ${await page.getAttribute(`${section} .vt`, 'data-rows')} rows`);
   // Scrolling to the end draws the last rows.
   await page.locator(`${section} .vt-scroll`).evaluate((el) => { el.scrollTop = el.scrollHeight; });
-  await page.waitForTimeout(200);
+  await nextFrame(page); // the scroll event, which asks for a frame to draw in
+  await nextFrame(page);
   await t.shot('large-connections');
   await showView(page, 'streams');
-  await page.waitForTimeout(300);
+  await nextFrame(page);
   await t.shot('large-streams');
   // It keeps up with a state a second. Main-thread stalls are reported, not
   // asserted (timings on a shared machine would make a flaky test).
@@ -360,7 +439,7 @@ test('talks to the real peerscope demo host', async (t) => {
   const bin = demoBinary();
   if (!bin) throw new Skip('no built examples/demo/peerscope-demo (PSC_BUILD_ROOT or PSC_DEMO_BIN)');
   const { page } = t;
-  const { mock } = await open(t, { synthetic: { conns: 4 }, navigate: false });
+  const { mock, wire } = await open(t, { synthetic: { conns: 4 }, navigate: false });
   const demo = await startDemo(bin, ['--allow-origin', mock.url, '--seed', '3', '--conns', '40']);
   t.cleanup(demo.stop);
   await page.goto(`${mock.url}/?ws=${encodeURIComponent(demo.wsUrl)}`);
@@ -370,9 +449,7 @@ test('talks to the real peerscope demo host', async (t) => {
   await showView(page, 'connections');
   const section = 'section[data-view="connections"]';
   await page.waitForFunction((s) => Number(document.querySelector(s).dataset.connRows) > 0, section);
-  await page.click('.tb-pause');
-  await waitPhase(page, 'paused');
-  await page.waitForTimeout(400);
+  await pauseSettled(page, wire, section);
   const shownTs = Number(await page.getAttribute(section, 'data-ts'));
   const rows = Number(await page.getAttribute(section, 'data-conn-rows'));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
@@ -381,19 +458,20 @@ test('talks to the real peerscope demo host', async (t) => {
   check(shown, 'the shown state is in the export');
   equal(rows, shown.state.subsystems.connections.length, 'connection rows vs the demo\'s state');
   const held = Number(await page.getAttribute('#timebar', 'data-count'));
-  await page.waitForTimeout(2500);
-  equal(Number(await page.getAttribute('#timebar', 'data-count')), held, 'the demo holds states while paused');
+  const hold = await holdWhilePaused(page, demo.wsUrl, undefined, 'the demo holds states while paused');
   await page.click('.tb-pause');
   await waitPhase(page, 'open');
   await page.waitForFunction((n) => Number(document.querySelector('#timebar').dataset.count) > n, held, { timeout: 15000 });
+  await heldArrived(page, hold, 'the demo after the resume');
   for (const v of VIEWS) {
     await showView(page, v);
-    await page.waitForTimeout(300);
+    await nextFrame(page);
     await t.shot(`demo-${v}`);
   }
-  check(Number(await page.getAttribute('section[data-view="events"] .vt', 'data-rows')) > 0, 'events from the demo');
+  await showView(page, 'events');
+  await eventually(page, () => Number(document.querySelector('section[data-view="events"] .vt').dataset.rows) > 0, null, 'events from the demo');
   await showView(page, 'dht');
-  check(Number(await page.getAttribute('.dht-grid', 'data-peers')) > 0, 'the demo\'s DHT');
+  await eventually(page, () => Number(document.querySelector('.dht-grid').dataset.peers) > 0, null, 'the demo\'s DHT');
   // Settings reach the real session (UPDATE_CONFIG answered with the effective values).
   await page.click('#btn-settings');
   await page.fill('#set-interval', '0.5');

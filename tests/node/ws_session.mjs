@@ -12,10 +12,11 @@
 //
 // Drives: HELLO {state_snapshot_interval_ms: 2000, retention_period_ms:
 // 120000} without ClientCommand.version, REQUEST RUNTIME, PUSH_ENABLE
-// EVENTS, PUSH_ENABLE STATE, PUSH_PAUSE / PUSH_RESUME, UPDATE_CONFIG, then
-// closes. Every frame is checked (version 1 little-endian, FNV-1a of the
-// payload, length), every message decoded. Prints a JSON summary on
-// stdout; exits 1 on any mismatch (reasons on stderr), 2 on bad usage.
+// EVENTS, PUSH_ENABLE STATE, PUSH_PAUSE / PUSH_RESUME (a second session
+// watches the host's events meanwhile), UPDATE_CONFIG, then closes. Every
+// frame is checked (version 1 little-endian, FNV-1a of the payload,
+// length), every message decoded. Prints a JSON summary on stdout; exits 1
+// on any mismatch (reasons on stderr), 2 on bad usage.
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +114,40 @@ class Inbox {
         });
       });
     }
+  }
+}
+
+// A session of its own that takes events until `n` of them pass `pred`;
+// resolves to their seqs (the host's numbering, the same on every session).
+async function watchEvents(o, ServerMessage, ClientCommand, pred, n, deadline) {
+  const headers = o.token ? { Authorization: `Bearer ${o.token}` } : {};
+  const ws = new WebSocket(o.url, { headers, perMessageDeflate: false });
+  ws.binaryType = 'nodebuffer';
+  const inbox = new Inbox();
+  ws.on('message', (data) => {
+    try {
+      const msg = ServerMessage.toObject(ServerMessage.decode(unframe(Buffer.from(data))), { longs: Number, enums: String, defaults: true, oneofs: true });
+      inbox.push(msg);
+    } catch (e) {
+      inbox.fail(e);
+    }
+  });
+  ws.on('error', (e) => inbox.fail(new Mismatch(`watcher socket error: ${e.message}`)));
+  await new Promise((res, rej) => {
+    ws.once('open', res);
+    ws.once('error', rej);
+  });
+  try {
+    const Cmd = ClientCommand.Command;
+    const command = (id, fields) => ws.send(ClientCommand.encode(ClientCommand.fromObject({ id, ...fields })).finish(), { binary: true });
+    command(1, { command: Cmd.HELLO });
+    await inbox.find(0, (m) => m.payload === 'response' && m.response.id === 1, 'the watcher\'s HELLO answer', deadline);
+    command(2, { command: Cmd.PUSH_ENABLE, source: ClientCommand.Source.EVENTS });
+    const seqs = () => inbox.items.filter((m) => m.payload === 'event' && pred(m.event)).map((m) => m.event.seq);
+    await inbox.find(0, () => seqs().length >= n, `${n} events on the watching session`, deadline);
+    return seqs().slice(0, n);
+  } finally {
+    ws.terminate();
   }
 }
 
@@ -237,17 +272,24 @@ async function run(o) {
   check(st.instantTs > 0, 'State without instant_ts');
   check(st.subsystems && Array.isArray(st.subsystems.connections), 'State without connections');
 
-  // PUSH_PAUSE: quiet until PUSH_RESUME, whose OK comes before the held items
+  // PUSH_PAUSE: quiet until PUSH_RESUME, whose OK comes before the held
+  // items. A second session watches the host meanwhile: the events it gets
+  // that this one had not got before its pause was answered are events
+  // this session must hold, so the quiet is checked over real emits, not
+  // over a stretch of time, and exactly those must follow the resume.
   const pause = await expectOk(send(Cmd.PUSH_PAUSE), 'PUSH_PAUSE');
   const afterPause = inbox.items.length;
-  await new Promise((res) => setTimeout(res, 400)); // the host emits meanwhile
+  const seqBefore = Math.max(0, ...inbox.items.filter((m) => m.payload === 'event').map((m) => m.event.seq));
+  const emitted = await watchEvents(o, ServerMessage, ClientCommand, (e) => e.seq > seqBefore, 3, deadline);
   summary.pausedQuiet = inbox.items.length === afterPause;
   check(summary.pausedQuiet, `${inbox.items.length - afterPause} messages arrived while paused`);
   const resumeId = send(Cmd.PUSH_RESUME);
   const rs = await expectOk(resumeId, 'PUSH_RESUME');
   check(rs.index === afterPause, 'something came before the PUSH_RESUME answer');
   check(pause.index < rs.index, 'responses out of order');
-  await inbox.find(rs.index + 1, (m) => m.payload === 'event', 'the events held during the pause', deadline);
+  for (const seq of emitted) {
+    await inbox.find(rs.index + 1, (m) => m.payload === 'event' && m.event.seq === seq, `event ${seq}, emitted during the pause`, deadline);
+  }
   summary.resumeOrder = true;
 
   // UPDATE_CONFIG: values are clamped and answered

@@ -104,7 +104,7 @@ const char *psc_test_vector_path(const char *name)
 {
     static char path[4096];
     const char *dir = getenv("PSC_VECTORS_DIR");
-    snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/vectors/observer-toolkit", name);
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data/observer-toolkit", name);
     return path;
 }
 

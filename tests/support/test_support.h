@@ -38,7 +38,7 @@ uint64_t psc_test_each_alloc_fails(psc_test_fault_body body, void *arg, uint64_t
 /* Read a whole file (malloc'd, NUL-terminated); NULL on failure. */
 uint8_t *psc_test_read_file(const char *path, size_t *len);
 
-/* Path of a file in the shared test vectors (static buffer). */
+/* Path of a recording in tests/data/observer-toolkit, or in $PSC_VECTORS_DIR (static buffer). */
 const char *psc_test_vector_path(const char *name);
 
 #endif

@@ -5,8 +5,9 @@
 . "$PSC_TOOLS_TESTLIB"
 
 DUMP=$PSC_DUMP
-V1="$PSC_VECTORS_DIR/sample-1min.mock"
-V2="$PSC_VECTORS_DIR/sample-dht-2min.mock"
+VECTORS=${PSC_VECTORS_DIR:-$(dirname "$0")/../data/observer-toolkit}
+V1="$VECTORS/sample-1min.mock"
+V2="$VECTORS/sample-dht-2min.mock"
 
 # kind_count FILE KIND: lines whose payload is KIND
 kind_count() {

@@ -1,7 +1,7 @@
 /*
- * The third-party recordings in the shared vectors, read with
+ * The third-party recordings in tests/data/observer-toolkit, read with
  * psc_recording_* and decoded with protobuf-c. Everything is counted from
- * the files and compared with what the vectors' README states.
+ * the files and compared with what their README states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,7 +42,7 @@ typedef struct expected {
     bool every_state_has_dht;  /* "states with DHT buckets" */
 } expected;
 
-/* From ../shared/vectors/observer-toolkit/README.md */
+/* From tests/data/observer-toolkit/README.md */
 static const expected sample_1min = {
     "sample-1min.mock", 969, 1, 1, 30, 937,
     {{"InboundDHTQuery", 465}, {"OutboundDHTQuery", 462}, {"PeerDisconnecting", 6}, {"PeerConnecting", 4}},
@@ -128,6 +128,15 @@ static const type_decl *find_type(const char *name, size_t *index)
             return &runtime_types[i];
         }
     return NULL;
+}
+
+/* The index of one of the runtime's event types; any other name fails the test. */
+static size_t type_index(const char *name)
+{
+    size_t idx = 0; /* fail_msg does not return, but the compiler cannot know */
+    if (!find_type(name, &idx))
+        fail_msg("'%s' is not an event type of the recordings' runtime", name);
+    return idx;
 }
 
 static void check_runtime(const Peerscope__Runtime *rt)
@@ -353,8 +362,7 @@ static void check_file(const expected *x)
     assert_int_equal(t.events_unknown_type, 0);
     size_t by_name = 0;
     for (size_t k = 0; k < 4; k++) {
-        size_t idx;
-        assert_non_null(find_type(x->event_names[k].name, &idx));
+        size_t idx = type_index(x->event_names[k].name);
         if (t.event_names[idx] != x->event_names[k].count)
             fail_msg("%s: %zu %s events, README says %zu", x->file, t.event_names[idx], x->event_names[k].name,
                      x->event_names[k].count);
@@ -363,8 +371,7 @@ static void check_file(const expected *x)
     assert_int_equal(by_name, t.events);
     assert_int_equal(t.events_props_mismatch, 0);
     assert_int_equal(t.events_missing_key, 0);
-    size_t disc_idx;
-    assert_non_null(find_type("PeerDisconnecting", &disc_idx));
+    size_t disc_idx = type_index("PeerDisconnecting");
     assert_int_equal(t.events_open_time_quirk, t.event_names[disc_idx]);
     assert_int_equal(t.events_bad_ts, 0);
     assert_int_equal(t.events_bad_json, 0);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const live = new Set();
 let hooked = false;
@@ -15,6 +16,24 @@ let hooked = false;
 function killAll() {
   for (const child of live) child.kill('SIGKILL');
   live.clear();
+}
+
+/** True when every thread of process pid is stopped (job control, 'T' in /proc). */
+function allStopped(pid) {
+  let tasks;
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.every((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T';
+    } catch {
+      return true; // the thread is gone
+    }
+  });
 }
 
 function hookExit() {
@@ -38,11 +57,14 @@ export function demoBinary() {
 
 /**
  * Start the demo on a free port (--port 0 --quiet). Resolves, once it has
- * printed its banner, to {httpUrl, pageUrl, wsUrl, peerId, stop, output}:
- * httpUrl is the page's address without query or fragment (it ends with
- * '/'), pageUrl the one printed (with a --token it carries the token);
- * stop() ends it (SIGTERM, then SIGKILL after 5 s) and resolves to
- * {code, signal}; output() is what it printed so far.
+ * printed its banner, to {httpUrl, pageUrl, wsUrl, peerId, stop, output,
+ * freeze}: httpUrl is the page's address without query or fragment (it
+ * ends with '/'), pageUrl the one printed (with a --token it carries the
+ * token); stop() ends it (SIGTERM, then SIGKILL after 5 s) and resolves to
+ * {code, signal}; output() is what it printed so far; freeze(ms) stops the
+ * whole process (SIGSTOP), waits until every thread of it is stopped,
+ * keeps it so for at least ms and lets it go on (SIGCONT): a host that
+ * stalled, while its clocks ran on.
  */
 export function startDemo(bin, args, { duration = 120, startTimeoutMs = 15000 } = {}) {
   hookExit();
@@ -62,6 +84,7 @@ export function startDemo(bin, args, { duration = 120, startTimeoutMs = 15000 } 
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
+        child.kill('SIGCONT'); // a frozen one takes the SIGTERM now
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         const res = await exited;
         clearTimeout(timer);
@@ -70,6 +93,18 @@ export function startDemo(bin, args, { duration = 120, startTimeoutMs = 15000 } 
       return exited;
     };
     const output = () => `${out}${err}`;
+    const freeze = async (ms) => {
+      child.kill('SIGSTOP');
+      try {
+        for (let i = 0; !allStopped(child.pid); i++) {
+          if (i > 1000 || child.exitCode !== null) throw new Error(`the demo (pid ${child.pid}) did not stop on SIGSTOP`);
+          await sleep(5);
+        }
+        await sleep(ms);
+      } finally {
+        child.kill('SIGCONT');
+      }
+    };
     const timer = setTimeout(() => {
       stop();
       reject(new Error(`demo did not start within ${startTimeoutMs} ms:\n${output()}`));
@@ -91,7 +126,7 @@ export function startDemo(bin, args, { duration = 120, startTimeoutMs = 15000 } 
         started = true;
         clearTimeout(timer);
         const page = new URL(http[1]);
-        resolve({ httpUrl: `${page.origin}${page.pathname}`, pageUrl: http[1], wsUrl: ws[1], peerId: id[1], stop, output });
+        resolve({ httpUrl: `${page.origin}${page.pathname}`, pageUrl: http[1], wsUrl: ws[1], peerId: id[1], stop, output, freeze });
       }
     });
     exited.then(({ code, signal }) => {

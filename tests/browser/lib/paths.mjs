@@ -1,5 +1,5 @@
-// Where the tests find the tree and the shared vectors (never absolute
-// paths in files: meson passes PSC_SOURCE_ROOT / PSC_VECTORS_DIR).
+// Where the tests find the tree and the recordings of tests/data (never
+// absolute paths in files: meson passes PSC_SOURCE_ROOT / PSC_VECTORS_DIR).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,7 +9,7 @@ export const sourceRoot = process.env.PSC_SOURCE_ROOT || path.resolve(here, '..'
 export const webDir = path.join(sourceRoot, 'web');
 export const protoPath = path.join(sourceRoot, 'proto', 'peerscope.proto');
 export const vectorsDir = process.env.PSC_VECTORS_DIR
-  || path.resolve(sourceRoot, '..', 'shared', 'vectors', 'observer-toolkit');
+  || path.join(sourceRoot, 'tests', 'data', 'observer-toolkit');
 export const artifactsDir = path.resolve(here, '..', 'artifacts');
 
 export function vector(name) {

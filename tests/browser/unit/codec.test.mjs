@@ -1,7 +1,7 @@
 // The visualizer's codec (js/codec.js over js/pbwire.js, driven by the
 // schema module the build generates) against protobufjs's own generated
 // decoder and encoder (allowed in Node, not under the page's CSP): every
-// message of the shared 2020 recordings, the schema itself, every field
+// message of the 2020 recordings in tests/data, the schema itself, every field
 // shape (all-types.proto), and hand-made edge cases.
 import test from 'node:test';
 import assert from 'node:assert/strict';
