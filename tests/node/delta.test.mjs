@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 import { createCodec } from '../../web/src/js/codec.js';
+import { schemaFromProtobufjs } from '../browser/lib/pbjs-schema.mjs';
 import { DeltaError, applyDelta, isDelta } from '../../web/src/js/delta.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const protoText = readFileSync(resolve(here, '..', '..', 'proto', 'peerscope.proto'), 'utf8');
-const codec = createCodec(protobuf, protoText);
+const codec = createCodec(schemaFromProtobufjs(protobuf, protoText));
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);

@@ -54,14 +54,8 @@ const ENUM = [WIRE_VARINT, (r) => r.int32(), (w, v) => w.int32(v), 0, isZero];
 /**
  * A codec for the messages a schema describes. schema: the default export
  * of the generated /js/schema.js (see web/gen_schema.py).
- *
- * Also accepted, for Node callers that have protobufjs and the .proto text
- * but not the build's schema module: createCodec(protobuf, protoText),
- * which describes the schema from protobufjs's parse of it (see
- * schemaFromProtobufjs). The page always passes the generated module.
  */
-export function createCodec(schema, protoText) {
-  if (typeof protoText === 'string') schema = schemaFromProtobufjs(schema, protoText);
+export function createCodec(schema) {
   const pkg = schema.package || '';
   const compiled = new Map();
 
@@ -298,51 +292,4 @@ export function createCodec(schema, protoText) {
       return typeOf(typeName).fields.some((f) => f.name === field);
     },
   };
-}
-
-const PBJS_SCALARS = new Set(Object.keys(SCALARS));
-
-/**
- * The schema (in the generated module's format) of protoText as protobufjs
- * (the namespace object, e.g. Node's `import protobuf from 'protobufjs'`)
- * parses it. Only for callers outside the page; the page never loads
- * protobufjs.
- */
-export function schemaFromProtobufjs(protobuf, protoText) {
-  const root = protobuf.parse(protoText, { keepCase: true }).root;
-  root.resolveAll();
-  const pkgNs = root.nestedArray.find((n) => n instanceof protobuf.Namespace && !(n instanceof protobuf.Type));
-  const pkg = pkgNs ? pkgNs.name : '';
-  const rel = (t) => t.fullName.slice(pkg ? pkg.length + 2 : 1);
-  const messages = {};
-  const enums = {};
-  function walk(ns) {
-    for (const n of ns.nestedArray) {
-      if (n instanceof protobuf.Type) {
-        messages[rel(n)] = {
-          oneofs: n.oneofsArray.map((o) => o.name),
-          fields: n.fieldsArray.map((f) => {
-            const out = { name: f.name, number: f.id };
-            if (f.map) Object.assign(out, { map: true, key: f.keyType });
-            if (f.resolvedType instanceof protobuf.Type) out.message = rel(f.resolvedType);
-            else if (f.resolvedType instanceof protobuf.Enum) out.enum = rel(f.resolvedType);
-            else if (PBJS_SCALARS.has(f.type)) out.type = f.type;
-            else throw new Error(`unsupported field type ${f.type} of ${f.fullName}`);
-            if (f.repeated && !f.map) {
-              out.repeated = true;
-              const packable = !(f.resolvedType instanceof protobuf.Type) && f.type !== 'string' && f.type !== 'bytes';
-              if (f.packed && packable) out.packed = true;
-            }
-            if (f.partOf) out.oneof = f.partOf.name;
-            return out;
-          }),
-        };
-      } else if (n instanceof protobuf.Enum) {
-        enums[rel(n)] = { ...n.values };
-      }
-      if (n instanceof protobuf.Namespace) walk(n);
-    }
-  }
-  walk(root);
-  return { package: pkg, messages, enums };
 }
