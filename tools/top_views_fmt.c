@@ -5,6 +5,7 @@
 
 #include "tool_util.h"
 #include "top_views.h"
+#include "peerscope/model.h"
 
 const top_view_def top_view_defs[] = {
     {"Conns", 'c', 5, true, top_view_conns},    /* most bytes in first */
@@ -90,16 +91,16 @@ void fmt_hex(char *buf, size_t len, const uint8_t *d, size_t n)
 const char *fmt_status(int status)
 {
     switch (status) {
-    case 0: return "active";
-    case 1: return "closed";
-    case 2: return "opening";
-    case 3: return "closing";
-    case 4: return "error";
+    case PSC_STATUS_ACTIVE: return "active";
+    case PSC_STATUS_CLOSED: return "closed";
+    case PSC_STATUS_OPENING: return "opening";
+    case PSC_STATUS_CLOSING: return "closing";
+    case PSC_STATUS_ERROR: return "error";
     default: return "?";
     }
 }
 
 const char *fmt_role_dir(int role)
 {
-    return role == 0 ? "out" : role == 1 ? "in" : "?";
+    return role == PSC_ROLE_INITIATOR ? "out" : role == PSC_ROLE_RESPONDER ? "in" : "?";
 }
