@@ -29,38 +29,16 @@ typedef struct ctx {
 
 static uint64_t seq_of(const psc_msg *m)
 {
-    size_t len = 0;
-    const uint8_t *p = psc_msg_payload(m, &len);
-    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(NULL, len, p);
-    if (!sm || sm->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
+    uint64_t seq = psc_test_state_seq(m, NULL);
+    if (!seq)
         abort();
-    uint64_t seq = sm->state->seq;
-    peerscope__server_message__free_unpacked(sm, NULL);
     return seq;
-}
-
-static psc_err make_state(uint64_t seq, uint64_t base_seq, psc_msg **out)
-{
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    Peerscope__State st = PEERSCOPE__STATE__INIT;
-    Peerscope__StateDelta d = PEERSCOPE__STATE_DELTA__INIT;
-    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    v.version = 1;
-    st.seq = seq;
-    if (base_seq) {
-        d.base_seq = base_seq;
-        st.delta = &d;
-    }
-    sm.version = &v;
-    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
-    sm.state = &st;
-    return psc_test_pack(&psc__default_alloc, PSC_MSG_STATE, &sm, out);
 }
 
 static psc_err fz_state(void *user, psc_msg **out)
 {
     ctx *c = user;
-    return make_state(++c->seq, 0, out);
+    return psc_test_fake_state(&psc__default_alloc, ++c->seq, 0, 0, out);
 }
 
 static psc_err fz_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
@@ -68,21 +46,13 @@ static psc_err fz_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
     ctx *c = user;
     if (c->seq % 7 == 0)
         return PSC_ERR_UNSUPPORTED; /* sometimes none can be made: a full state goes instead */
-    return make_state(seq_of(cur), seq_of(base), out);
+    return psc_test_fake_state(&psc__default_alloc, seq_of(cur), seq_of(base), 0, out);
 }
 
 static psc_err fz_runtime(void *user, psc_msg **out)
 {
     (void)user;
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    Peerscope__Runtime rt = PEERSCOPE__RUNTIME__INIT;
-    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    v.version = 1;
-    rt.implementation = "fuzz";
-    sm.version = &v;
-    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
-    sm.runtime = &rt;
-    return psc_test_pack(&psc__default_alloc, PSC_MSG_RUNTIME, &sm, out);
+    return psc_test_fake_runtime(&psc__default_alloc, "fuzz", out);
 }
 
 static psc_err fz_reader(void *user, psc_event_reader **out)

@@ -13,33 +13,13 @@
 #include "peerscope/wire.h"
 #include "session_fixture.h"
 
-/* A State with seq (and a StateDelta with base_seq when not 0). */
-static psc_err make_state(fx *f, uint64_t seq, uint64_t base_seq, psc_msg **out)
-{
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    Peerscope__State st = PEERSCOPE__STATE__INIT;
-    Peerscope__StateDelta d = PEERSCOPE__STATE_DELTA__INIT;
-    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    v.version = 1;
-    st.seq = seq;
-    st.instant_ts = f->now;
-    if (base_seq) {
-        d.base_seq = base_seq;
-        st.delta = &d;
-    }
-    sm.version = &v;
-    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
-    sm.state = &st;
-    return psc_test_pack(&f->a, PSC_MSG_STATE, &sm, out);
-}
-
 static psc_err fake_state(void *user, psc_msg **out)
 {
     fx *f = user;
     f->state_calls++;
     if (f->fail_state)
         return PSC_ERR_PROVIDER;
-    psc_err err = make_state(f, f->state_seq + 1, 0, out);
+    psc_err err = psc_test_fake_state(&f->a, f->state_seq + 1, 0, f->now, out);
     if (!err)
         f->state_seq++;
     return err;
@@ -47,14 +27,10 @@ static psc_err fake_state(void *user, psc_msg **out)
 
 static uint64_t seq_of(const psc_msg *m)
 {
-    size_t len = 0;
-    const uint8_t *p = psc_msg_payload(m, &len);
-    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(NULL, len, p);
-    assert_non_null(sm);
-    assert_non_null(sm->state);
-    assert_null(sm->state->delta); /* deltas are made from full states only */
-    uint64_t seq = sm->state->seq;
-    peerscope__server_message__free_unpacked(sm, NULL);
+    bool is_delta = true;
+    uint64_t seq = psc_test_state_seq(m, &is_delta);
+    assert_true(seq > 0);
+    assert_false(is_delta); /* deltas are made from full states only */
     return seq;
 }
 
@@ -64,21 +40,13 @@ static psc_err fake_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out
     f->delta_calls++;
     if (f->fail_delta)
         return PSC_ERR_UNSUPPORTED;
-    return make_state(f, seq_of(cur), seq_of(base), out);
+    return psc_test_fake_state(&f->a, seq_of(cur), seq_of(base), f->now, out);
 }
 
 static psc_err fake_runtime(void *user, psc_msg **out)
 {
     fx *f = user;
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    Peerscope__Runtime rt = PEERSCOPE__RUNTIME__INIT;
-    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    v.version = 1;
-    rt.implementation = "fixture";
-    sm.version = &v;
-    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
-    sm.runtime = &rt;
-    return psc_test_pack(&f->a, PSC_MSG_RUNTIME, &sm, out);
+    return psc_test_fake_runtime(&f->a, "fixture", out);
 }
 
 static psc_err fake_reader_new(void *user, psc_event_reader **out)
