@@ -1,25 +1,5 @@
 #include "core/records.h"
 
-/* Word at a time: almost every string a host reports is plain ASCII. */
-static bool ascii_only(const char *s, size_t n)
-{
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, sizeof w);
-        acc |= w;
-    }
-    for (; i < n; i++)
-        acc |= (unsigned char)s[i];
-    return (acc & 0x8080808080808080ull) == 0;
-}
-
-bool psc__text_valid(const char *s, size_t n)
-{
-    return ascii_only(s, n) || psc__utf8_valid(s, n);
-}
-
 static size_t utf8_seq_len(unsigned char lead)
 {
     return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
@@ -111,18 +91,5 @@ psc_err psc__copy_strv(psc__arena *ar, const char *const *v, size_t n, psc__strv
     }
     out->v = arr;
     out->n = n;
-    return PSC_OK;
-}
-
-psc_err psc__copy_in(void *dst, size_t dst_size, const void *src, size_t min_size)
-{
-    if (!src)
-        return PSC_ERR_INVALID;
-    size_t given;
-    memcpy(&given, src, sizeof given);
-    if (given < min_size || given < sizeof(size_t))
-        return PSC_ERR_INVALID;
-    memset(dst, 0, dst_size);
-    memcpy(dst, src, given < dst_size ? given : dst_size);
     return PSC_OK;
 }

@@ -19,6 +19,7 @@
 #include "util/arena.h"
 #include "core/introspector.h"
 #include "util/json.h"
+#include "util/struct_in.h"
 #include "wire/pb_fields.h"
 #include "peerscope/model.h"
 
@@ -346,8 +347,6 @@ struct psc_custom_builder {
 
 /* ---- builder_util.c ---- */
 
-/* proto3 strings must be UTF-8 (strict decoders drop the whole message otherwise). */
-bool psc__text_valid(const char *s, size_t n);
 /* Replace each byte of an ill-formed UTF-8 sequence with '?', in place. */
 void psc__text_sanitize(char *s, size_t n);
 
@@ -359,12 +358,6 @@ psc_err psc__copy_str_req(psc__arena *ar, const char *s, psc__str *out);
 psc_err psc__copy_bytes(psc__arena *ar, const uint8_t *p, size_t len, psc__bytes *out);
 /* n > 0 with NULL v, or a NULL element, is PSC_ERR_INVALID */
 psc_err psc__copy_strv(psc__arena *ar, const char *const *v, size_t n, psc__strv *out);
-/*
- * Copy a caller's struct that begins with struct_size into dst (zeroed
- * first), reading at most dst_size bytes. PSC_ERR_INVALID when src is NULL
- * or its struct_size is below min_size (it lacks fields we need).
- */
-psc_err psc__copy_in(void *dst, size_t dst_size, const void *src, size_t min_size);
 
 /* ---- retention.c ---- */
 
@@ -376,9 +369,6 @@ psc_err psc__copy_in(void *dst, size_t dst_size, const void *src, size_t min_siz
 psc_err psc__retain(psc__build *bld, psc_swarm_builder *sb, const psc__baseline *base);
 
 /* ---- builders ---- */
-
-/* Bytes of a public struct up to and including field: the least struct_size a caller may pass. */
-#define PSC__END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /*
  * A zeroed record of size bytes from ar for a builder to fill; *mark is

@@ -9,8 +9,6 @@
 
 #include "core/records.h"
 
-#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-
 /* What every provider vtable starts with, read out of the caller's struct. */
 typedef struct vt_common {
     const char *name;
@@ -64,9 +62,9 @@ static psc_err add_provider(psc_introspector *intro, psc__kind kind, const vt_co
  */
 #define REGISTER(kind, vtype, member)                                                          \
     do {                                                                                       \
-        if (!intro || !vt || vt->struct_size < END_OF(vtype, collect) || !vt->collect)         \
+        if (!intro || !vt || vt->struct_size < PSC__END_OF(vtype, collect) || !vt->collect)    \
             return PSC_ERR_INVALID;                                                            \
-        vt_common c = {vt->name, vt->struct_size >= END_OF(vtype, release), NULL};             \
+        vt_common c = {vt->name, vt->struct_size >= PSC__END_OF(vtype, release), NULL};        \
         if (c.has_release)                                                                     \
             c.release = vt->release;                                                           \
         if ((kind) == PSC__KIND_CUSTOM && (!c.name || !c.name[0]))                             \

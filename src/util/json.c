@@ -259,3 +259,23 @@ after_value:
     depth--;
     goto after_value;
 }
+
+/* Word at a time: almost every string a host reports is plain ASCII. */
+static bool ascii_only(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+bool psc__text_valid(const char *s, size_t n)
+{
+    return ascii_only(s, n) || psc__utf8_valid(s, n);
+}

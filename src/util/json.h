@@ -27,4 +27,12 @@ bool psc__utf8_valid(const char *s, size_t n);
  */
 size_t psc__utf8_scan(const unsigned char *s, size_t n, bool *valid);
 
+/*
+ * psc__utf8_valid with a fast path for plain ASCII (checked a word at a
+ * time): what every string a provider or host hands in goes through, as
+ * proto3 strings must be UTF-8 (strict decoders drop the whole message
+ * otherwise). Thread-safe.
+ */
+bool psc__text_valid(const char *s, size_t n);
+
 #endif
