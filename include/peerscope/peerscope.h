@@ -11,6 +11,7 @@
 #include "peerscope/message.h"
 #include "peerscope/introspector.h"
 #include "peerscope/provider.h"
+#include "peerscope/table.h"
 #include "peerscope/counter.h"
 #include "peerscope/event.h"
 #include "peerscope/peerid.h"
