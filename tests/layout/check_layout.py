@@ -4,8 +4,8 @@
 Checks that every folder of src/ is in the README's table and nothing else
 is, that each file includes only what its folder may use (and of another
 folder only its interface header, util/ and wire/ excepted), that private
-headers are guarded by their path, that tools/, bench/ and examples/ include
-no private header, and that the top-level folders the README lists are the
+headers are guarded by their path, that tools/, bench/, examples/ and
+bindings/ include no private header, and that the top-level folders the README lists are the
 ones in the tree. Prints every violation; exit status 1 if any.
 Usage: check_layout.py SOURCE_ROOT
 """
@@ -84,7 +84,7 @@ def main():
                 if not re.search(rf'^#ifndef {guard}\n#define {guard}\n', text, re.M):
                     bad.append(f'src/{rel}: header guard should be {guard}')
 
-    for top in ('tools', 'bench', 'examples'):
+    for top in ('tools', 'bench', 'examples', 'bindings'):
         for d, _, files in os.walk(os.path.join(root, top)):
             if 'node_modules' in d:
                 continue
@@ -95,7 +95,7 @@ def main():
                 for inc in re.findall(r'^#include "([^"]+)"', open(path, encoding='utf-8').read(), re.M):
                     if folder_of(os.path.dirname(inc), table) is not None:
                         bad.append(f'{os.path.relpath(path, root)}: includes the private "{inc}" '
-                                   '(tools, examples and the benchmark use public headers only)')
+                                   '(tools, examples, bindings and the benchmark use public headers only)')
 
     tree_tops = {e for e in os.listdir(root)
                  if os.path.isdir(os.path.join(root, e)) and e not in ('.git',) and
