@@ -70,6 +70,12 @@ const elapsed = () => ((Date.now() - started) / 1000).toFixed(1)
 const nodes = []
 let bootstrapAddrs = []
 let shuttingDown = false
+let summaryTimer
+
+// Should this process die some other way, its nodes must not outlive it.
+process.on('exit', () => {
+  for (const n of nodes) if (n?.running) n.child.kill('SIGTERM')
+})
 
 function startNode (i) {
   const argv = [nodeScript, '--listen', `/ip4/127.0.0.1/tcp/${basePort + i}`, '--seed', String(i),
@@ -176,6 +182,7 @@ function summary () {
 async function shutdown (reason) {
   if (shuttingDown) return
   shuttingDown = true
+  clearInterval(summaryTimer)
   process.stdout.write(`[${elapsed()}s] stopping (${reason})\n`)
   for (const n of nodes) {
     if (n?.status == null) continue
@@ -205,7 +212,7 @@ try {
 bootstrapAddrs = bootstrapAddrs.slice(0, 2)
 process.stdout.write(`[${elapsed()}s] ${count} nodes listening\n`)
 
-setInterval(summary, summaryMs)
+summaryTimer = setInterval(summary, summaryMs)
 
 if (args.churn && count > 1) {
   const churn = async () => {
@@ -218,8 +225,12 @@ if (args.churn && count > 1) {
     // Down for a while, so that the others notice it left.
     await new Promise((resolve) => setTimeout(resolve, 3000))
     if (shuttingDown) return
-    await startNode(victim.index)
-    process.stdout.write(`[${elapsed()}s] churn: node ${victim.index} back\n`)
+    try {
+      await startNode(victim.index)
+      process.stdout.write(`[${elapsed()}s] churn: node ${victim.index} back\n`)
+    } catch (err) {
+      process.stdout.write(`[${elapsed()}s] churn: node ${victim.index} did not come back: ${err.message}\n`)
+    }
     setTimeout(churn, churnMs)
   }
   setTimeout(churn, churnMs)
