@@ -36,15 +36,30 @@ if (args.listen == null) {
 }
 const topics = args.topics.split(',').map((t) => t.trim()).filter((t) => t !== '')
 
-// --introspect-port is accepted for the peerscope integration, which will
-// turn it into the metrics factory passed to createNode below.
-const metrics = undefined
+// --introspect-port P: the node serves itself through peerscope on port P
+// (0: any free one). The addon comes from the meson build named by
+// $PEERSCOPE_BUILD (default build/).
+let metrics
+let introspection
+if (args['introspect-port'] != null) {
+  const { peerscope } = await import('../../bindings/node/lib/index.js')
+  const port = Number(args['introspect-port'])
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--introspect-port must be a port number\n${usage}\n`)
+    process.exit(2)
+  }
+  const factory = peerscope({ port, implementation: 'js-libp2p example node' })
+  metrics = (components) => (introspection = factory(components))
+}
 
 const node = await createNode({ listen: args.listen, bootstrap: args.bootstrap, seed: args.seed, metrics })
 await node.start()
 
 const own = node.getMultiaddrs().find((ma) => ma.toString().startsWith(args.listen))
 process.stdout.write(`listening ${(own ?? node.getMultiaddrs()[0]).toString()}\n`)
+if (introspection != null) {
+  process.stdout.write(`introspect ${introspection.url} visualizer http://127.0.0.1:${introspection.port}/\n`)
+}
 
 const stop = new AbortController()
 const counters = startActivity(node, { topics, signal: stop.signal })
