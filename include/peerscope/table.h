@@ -9,8 +9,9 @@
  * event loop, a JavaScript engine: the Node-API binding is such a host), or
  * one that learns of changes as events anyway. Such a host keeps a
  * psc_table instead: it opens, updates and closes connections and streams,
- * and puts and removes DHT peers, topics, peerstore entries, transports and
- * ping results, from its own thread(s), by handle or by id.
+ * and puts and removes DHT peers, topics, peerstore entries, transports,
+ * ping results, resource scopes and custom values, from its own
+ * thread(s), by handle or by id.
  *
  * How it works, and what it costs the host:
  * - Every call copies what it is given (strings too) into one allocation,
@@ -25,7 +26,7 @@
  *   lock.
  * - At snapshot time the table's providers (registered with the
  *   introspector the first time each section is used: swarm, DHT, pubsub,
- *   peerstore) apply the pending changes in the order the host made them,
+ *   peerstore, resource manager, each custom section) apply the pending changes in the order the host made them,
  *   then report the result. Every snapshot therefore shows the table as it
  *   was after some prefix of the host's calls, with every entity whole
  *   (never half an update); the counters are read as they are at that
@@ -277,6 +278,43 @@ PSC_API psc_err psc_table_peer_put(psc_table *t, const psc_peer_info *p);
 
 /** Forget a peerstore entry (no-op if absent). Errors as psc_table_ping_peer_remove. Thread-safe. */
 PSC_API psc_err psc_table_peer_remove(psc_table *t, const char *peer_id);
+
+/* ------------------------------------------------------- resource manager */
+
+/**
+ * Put a resource scope (keyed by its kind and name) or replace it.
+ * Errors: PSC_ERR_INVALID for NULL arguments, a kind out of range or a
+ * name that is not UTF-8; PSC_ERR_TOO_BIG; PSC_ERR_NOMEM. Ownership:
+ * copied. Thread-safe.
+ */
+PSC_API psc_err psc_table_scope_put(psc_table *t, const psc_resource_scope *s);
+
+/** Forget a scope (no-op if absent). Errors as psc_table_ping_peer_remove. Thread-safe. */
+PSC_API psc_err psc_table_scope_remove(psc_table *t, psc_scope_kind kind, const char *name);
+
+/* -------------------------------------------------------- custom sections */
+
+/*
+ * The host's own values, in sections by name: each section is a
+ * CustomSection of its own (a custom provider registered the first time
+ * the host names it), its values keyed by name, a put replacing the value
+ * of that name whatever its kind. Errors for all: PSC_ERR_INVALID for a
+ * NULL table, a NULL or empty section, a NULL name, text that is not
+ * UTF-8 or (psc_table_custom_json) not one complete JSON value;
+ * PSC_ERR_EXISTS when a pull custom provider already has the section's
+ * name; PSC_ERR_TOO_BIG; PSC_ERR_NOMEM. Ownership: copied. Thread-safe.
+ */
+
+/** Put a number (CustomSection.Value.number). As described above. */
+PSC_API psc_err psc_table_custom_number(psc_table *t, const char *section, const char *name, double value);
+/** Put an integer (CustomSection.Value.integer). As described above. */
+PSC_API psc_err psc_table_custom_integer(psc_table *t, const char *section, const char *name, int64_t value);
+/** Put a text (CustomSection.Value.text). As described above. */
+PSC_API psc_err psc_table_custom_text(psc_table *t, const char *section, const char *name, const char *text);
+/** Put a JSON value (CustomSection.Value.json; validated). As described above. */
+PSC_API psc_err psc_table_custom_json(psc_table *t, const char *section, const char *name, const char *json);
+/** Forget a value (no-op if absent; the section stays, possibly empty). As described above. */
+PSC_API psc_err psc_table_custom_remove(psc_table *t, const char *section, const char *name);
 
 #ifdef __cplusplus
 }

@@ -417,6 +417,80 @@ psc_err psc__op_peer(psc_table *t, const psc_peer_info *in, psc__op **out)
     return e;
 }
 
+/* ------------------------------------------------------------ resource manager, custom sections */
+
+static void fill_scope(cp *c, const void *src, psc__op_body *b)
+{
+    const psc_resource_scope *in = src;
+    b->scope.s = *in;
+    b->scope.s.struct_size = sizeof b->scope.s;
+    b->scope.s.name = cp_str(c, in->name);
+    size_t n = in->name ? strlen(in->name) : 0;
+    uint8_t *key = cp_take(c, 1 + n, 1);
+    if (key) {
+        key[0] = (uint8_t)in->kind;
+        if (n)
+            memcpy(key + 1, in->name, n);
+    }
+    b->scope.key = key;
+    b->scope.key_len = 1 + n;
+    if ((unsigned)in->kind > PSC_SCOPE_STREAM)
+        c->bad = true;
+}
+
+psc_err psc__op_scope(psc_table *t, const psc_resource_scope *s, psc_scope_kind kind, const char *name,
+                      psc__op **out)
+{
+    psc_resource_scope sc = PSC_RESOURCE_SCOPE_INIT;
+    if (s) {
+        if (psc__copy_in(&sc, sizeof sc, s, PSC__END_OF(psc_resource_scope, kind)) != PSC_OK)
+            return PSC_ERR_INVALID;
+    } else {
+        sc.kind = kind;
+        sc.name = name;
+    }
+    psc_err e = make(t, s ? PSC__OP_SCOPE_PUT : PSC__OP_SCOPE_REMOVE, fill_scope, &sc, out);
+    if (e == PSC_OK) {
+        (*out)->key = (*out)->b.scope.key;
+        (*out)->key_len = (*out)->b.scope.key_len;
+    }
+    return e;
+}
+
+static void fill_custom(cp *c, const void *src, psc__op_body *b)
+{
+    const psc__op_body *in = src;
+    b->custom = in->custom;
+    b->custom.section = cp_str(c, in->custom.section);
+    b->custom.name = cp_str(c, in->custom.name);
+    b->custom.text = cp_str(c, in->custom.text);
+}
+
+psc_err psc__op_custom(psc_table *t, psc__op_kind kind, const char *section, const char *name, psc__custom_kind vk,
+                       double number, int64_t integer, const char *text, psc__op **out)
+{
+    if (!section || !section[0] || !name)
+        return PSC_ERR_INVALID;
+    if (kind == PSC__OP_CUSTOM_PUT && (vk == PSC__CUSTOM_TEXT || vk == PSC__CUSTOM_JSON)) {
+        if (!text)
+            return PSC_ERR_INVALID;
+        if (vk == PSC__CUSTOM_JSON && !psc__json_valid(text, strlen(text)))
+            return PSC_ERR_INVALID;
+    }
+    psc__op_body src;
+    memset(&src, 0, sizeof src);
+    src.custom.section = section;
+    src.custom.name = name;
+    src.custom.kind = vk;
+    src.custom.number = number;
+    src.custom.integer = integer;
+    src.custom.text = kind == PSC__OP_CUSTOM_PUT && (vk == PSC__CUSTOM_TEXT || vk == PSC__CUSTOM_JSON) ? text : NULL;
+    psc_err e = make(t, kind, fill_custom, &src, out);
+    if (e == PSC_OK)
+        set_key_str(*out, (*out)->b.custom.name);
+    return e;
+}
+
 /* ------------------------------------------------------------ keys, plain values, closes */
 
 static void fill_key(cp *c, const void *src, psc__op_body *b)

@@ -91,6 +91,22 @@ psc_err psc_table_peer_remove(psc_table *t, const char *peer_id)
     return queue(t, PSC__SEC_PEERSTORE, psc__op_key(t, PSC__OP_PEER_REMOVE, peer_id, &op), &op, false);
 }
 
+psc_err psc_table_scope_put(psc_table *t, const psc_resource_scope *s)
+{
+    if (!t || !s)
+        return PSC_ERR_INVALID;
+    psc__op *op = NULL;
+    return queue(t, PSC__SEC_RCMGR, psc__op_scope(t, s, PSC_SCOPE_SYSTEM, NULL, &op), &op, true);
+}
+
+psc_err psc_table_scope_remove(psc_table *t, psc_scope_kind kind, const char *name)
+{
+    if (!t)
+        return PSC_ERR_INVALID;
+    psc__op *op = NULL;
+    return queue(t, PSC__SEC_RCMGR, psc__op_scope(t, NULL, kind, name, &op), &op, false);
+}
+
 /* ------------------------------------------------------------ applying */
 
 static void replace(psc_table *t, psc__op **slot, psc__op *op)
@@ -144,6 +160,15 @@ static bool apply_peerstore(psc_table *t, psc__op *op)
     switch (op->kind) {
     case PSC__OP_PEER_PUT: return put_into(t, &t->peers, op, 0);
     case PSC__OP_PEER_REMOVE: drop_from(t, &t->peers, op); return true;
+    default: psc__table_op_free(t, op); return true;
+    }
+}
+
+static bool apply_rcmgr(psc_table *t, psc__op *op)
+{
+    switch (op->kind) {
+    case PSC__OP_SCOPE_PUT: return put_into(t, &t->scopes, op, 0);
+    case PSC__OP_SCOPE_REMOVE: drop_from(t, &t->scopes, op); return true;
     default: psc__table_op_free(t, op); return true;
     }
 }
@@ -237,5 +262,16 @@ psc_err psc__table_peerstore_collect(void *user, psc_collect *ctx, psc_peerstore
         if ((e = psc_peerstore_add_peer(b, &t->peers.v[i]->rec->b.peer)) != PSC_OK)
             e = psc__table_skip(t, e);
     psc__table_publish(t);
+    return e;
+}
+
+psc_err psc__table_rcmgr_collect(void *user, psc_collect *ctx, psc_rcmgr_builder *b)
+{
+    (void)ctx;
+    psc_table *t = user;
+    psc_err e = apply_keyed(t, PSC__SEC_RCMGR, &t->scopes, apply_rcmgr);
+    for (size_t i = 0; e == PSC_OK && i < t->scopes.n; i++)
+        if ((e = psc_rcmgr_add_scope(b, &t->scopes.v[i]->rec->b.scope.s)) != PSC_OK)
+            e = psc__table_skip(t, e);
     return e;
 }

@@ -46,6 +46,8 @@ void psc_table_free(psc_table *t)
     for (int i = 0; i < PSC__SEC_COUNT; i++)
         if (t->providers[i])
             psc_provider_unregister(t->providers[i]);
+    for (psc__custom_sec *s = t->customs; s; s = s->next)
+        psc_provider_unregister(s->provider);
     /* Handles opened but never applied go once the walk is over: later
      * changes in the list (their close ops) live inside them. */
     psc_table_conn *conns = NULL;
@@ -83,6 +85,8 @@ void psc_table_free(psc_table *t)
     psc__table_op_free(t, t->router);
     psc__keyed_fini(t, &t->topics);
     psc__keyed_fini(t, &t->peers);
+    psc__keyed_fini(t, &t->scopes);
+    psc__table_custom_fini(t);
     pthread_mutex_destroy(&t->lock);
     pthread_mutex_destroy(&t->reg_lock);
     psc__free(&t->alloc, t->name);
@@ -133,6 +137,11 @@ static psc_err register_section(psc_table *t, psc__sec sec, psc_provider **out)
                                      .collect = psc__table_peerstore_collect};
         return psc_register_peerstore(t->intro, &vt, t, out);
     }
+    case PSC__SEC_RCMGR: {
+        psc_rcmgr_provider vt = {.struct_size = sizeof vt, .name = t->name, .collect = psc__table_rcmgr_collect};
+        return psc_register_rcmgr(t->intro, &vt, t, out);
+    }
+    case PSC__SEC_CUSTOM: /* a provider per section (custom.c) */
     case PSC__SEC_COUNT: break;
     }
     return PSC_ERR_INVALID;
@@ -140,6 +149,8 @@ static psc_err register_section(psc_table *t, psc__sec sec, psc_provider **out)
 
 psc_err psc__table_use(psc_table *t, psc__sec sec)
 {
+    if (sec == PSC__SEC_CUSTOM)
+        return PSC_OK; /* registered per section, before the change is queued */
     if (atomic_load_explicit(&t->registered[sec], memory_order_acquire))
         return PSC_OK;
     psc_err e = PSC_OK;

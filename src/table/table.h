@@ -40,6 +40,8 @@ typedef enum psc__sec {
     PSC__SEC_DHT,
     PSC__SEC_PUBSUB,
     PSC__SEC_PEERSTORE,
+    PSC__SEC_RCMGR,
+    PSC__SEC_CUSTOM,              /* one pending list; a provider per custom section */
     PSC__SEC_COUNT,
 } psc__sec;
 
@@ -66,7 +68,19 @@ typedef enum psc__op_kind {
     PSC__OP_FANOUT,
     PSC__OP_PEER_PUT,
     PSC__OP_PEER_REMOVE,
+    PSC__OP_SCOPE_PUT,
+    PSC__OP_SCOPE_REMOVE,
+    PSC__OP_CUSTOM_PUT,
+    PSC__OP_CUSTOM_REMOVE,
 } psc__op_kind;
+
+/* A custom value's kind (CustomSection.Value's oneof). */
+typedef enum psc__custom_kind {
+    PSC__CUSTOM_NUMBER,
+    PSC__CUSTOM_INTEGER,
+    PSC__CUSTOM_TEXT,
+    PSC__CUSTOM_JSON,
+} psc__custom_kind;
 
 /* What a change carries; strings and arrays point into the same allocation. */
 typedef union psc__op_body {
@@ -102,6 +116,18 @@ typedef union psc__op_body {
     struct {
         const char *id;
     } key;                        /* a remove */
+    struct {
+        psc_resource_scope s;     /* SCOPE_PUT; SCOPE_REMOVE: kind and name only */
+        const uint8_t *key;       /* the kind's byte, then the name */
+        size_t key_len;
+    } scope;
+    struct {
+        const char *section, *name;
+        psc__custom_kind kind;
+        double number;
+        int64_t integer;
+        const char *text;         /* TEXT, JSON */
+    } custom;
     struct {
         psc_status status;
         uint64_t close_ts;
@@ -167,6 +193,16 @@ struct psc_table_conn {
     struct psc_table_conn *prev, *next;
 };
 
+/* A custom section: its own provider, its values by name. Sections are
+ * only ever added (under t->lock and t->reg_lock) and freed with the table. */
+typedef struct psc__custom_sec {
+    psc_table *t;
+    char *name;
+    psc_provider *provider;
+    psc__keyed values;            /* snapshot side */
+    struct psc__custom_sec *next;
+} psc__custom_sec;
+
 struct psc_table {
     psc_introspector *intro;
     psc__alloc alloc;
@@ -194,6 +230,10 @@ struct psc_table {
     psc__keyed topics;
     /* peerstore */
     psc__keyed peers;
+    /* resource manager, custom sections */
+    psc__keyed scopes;
+    psc__custom_sec *customs;     /* [lock] to walk; see psc__custom_sec */
+    psc__custom_sec *applying;    /* snapshot side: the sections while custom changes are applied */
     uint64_t applied, rejected;
 };
 
@@ -237,6 +277,12 @@ psc_err psc__op_topic(psc_table *t, const psc_topic *in, psc__op **out);
 psc_err psc__op_mesh(psc_table *t, const char *topic, const psc_mesh_peer *peers, size_t n, psc__op **out);
 psc_err psc__op_fanout(psc_table *t, const char *topic, const char *const *peers, size_t n, psc__op **out);
 psc_err psc__op_peer(psc_table *t, const psc_peer_info *in, psc__op **out);
+/* A scope put (s set) or remove (s NULL: kind and name only). */
+psc_err psc__op_scope(psc_table *t, const psc_resource_scope *s, psc_scope_kind kind, const char *name,
+                      psc__op **out);
+/* A custom value put (value: the kind's member of b.custom filled by the caller) or remove. */
+psc_err psc__op_custom(psc_table *t, psc__op_kind kind, const char *section, const char *name, psc__custom_kind vk,
+                       double number, int64_t integer, const char *text, psc__op **out);
 /* A change with only a key (a remove), or only a plain value struct (dialer, identify, ping). */
 psc_err psc__op_key(psc_table *t, psc__op_kind kind, const char *key, psc__op **out);
 psc_err psc__op_plain(psc_table *t, psc__op_kind kind, const void *value, size_t size, psc__op **out);
@@ -264,6 +310,10 @@ psc_err psc__table_swarm_collect(void *user, psc_collect *ctx, psc_swarm_builder
 psc_err psc__table_dht_collect(void *user, psc_collect *ctx, psc_dht_builder *b);
 psc_err psc__table_pubsub_collect(void *user, psc_collect *ctx, psc_pubsub_builder *b);
 psc_err psc__table_peerstore_collect(void *user, psc_collect *ctx, psc_peerstore_builder *b);
+psc_err psc__table_rcmgr_collect(void *user, psc_collect *ctx, psc_rcmgr_builder *b);
+/* custom.c: the section of that name, registered on first use. */
+psc_err psc__table_custom_section(psc_table *t, const char *name);
+void psc__table_custom_fini(psc_table *t);
 void psc__table_swarm_fini(psc_table *t);
 
 #endif

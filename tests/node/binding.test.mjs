@@ -134,6 +134,38 @@ test('DHT, pubsub, peerstore and the rest of the swarm', () => {
   intro.close();
 });
 
+test('resource scopes and custom sections', () => {
+  const intro = fresh();
+  const t = intro.table({});
+  t.scope({ kind: 'protocol', name: '/ipfs/kad/1.0.0', usage: { streamsIn: 3 }, limit: { streamsIn: 64 } });
+  t.scope({ kind: 'system', usage: { memory: 1024 } });
+  t.custom('chain', 'height', 8066176n);
+  t.custom('chain', 'load', 0.25);
+  t.custom('chain', 'head', '0xabc');
+  t.custom('chain', 'sync', { synced: true, peers: [1, 2] });
+  t.customJson('chain', 'raw', '[1,2,3]');
+  assert.throws(() => t.customJson('chain', 'bad', '{nope'), { code: 'PSC_ERR_INVALID' });
+  assert.throws(() => t.scope({ kind: 'planet' }), /kind must be one of/);
+  let ss = state(intro).subsystems;
+  assert.equal(ss.resource_manager.scopes.length, 2);
+  const kad = ss.resource_manager.scopes.find((s) => s.kind === 'PROTOCOL');
+  assert.equal(kad.usage.streams_in, 3);
+  assert.equal(kad.limit.streams_in, 64);
+  const chain = ss.custom.find((c) => c.name === 'chain');
+  const byName = Object.fromEntries(chain.values.map((v) => [v.name, v]));
+  assert.equal(byName.height.integer, 8066176);
+  assert.equal(byName.load.number, 0.25);
+  assert.equal(byName.head.text, '0xabc');
+  assert.deepEqual(JSON.parse(byName.sync.json), { synced: true, peers: [1, 2] });
+  assert.equal(byName.raw.json, '[1,2,3]');
+  t.removeCustom('chain', 'raw');
+  t.removeScope('protocol', '/ipfs/kad/1.0.0');
+  ss = state(intro).subsystems;
+  assert.equal(ss.resource_manager.scopes.length, 1);
+  assert.equal(ss.custom.find((c) => c.name === 'chain').values.length, 4);
+  intro.close();
+});
+
 test('bad arguments throw, and nothing is queued', () => {
   const intro = fresh();
   const t = intro.table({});

@@ -510,6 +510,77 @@ static void test_peerstore_and_swarm_values(void **state)
     assert_int_equal(st->subsystems->ping->n_peers, 0);
 }
 
+static void test_resource_scopes_and_custom_sections(void **state)
+{
+    env *e = *state;
+    psc_resource_scope sc = PSC_RESOURCE_SCOPE_INIT;
+    sc.kind = PSC_SCOPE_PROTOCOL;
+    sc.name = "/ipfs/kad/1.0.0";
+    sc.usage.streams_in = 3;
+    sc.limit.streams_in = 64;
+    assert_int_equal(psc_table_scope_put(e->t, &sc), PSC_OK);
+    sc.kind = PSC_SCOPE_SYSTEM;
+    sc.name = NULL;
+    sc.usage.memory = 1 << 20;
+    assert_int_equal(psc_table_scope_put(e->t, &sc), PSC_OK);
+    sc.kind = (psc_scope_kind)42;
+    assert_int_equal(psc_table_scope_put(e->t, &sc), PSC_ERR_INVALID);
+
+    assert_int_equal(psc_table_custom_integer(e->t, "chain", "height", 8066176), PSC_OK);
+    assert_int_equal(psc_table_custom_text(e->t, "chain", "head", "0xabc"), PSC_OK);
+    assert_int_equal(psc_table_custom_json(e->t, "chain", "sync", "{\"synced\":true}"), PSC_OK);
+    assert_int_equal(psc_table_custom_number(e->t, "node", "load", 0.5), PSC_OK);
+    assert_int_equal(psc_table_custom_json(e->t, "chain", "bad", "{nope"), PSC_ERR_INVALID);
+    assert_int_equal(psc_table_custom_text(e->t, "", "x", "y"), PSC_ERR_INVALID);
+    assert_int_equal(psc_table_custom_text(e->t, "chain", "x", "\xff"), PSC_ERR_INVALID);
+    Peerscope__State *st = snap(e);
+    const Peerscope__ResourceManager *rm = st->subsystems->resource_manager;
+    assert_non_null(rm);
+    assert_int_equal(rm->n_scopes, 2);
+    assert_int_equal(st->subsystems->n_custom, 2);
+    const Peerscope__CustomSection *chain = NULL;
+    for (size_t i = 0; i < st->subsystems->n_custom; i++)
+        if (!strcmp(st->subsystems->custom[i]->name, "chain"))
+            chain = st->subsystems->custom[i];
+    assert_non_null(chain);
+    assert_int_equal(chain->n_values, 3);
+    assert_int_equal(chain->values[0]->integer, 8066176);
+    assert_string_equal(chain->values[1]->text, "0xabc");
+    assert_string_equal(chain->values[2]->json, "{\"synced\":true}");
+
+    /* a put replaces by name whatever the kind; a remove forgets */
+    assert_int_equal(psc_table_custom_text(e->t, "chain", "height", "unknown"), PSC_OK);
+    assert_int_equal(psc_table_custom_remove(e->t, "chain", "head"), PSC_OK);
+    assert_int_equal(psc_table_scope_remove(e->t, PSC_SCOPE_PROTOCOL, "/ipfs/kad/1.0.0"), PSC_OK);
+    st = snap(e);
+    assert_int_equal(st->subsystems->resource_manager->n_scopes, 1);
+    for (size_t i = 0; i < st->subsystems->n_custom; i++) {
+        const Peerscope__CustomSection *c = st->subsystems->custom[i];
+        if (strcmp(c->name, "chain"))
+            continue;
+        assert_int_equal(c->n_values, 2);
+        assert_string_equal(c->values[0]->text, "unknown");
+    }
+}
+
+static psc_err never(void *user, psc_collect *ctx, psc_custom_builder *b)
+{
+    (void)user;
+    (void)ctx;
+    (void)b;
+    return PSC_OK;
+}
+
+/* A section name a pull custom provider already has is refused. */
+static void test_custom_name_taken(void **state)
+{
+    env *e = *state;
+    psc_custom_provider vt = {.struct_size = sizeof vt, .name = "taken", .collect = never};
+    assert_int_equal(psc_register_custom(e->intro, &vt, NULL, NULL), PSC_OK);
+    assert_int_equal(psc_table_custom_integer(e->t, "taken", "x", 1), PSC_ERR_EXISTS);
+    assert_int_equal(psc_table_custom_integer(e->t, "free", "x", 1), PSC_OK);
+}
+
 /* A section the host never used is not in the state at all. */
 static void test_sections_on_first_use(void **state)
 {
@@ -563,6 +634,13 @@ static psc_err table_life(void *arg, psc_test_alloc *alloc)
     pi.peer_id = "12D3KooWD";
     if ((e = psc_table_peer_put(t, &pi)))
         goto out;
+    psc_resource_scope rs = PSC_RESOURCE_SCOPE_INIT;
+    rs.kind = PSC_SCOPE_PEER;
+    rs.name = "12D3KooWD";
+    if ((e = psc_table_scope_put(t, &rs)))
+        goto out;
+    if ((e = psc_table_custom_integer(t, "chain", "height", 7)))
+        goto out;
     /* A snapshot that fails for memory keeps every change pending: the next one has them all. */
     e = psc_introspector_snapshot(intro, &m);
     psc_msg_unref(m);
@@ -583,7 +661,9 @@ static psc_err table_life(void *arg, psc_test_alloc *alloc)
             /* what the failed snapshots lost nothing of */
             bool whole = ss->n_connections == 1 && ss->connections[0]->status == PEERSCOPE__STATUS__CLOSED &&
                          ss->dht && ss->dht->n_buckets == 1 && ss->pubsub && ss->pubsub->n_topics == 1 &&
-                         ss->peerstore && ss->peerstore->n_peers == 1;
+                         ss->peerstore && ss->peerstore->n_peers == 1 && ss->resource_manager &&
+                         ss->resource_manager->n_scopes == 1 && ss->n_custom == 1 &&
+                         ss->custom[0]->n_values == 1;
             /* a provider that failed is left out (a ProviderError): then the state is partial, legitimately */
             if (!whole && sm->state->n_provider_errors == 0)
                 e = PSC_ERR_STATE;
@@ -615,6 +695,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dht, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pubsub, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peerstore_and_swarm_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resource_scopes_and_custom_sections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_custom_name_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sections_on_first_use, setup, teardown),
         cmocka_unit_test(test_allocation_failure),
     };

@@ -758,6 +758,138 @@ static napi_value table_remove_peer(napi_env env, napi_callback_info info)
     return remove_by(env, info, psc_table_peer_remove, "removePeer");
 }
 
+static const char *const scope_kind_names[] = {"system", "transient", "service", "protocol",
+                                               "peer", "connection", "stream"};
+
+static bool read_resources(napi_env env, napi_value o, const char *name, psc_resources *r)
+{
+    napi_value v = js_prop(env, o, name);
+    return js_get_u64(env, v, "connsIn", &r->conns_in) && js_get_u64(env, v, "connsOut", &r->conns_out) &&
+           js_get_u64(env, v, "streamsIn", &r->streams_in) && js_get_u64(env, v, "streamsOut", &r->streams_out) &&
+           js_get_u64(env, v, "memory", &r->memory) && js_get_u64(env, v, "fds", &r->fds);
+}
+
+/* scope({kind, name, usage: {connsIn, ...}, limit: {...}}) */
+static napi_value table_scope(napi_env env, napi_callback_info info)
+{
+    napi_value argv[1];
+    psc_table *t = self_table(env, info, 1, argv, NULL, NULL);
+    if (!t)
+        return NULL;
+    js_scratch sc = {0};
+    psc_resource_scope s = PSC_RESOURCE_SCOPE_INIT;
+    int kind = 0;
+    napi_value r = NULL;
+    if (js_get_enum(env, argv[0], "kind", scope_kind_names, 7, &kind) && js_get_str(env, &sc, argv[0], "name", &s.name) &&
+        read_resources(env, argv[0], "usage", &s.usage) && read_resources(env, argv[0], "limit", &s.limit)) {
+        s.kind = (psc_scope_kind)kind;
+        r = result(env, psc_table_scope_put(t, &s), "scope");
+    }
+    js_scratch_free(&sc);
+    return r;
+}
+
+/* removeScope(kind, name) */
+static napi_value table_remove_scope(napi_env env, napi_callback_info info)
+{
+    napi_value argv[2];
+    psc_table *t = self_table(env, info, 2, argv, NULL, NULL);
+    if (!t)
+        return NULL;
+    js_scratch sc = {0};
+    int kind = 0;
+    const char *name = NULL;
+    napi_value r = NULL;
+    if (js_enum(env, argv[0], "kind", scope_kind_names, 7, &kind) && js_str(env, &sc, argv[1], "name", &name))
+        r = result(env, psc_table_scope_remove(t, (psc_scope_kind)kind, name), "removeScope");
+    js_scratch_free(&sc);
+    return r;
+}
+
+/*
+ * custom(section, name, value): a BigInt is an integer, a number a number,
+ * a string a text, anything else JSON (JSON.stringify); customJson(section,
+ * name, text) takes JSON text as it is.
+ */
+static napi_value custom_put(napi_env env, napi_callback_info info, bool raw_json)
+{
+    napi_value argv[3];
+    psc_table *t = self_table(env, info, 3, argv, NULL, NULL);
+    if (!t)
+        return NULL;
+    js_scratch sc = {0};
+    const char *section = NULL, *name = NULL, *text = NULL;
+    napi_value r = NULL;
+    if (!js_str(env, &sc, argv[0], "section", &section) || !js_str(env, &sc, argv[1], "name", &name))
+        goto out;
+    if (!section || !name) {
+        r = js_type_error(env, "custom needs a section and a name");
+        goto out;
+    }
+    psc_err e;
+    if (raw_json) {
+        if (!js_str(env, &sc, argv[2], "json", &text))
+            goto out;
+        e = psc_table_custom_json(t, section, name, text);
+    } else if (js_is(env, argv[2], napi_bigint)) {
+        int64_t v;
+        bool lossless;
+        napi_get_value_bigint_int64(env, argv[2], &v, &lossless);
+        if (!lossless) {
+            r = js_type_error(env, "%s does not fit a 64-bit integer", name);
+            goto out;
+        }
+        e = psc_table_custom_integer(t, section, name, v);
+    } else if (js_is(env, argv[2], napi_number)) {
+        double v;
+        napi_get_value_double(env, argv[2], &v);
+        e = psc_table_custom_number(t, section, name, v);
+    } else if (js_is(env, argv[2], napi_string)) {
+        if (!js_str(env, &sc, argv[2], name, &text))
+            goto out;
+        e = psc_table_custom_text(t, section, name, text);
+    } else {
+        napi_value global, json, stringify, str;
+        napi_get_global(env, &global);
+        napi_get_named_property(env, global, "JSON", &json);
+        napi_get_named_property(env, json, "stringify", &stringify);
+        if (napi_call_function(env, json, stringify, 1, &argv[2], &str) != napi_ok ||
+            !js_str(env, &sc, str, name, &text))
+            goto out;
+        e = text ? psc_table_custom_json(t, section, name, text) : PSC_ERR_INVALID;
+    }
+    r = result(env, e, "custom");
+out:
+    js_scratch_free(&sc);
+    return r;
+}
+
+static napi_value table_custom(napi_env env, napi_callback_info info)
+{
+    return custom_put(env, info, false);
+}
+
+static napi_value table_custom_json(napi_env env, napi_callback_info info)
+{
+    return custom_put(env, info, true);
+}
+
+/* removeCustom(section, name) */
+static napi_value table_remove_custom(napi_env env, napi_callback_info info)
+{
+    napi_value argv[2];
+    psc_table *t = self_table(env, info, 2, argv, NULL, NULL);
+    if (!t)
+        return NULL;
+    js_scratch sc = {0};
+    const char *section = NULL, *name = NULL;
+    napi_value r = NULL;
+    if (js_str(env, &sc, argv[0], "section", &section) && js_str(env, &sc, argv[1], "name", &name))
+        r = result(env, psc_table_custom_remove(t, section, name), "removeCustom");
+    js_scratch_free(&sc);
+    return r;
+}
+
 static napi_value table_stats(napi_env env, napi_callback_info info)
 {
     psc_table *t = self_table(env, info, 0, NULL, NULL, NULL);
@@ -803,6 +935,11 @@ bool js_table_init(napi_env env, napi_value exports)
         METHOD("fanout", table_fanout),
         METHOD("peer", table_peer),
         METHOD("removePeer", table_remove_peer),
+        METHOD("scope", table_scope),
+        METHOD("removeScope", table_remove_scope),
+        METHOD("custom", table_custom),
+        METHOD("customJson", table_custom_json),
+        METHOD("removeCustom", table_remove_custom),
         METHOD("stats", table_stats),
     };
     static const napi_property_descriptor conn_methods[] = {
