@@ -101,6 +101,16 @@ static void *host_main(void *arg)
         pi.peer_id = peer;
         if (e == PSC_OK)
             e = psc_table_peer_put(h->t, &pi);
+        /* sections made while snapshots walk them */
+        char section[16];
+        snprintf(section, sizeof section, "host-%d-%d", h->index, i / WAVE);
+        if (e == PSC_OK)
+            e = psc_table_custom_integer(h->t, section, "conns", i);
+        psc_resource_scope rs = PSC_RESOURCE_SCOPE_INIT;
+        rs.kind = PSC_SCOPE_PEER;
+        rs.name = peer;
+        if (e == PSC_OK)
+            e = psc_table_scope_put(h->t, &rs);
         /* odd ones go away again; even ones stay */
         if (e == PSC_OK && i % 2) {
             e = psc_table_conn_close(hc, PSC_STATUS_CLOSED, "bye", 0);
@@ -155,6 +165,8 @@ static void check_snapshot(psc_introspector *intro, size_t *conns_out, size_t *d
         dht += ss->dht->buckets[b]->n_peers;
     *dht_out = dht;
     *peers_out = ss->peerstore ? ss->peerstore->n_peers : 0;
+    for (size_t i = 0; i < ss->n_custom; i++)
+        assert_true(ss->custom[i]->n_values <= 1);
     peerscope__server_message__free_unpacked(sm, NULL);
     psc_msg_unref(m);
 }
@@ -191,6 +203,12 @@ static void test_hosts_and_snapshots(void **state)
     assert_int_equal(open, HOSTS * CONNS_PER_HOST / 2);
     assert_int_equal(dht, HOSTS * CONNS_PER_HOST / 2);
     assert_int_equal(peers, HOSTS * CONNS_PER_HOST / 2);
+    psc_msg *m;
+    Peerscope__ServerMessage *last = fixture_snapshot(intro, &m);
+    assert_int_equal(fixture_state(last)->subsystems->n_custom, HOSTS * (CONNS_PER_HOST / WAVE));
+    assert_int_equal(fixture_state(last)->subsystems->resource_manager->n_scopes, HOSTS * CONNS_PER_HOST);
+    peerscope__server_message__free_unpacked(last, NULL);
+    psc_msg_unref(m);
     for (int h = 0; h < HOSTS; h++)
         for (int c = 0; c < CONNS_PER_HOST; c++)
             assert_int_equal(closed_seen[h][c], c % 2); /* once each, for the closed ones */
