@@ -249,13 +249,8 @@ static napi_value wrap_event_type(napi_env env, napi_value owner_obj, jintro *ji
         return js_throw(env, PSC_ERR_NOMEM, "event type");
     t->type = type;
     t->owner = ji;
-    if (napi_create_reference(env, owner_obj, 1, &t->owner_ref) != napi_ok) {
-        free(t);
-        return js_throw(env, PSC_ERR_NOMEM, "event type");
-    }
-    napi_value obj = js_new_instance(env, js_class_event_type, t, evtype_finalize);
+    napi_value obj = js_child(env, owner_obj, &t->owner_ref, js_class_event_type, t, evtype_finalize);
     if (!obj) {
-        napi_delete_reference(env, t->owner_ref);
         free(t);
         return js_throw(env, PSC_ERR_NOMEM, "event type");
     }
@@ -563,10 +558,7 @@ static napi_value intro_listen(napi_env env, napi_callback_info info)
         char url[512] = "";
         psc_ws_port(je->ep, &bound);
         psc_endpoint_listen_addr(je->ep, 0, url, sizeof url);
-        if (napi_create_reference(env, self, 1, &je->owner_ref) != napi_ok ||
-            !(r = js_new_instance(env, js_class_endpoint, je, endpoint_finalize))) {
-            if (je->owner_ref)
-                napi_delete_reference(env, je->owner_ref);
+        if (!(r = js_child(env, self, &je->owner_ref, js_class_endpoint, je, endpoint_finalize))) {
             psc_endpoint_free(je->ep);
             free(je);
             r = js_throw(env, PSC_ERR_NOMEM, "listen");

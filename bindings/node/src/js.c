@@ -422,6 +422,21 @@ napi_value js_new_instance(napi_env env, napi_ref ctor_ref, void *native, napi_f
     return obj;
 }
 
+napi_value js_child(napi_env env, napi_value parent, napi_ref *parent_ref, napi_ref ctor_ref, void *native,
+                    napi_finalize fin)
+{
+    if (napi_create_reference(env, parent, 1, parent_ref) != napi_ok) {
+        *parent_ref = NULL;
+        return NULL;
+    }
+    napi_value obj = js_new_instance(env, ctor_ref, native, fin);
+    if (!obj) {
+        napi_delete_reference(env, *parent_ref);
+        *parent_ref = NULL;
+    }
+    return obj;
+}
+
 void *js_native(napi_env env, napi_value obj)
 {
     void *p = NULL;

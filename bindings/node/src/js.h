@@ -82,6 +82,13 @@ bool js_define_class(napi_env env, napi_value exports, const char *name, napi_ca
                      const napi_property_descriptor *methods, size_t n, napi_ref *ctor_ref);
 /* A new instance of a class defined with a private-constructor token: only the addon makes these. */
 napi_value js_new_instance(napi_env env, napi_ref ctor_ref, void *native, napi_finalize fin);
+/*
+ * A new instance for native that keeps parent (a JS object) alive through
+ * *parent_ref until its finalizer deletes the reference. NULL, with
+ * nothing kept, on failure.
+ */
+napi_value js_child(napi_env env, napi_value parent, napi_ref *parent_ref, napi_ref ctor_ref, void *native,
+                    napi_finalize fin);
 /* The native pointer of an instance made by js_new_instance or wrapped by a constructor. */
 void *js_native(napi_env env, napi_value obj);
 

@@ -278,12 +278,9 @@ static napi_value conn_open_stream(napi_env env, napi_callback_info info)
         goto out;
     }
     s->conn = c;
-    if (napi_create_reference(env, self, 1, &s->conn_ref) != napi_ok ||
-        !(r = js_new_instance(env, js_class_stream, s, stream_finalize))) {
+    if (!(r = js_child(env, self, &s->conn_ref, js_class_stream, s, stream_finalize))) {
         /* the library has it: close it so that nothing dangles */
         psc_table_stream_close(s->h, PSC_STATUS_ERROR, "binding out of memory", 0);
-        if (s->conn_ref)
-            napi_delete_reference(env, s->conn_ref);
         free(s);
         r = js_throw(env, PSC_ERR_NOMEM, "openStream");
     }
@@ -361,10 +358,7 @@ napi_value js_table_new(napi_env env, napi_value owner_obj, jintro *owner, napi_
         goto out;
     }
     t->owner = owner;
-    if (napi_create_reference(env, owner_obj, 1, &t->owner_ref) != napi_ok ||
-        !(r = js_new_instance(env, js_class_table, t, table_finalize))) {
-        if (t->owner_ref)
-            napi_delete_reference(env, t->owner_ref);
+    if (!(r = js_child(env, owner_obj, &t->owner_ref, js_class_table, t, table_finalize))) {
         psc_table_free(t->t);
         free(t);
         r = js_throw(env, PSC_ERR_NOMEM, "table");
@@ -432,11 +426,8 @@ static napi_value table_open_connection(napi_env env, napi_callback_info info)
         goto out;
     }
     c->tab = jt;
-    if (napi_create_reference(env, self, 1, &c->tab_ref) != napi_ok ||
-        !(r = js_new_instance(env, js_class_conn, c, conn_finalize))) {
+    if (!(r = js_child(env, self, &c->tab_ref, js_class_conn, c, conn_finalize))) {
         psc_table_conn_close(c->h, PSC_STATUS_ERROR, "binding out of memory", 0);
-        if (c->tab_ref)
-            napi_delete_reference(env, c->tab_ref);
         free(c);
         r = js_throw(env, PSC_ERR_NOMEM, "openConnection");
     }
