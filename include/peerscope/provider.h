@@ -1,6 +1,13 @@
 /*
  * peerscope: data providers and the builders they fill.
  *
+ * Pull or push: the providers below are called at snapshot time, on the
+ * snapshotting thread, and read the host's state there. A host whose state
+ * lives on a thread that must never wait (an event loop, a JavaScript
+ * engine), or that learns of changes as events anyway, pushes them instead
+ * into a psc_table (table.h), whose own providers report them. Both can be
+ * used side by side: each section merges what every provider reported.
+ *
  * A provider is a const vtable plus a `void *user` that the host registers
  * for one subsystem. At snapshot time the introspector calls its collect
  * function with a typed builder; the provider appends what it sees with the
