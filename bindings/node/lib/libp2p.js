@@ -22,8 +22,16 @@
 //   data before the protocol handler);
 // - a stream does not know its connection: it is found in its connection's
 //   `streams` when it is tracked;
-// - the routing table's members carry the peer store tag `kad-peer`; a kad
-//   id is sha256 of the peer id's multihash bytes.
+// - the DHT's routing table is `dht.routingTable.kb` (a trie of k-buckets
+//   whose contacts carry `peerId` and `kadId`, the node itself among them)
+//   and announces changes with `peer:add`/`peer:remove` on the routing
+//   table; members also carry the peer store tag `kad-peer` (the fallback
+//   where the trie is not reachable); a kad id is sha256 of the peer id's
+//   multihash bytes.
+//
+// Introspection must never break the node: every hook body of ours runs
+// under a guard that counts and logs what it threw (`faults`), and libp2p's
+// own calls are made outside it, so their results and errors are theirs.
 
 import { createHash } from 'node:crypto';
 import { loadAddon } from './addon.js';
@@ -108,6 +116,30 @@ class PeerscopeMetrics {
     this.listeners = [];
     this.timer = null;
     this.endpoint = null;
+    /** Connection and stream changes pushed so far: equal before and after a
+     * read of the endpoint means libp2p's connections did not change in between. */
+    this.changes = 0;
+    /** Errors our hooks caught (and logged) instead of passing them to libp2p. */
+    this.faults = 0;
+    this.stopped = false;
+  }
+
+  /**
+   * Run fn (ours, never libp2p's); what it throws is counted and logged,
+   * never rethrown. After stop() nothing runs: libp2p stops its metrics
+   * before it closes its connections, whose hooks then find the table gone.
+   */
+  guard(fn) {
+    if (this.stopped) return undefined;
+    try {
+      return fn();
+    } catch (err) {
+      this.faults++;
+      try {
+        this.options.onLog?.('warn', `peerscope: ${err?.message ?? err}`);
+      } catch { /* a throwing log callback is not ours to fix */ }
+      return undefined;
+    }
   }
 
   /** The endpoint's WebSocket URL (after start). */
@@ -138,19 +170,31 @@ class PeerscopeMetrics {
     this.on(c.events, 'peer:identify', (e) => this.identified(e.detail));
     const pubsub = this.service('pubsub');
     if (pubsub) {
-      this.on(pubsub, 'gossipsub:graft', (e) => this.grafted.set(`${e.detail.topic} ${e.detail.peerId}`, Date.now()));
-      this.on(pubsub, 'gossipsub:prune', (e) => this.grafted.delete(`${e.detail.topic} ${e.detail.peerId}`));
+      this.on(pubsub, 'gossipsub:graft', (e) => {
+        this.grafted.set(`${e.detail.topic} ${e.detail.peerId}`, Date.now());
+        this.refreshTopic(pubsub, e.detail.topic, Date.now());
+      });
+      this.on(pubsub, 'gossipsub:prune', (e) => {
+        this.grafted.delete(`${e.detail.topic} ${e.detail.peerId}`);
+        this.refreshTopic(pubsub, e.detail.topic, Date.now());
+      });
       this.on(pubsub, 'gossipsub:message', (e) => this.message(e.detail));
     }
-    this.wrapDhtInbound();
-    this.wrapPing();
-    for (const conn of c.connectionManager.getConnections()) this.opened(conn);
+    const rt = this.service('dht')?.routingTable;
+    if (rt?.addEventListener) {
+      this.on(rt, 'peer:add', () => this.refreshDht());
+      this.on(rt, 'peer:remove', () => this.refreshDht());
+    }
+    this.guard(() => this.wrapDhtInbound());
+    this.guard(() => this.wrapPing());
+    for (const conn of c.connectionManager.getConnections()) this.guard(() => this.opened(conn));
     this.refreshing = this.refresh();
     this.timer = setInterval(() => { this.refreshing = this.refresh(); }, this.options.refreshMs ?? 1000);
     this.timer.unref?.();
   }
 
   async stop() {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = null;
     for (const [target, name, fn] of this.listeners) target.removeEventListener(name, fn);
@@ -161,8 +205,9 @@ class PeerscopeMetrics {
   }
 
   on(target, name, fn) {
-    target.addEventListener(name, fn);
-    this.listeners.push([target, name, fn]);
+    const guarded = (e) => this.guard(() => fn(e));
+    target.addEventListener(name, guarded);
+    this.listeners.push([target, name, guarded]);
   }
 
   service(name) {
@@ -176,28 +221,37 @@ class PeerscopeMetrics {
   // ------------------------------------------------------------ connections
 
   trackMultiaddrConnection(maConn) {
+    this.guard(() => this.trackRaw(maConn));
+  }
+
+  trackRaw(maConn) {
     const rec = { seq: ++this.seq, maConn, handle: null, in: 0, out: 0, inPk: 0, outPk: 0 };
     this.raw.set(maConn.timeline, rec);
     // wire bytes, exactly as the socket saw them
     if (typeof maConn.onData === 'function') {
       const onData = maConn.onData.bind(maConn);
-      maConn.onData = (buf) => {
+      const count = (buf) => {
         if (rec.handle) rec.handle.received(buf.byteLength);
         else { rec.in += buf.byteLength; rec.inPk++; }
+      };
+      maConn.onData = (buf) => {
+        this.guard(() => count(buf));
         return onData(buf);
       };
     }
     if (typeof maConn.sendData === 'function') {
       const sendData = maConn.sendData.bind(maConn);
-      maConn.sendData = (list) => {
-        const r = sendData(list);
-        const n = r?.sentBytes ?? 0;
+      const count = (n) => {
         if (rec.handle) rec.handle.sent(n);
         else { rec.out += n; rec.outPk++; }
+      };
+      maConn.sendData = (list) => {
+        const r = sendData(list);
+        this.guard(() => count(r?.sentBytes ?? 0));
         return r;
       };
     }
-    maConn.addEventListener('close', (evt) => {
+    maConn.addEventListener('close', (evt) => this.guard(() => {
       this.raw.delete(maConn.timeline);
       // never upgraded (denied, failed handshake): report the attempt once
       if (!rec.handle && !rec.upgraded) {
@@ -210,7 +264,7 @@ class PeerscopeMetrics {
         h.sent(rec.out, rec.outPk);
         h.close({ ...ending(maConn.status, evt.error ?? new Error('upgrade failed')), status: 'error' });
       }
-    }, { once: true });
+    }), { once: true });
   }
 
   opened(conn) {
@@ -234,11 +288,12 @@ class PeerscopeMetrics {
     handle.received(rec.in, rec.inPk);
     handle.sent(rec.out, rec.outPk);
     rec.handle = handle;
+    this.changes++;
     const entry = { handle, conn, rec, streams: new Map(), rtt: conn.rtt, reason: undefined };
     this.conns.set(conn.id, entry);
-    conn.addEventListener('close', (evt) => {
+    conn.addEventListener('close', (evt) => this.guard(() => {
       entry.reason = ending(conn.status, evt.error);
-    }, { once: true });
+    }), { once: true });
     const peerId = conn.remotePeer.toString();
     this.emit('PeerConnected', { peerId, transport: transportOf(conn.remoteAddr), direction: conn.direction,
       addr: conn.remoteAddr.toString() });
@@ -252,6 +307,7 @@ class PeerscopeMetrics {
     const entry = this.conns.get(conn.id);
     if (!entry) return;
     this.conns.delete(conn.id);
+    this.changes++;
     const end = entry.reason ?? ending(conn.status);
     entry.handle.close({ ...end, closeTs: conn.timeline.close ?? Date.now() });
     const open = conn.timeline.open;
@@ -262,6 +318,10 @@ class PeerscopeMetrics {
   // ------------------------------------------------------------ streams
 
   trackProtocolStream(stream) {
+    this.guard(() => this.trackStream(stream));
+  }
+
+  trackStream(stream) {
     let entry;
     for (const c of this.components.connectionManager.getConnections()) {
       if (c.streams.includes(stream)) {
@@ -279,21 +339,23 @@ class PeerscopeMetrics {
       openTs: stream.timeline?.open ?? Date.now(),
     });
     entry.streams.set(stream.id, handle);
+    this.changes++;
     // payload bytes after negotiation; no 'message' listener of our own
     const dispatch = stream.dispatchEvent.bind(stream);
     stream.dispatchEvent = (evt) => {
-      if (evt.type === 'message' && evt.data) handle.received(evt.data.byteLength);
+      if (evt.type === 'message' && evt.data) this.guard(() => handle.received(evt.data.byteLength));
       return dispatch(evt);
     };
     const send = stream.send.bind(stream);
     stream.send = (buf) => {
-      handle.sent(buf.byteLength);
+      this.guard(() => handle.sent(buf.byteLength));
       return send(buf);
     };
-    stream.addEventListener('close', (evt) => {
+    stream.addEventListener('close', (evt) => this.guard(() => {
       entry.streams.delete(stream.id);
+      this.changes++;
       handle.close({ ...ending(stream.status, evt.error), closeTs: stream.timeline?.close ?? Date.now() });
-    }, { once: true });
+    }), { once: true });
   }
 
   // ------------------------------------------------------------ the rest of Metrics
@@ -374,7 +436,7 @@ class PeerscopeMetrics {
 
   emit(name, props) {
     const type = this.events[name];
-    if (type) this.intro.emit(type, props);
+    if (type) this.guard(() => this.intro.emit(type, props));
   }
 
   identified(result) {
@@ -424,7 +486,7 @@ class PeerscopeMetrics {
       try {
         const rtt = await ping(peer, opts);
         const id = peer?.toString?.().split('/p2p/').pop();
-        if (id) this.table.pingPeer({ peerId: id, lastRttNs: Math.round(rtt * 1e6) });
+        if (id) this.guard(() => this.table.pingPeer({ peerId: id, lastRttNs: Math.round(rtt * 1e6) }));
         return rtt;
       } catch (err) {
         this.ping.failures++;
@@ -436,14 +498,17 @@ class PeerscopeMetrics {
   // ------------------------------------------------------------ periodic reads
 
   async refresh() {
+    if (this.stopped) return;
     try {
       this.refreshConnections();
+      this.refreshDht();
       await this.refreshPeers();
+      if (this.stopped) return; // stopped while the peer store was read
       this.refreshPubsub();
       this.refreshCounters();
     } catch (err) {
-      // a node being stopped under us: the next refresh (if any) tries again
-      this.options.onLog?.('warn', `peerscope refresh: ${err.message}`);
+      // a node being stopped under us is not a fault; the next refresh tries again
+      if (!this.stopped) this.guard(() => { throw err; });
     }
   }
 
@@ -468,6 +533,7 @@ class PeerscopeMetrics {
   async refreshPeers() {
     const store = this.components.peerStore;
     const all = await store.all();
+    if (this.stopped) return;
     const seenPeers = new Set();
     const seenDht = new Set();
     for (const p of all) {
@@ -481,7 +547,7 @@ class PeerscopeMetrics {
         protocolVersion: p.metadata.has('ProtocolVersion') ? DECODER.decode(p.metadata.get('ProtocolVersion')) : undefined,
         tags: [...p.tags].map(([name, t]) => ({ name, value: t.value })),
       });
-      if (p.tags.has('kad-peer')) {
+      if (!this.kbucket() && p.tags.has('kad-peer')) {
         seenDht.add(id);
         if (!this.dhtPeers.has(id)) {
           const cpl = commonPrefixLength(this.selfKad, kadId(p.id));
@@ -492,8 +558,38 @@ class PeerscopeMetrics {
     }
     for (const id of this.peers) if (!seenPeers.has(id)) this.table.removePeer(id);
     this.peers = seenPeers;
+    if (this.kbucket()) return;
     for (const id of this.dhtPeers.keys()) {
       if (!seenDht.has(id)) {
+        this.dhtPeers.delete(id);
+        this.table.removeDhtPeer(id);
+      }
+    }
+  }
+
+  /** The DHT's k-bucket trie, where this kad-dht exposes it. */
+  kbucket() {
+    const kb = this.service('dht')?.routingTable?.kb;
+    return kb && typeof kb.toIterable === 'function' ? kb : undefined;
+  }
+
+  /** The routing table as the trie holds it now: every contact at its common prefix length with us. */
+  refreshDht() {
+    const kb = this.kbucket();
+    if (!kb) return;
+    const seen = new Set();
+    for (const contact of kb.toIterable()) {
+      const id = contact.peerId.toString();
+      if (contact.peerId.equals(this.components.peerId)) continue; // the trie holds the node itself
+      seen.add(id);
+      const cpl = commonPrefixLength(this.selfKad, contact.kadId);
+      if (this.dhtPeers.get(id) !== cpl) {
+        this.dhtPeers.set(id, cpl);
+        this.table.dhtPeer(cpl, { peerId: id, ageMs: 0 }); // the table ages it from here
+      }
+    }
+    for (const id of this.dhtPeers.keys()) {
+      if (!seen.has(id)) {
         this.dhtPeers.delete(id);
         this.table.removeDhtPeer(id);
       }
@@ -507,27 +603,33 @@ class PeerscopeMetrics {
     const now = Date.now();
     const topics = new Set(ps.getTopics());
     for (const [topic] of ps.fanout ?? []) topics.add(topic);
-    for (const topic of topics) {
-      const counts = this.topicCounts.get(topic) ?? { received: 0, bytes: 0 };
-      this.table.topic({
-        name: topic, subscribed: ps.getTopics().includes(topic), peerCount: ps.getSubscribers(topic).length,
-        messages: { received: counts.received }, bytes: { received: counts.bytes },
-      });
-      const mesh = ps.getMeshPeers(topic);
-      const key = mesh.slice().sort().join(' ');
-      if (this.meshes.get(topic) !== key) {
-        this.meshes.set(topic, key);
-        this.table.mesh(topic, mesh.map((peerId) => ({
-          peerId, score: typeof ps.getScore === 'function' ? ps.getScore(peerId) : 0,
-          timeInMeshMs: now - (this.grafted.get(`${topic} ${peerId}`) ?? now),
-        })));
-      }
-      const fanout = [...(ps.fanout?.get(topic) ?? [])];
-      const fkey = fanout.slice().sort().join(' ');
-      if (this.fanouts.get(topic) !== fkey) {
-        this.fanouts.set(topic, fkey);
-        this.table.fanout(topic, fanout);
-      }
+    for (const topic of topics) this.refreshTopic(ps, topic, now, true);
+  }
+
+  /**
+   * One topic: its subscription, counts, mesh and fanout. The mesh is sent
+   * again when it changed or, with `rescore`, for its scores and times in mesh.
+   */
+  refreshTopic(ps, topic, now, rescore = false) {
+    const counts = this.topicCounts.get(topic) ?? { received: 0, bytes: 0 };
+    this.table.topic({
+      name: topic, subscribed: ps.getTopics().includes(topic), peerCount: ps.getSubscribers(topic).length,
+      messages: { received: counts.received }, bytes: { received: counts.bytes },
+    });
+    const mesh = ps.getMeshPeers(topic);
+    const key = mesh.slice().sort().join(' ');
+    if (rescore || this.meshes.get(topic) !== key) {
+      this.meshes.set(topic, key);
+      this.table.mesh(topic, mesh.map((peerId) => ({
+        peerId, score: typeof ps.getScore === 'function' ? ps.getScore(peerId) : 0,
+        timeInMeshMs: now - (this.grafted.get(`${topic} ${peerId}`) ?? now),
+      })));
+    }
+    const fanout = [...(ps.fanout?.get(topic) ?? [])];
+    const fkey = fanout.slice().sort().join(' ');
+    if (this.fanouts.get(topic) !== fkey) {
+      this.fanouts.set(topic, fkey);
+      this.table.fanout(topic, fanout);
     }
   }
 
