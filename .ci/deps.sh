@@ -19,10 +19,15 @@ psc_as_root() {
   fi
 }
 
-# psc_install_deps [build]: everything (the default), or only what building needs.
+# psc_install_deps [build|libp2p]: everything (the default), only what
+# building needs, or that and Node.js with npm (the js-libp2p network).
 psc_install_deps() {
   local want=("${PSC_APT_BUILD[@]}")
-  [ "${1:-all}" = build ] || want+=("${PSC_APT_TEST[@]}")
+  case "${1:-all}" in
+    build) ;;
+    libp2p) want+=(nodejs npm) ;;
+    *) want+=("${PSC_APT_TEST[@]}") ;;
+  esac
   local missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
