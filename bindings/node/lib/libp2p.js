@@ -481,7 +481,11 @@ class PeerscopeMetrics {
     const svc = this.service('ping');
     if (!svc || typeof svc.ping !== 'function') return;
     const ping = svc.ping.bind(svc);
+    const self = this.components.peerId;
     svc.ping = async (peer, opts) => {
+      // kad-dht pings the contacts of a full bucket, and its trie holds the
+      // node itself: the ping service refuses to dial self. Not a ping.
+      if (this.guard(() => peer?.equals?.(self) === true)) return ping(peer, opts);
       this.ping.sent++;
       try {
         const rtt = await ping(peer, opts);
