@@ -287,6 +287,35 @@ test('pings and their round trips as the ping service made them', async () => {
   }, { describe: () => last });
 });
 
+test('the peerstore as libp2p\'s peer store holds it', async () => {
+  const dec = new TextDecoder();
+  const asText = (p) => JSON.stringify({
+    addrs: p.addresses.map((a) => a.multiaddr.toString()).sort(),
+    protocols: [...p.protocols].sort(),
+    agent: p.metadata.has('AgentVersion') ? dec.decode(p.metadata.get('AgentVersion')) : '',
+    tags: [...p.tags].map(([name, t]) => `${name}=${t.value}`).sort(),
+  });
+  // A change of a peer already reported must reach the state too.
+  const tagged = peerOf(net.children[0].addr);
+  await until('the first node in the state\'s peerstore', () => decodeState(net.metrics.intro.snapshot())
+    .subsystems?.peerstore?.peers?.some((p) => p.peer_id === tagged));
+  await net.a.peerStore.merge(net.a.getConnections().find((c) => c.remotePeer.toString() === tagged).remotePeer,
+    { tags: { 'peerscope-test': { value: 42 } } });
+  let last = '';
+  await until('the peer store in the state', async () => {
+    const want = new Map((await net.a.peerStore.all()).map((p) => [p.id.toString(), asText(p)]));
+    const state = decodeState(net.metrics.intro.snapshot());
+    const got = new Map((state.subsystems?.peerstore?.peers ?? []).map((p) => [p.peer_id, JSON.stringify({
+      addrs: [...p.multiaddrs].sort(), protocols: [...p.protocols].sort(), agent: p.agent_version,
+      tags: p.tags.map((t) => `${t.name}=${t.value}`).sort() })]));
+    const diff = [...want].filter(([id, v]) => got.get(id) !== v).map(([id]) => id)
+      .concat([...got.keys()].filter((id) => !want.has(id)));
+    last = `differ: ${diff.join(' ')}`;
+    return want.size >= CHILDREN && diff.length === 0 && JSON.parse(got.get(tagged)).tags.includes('peerscope-test=42')
+      && net.children.every((c) => JSON.parse(want.get(peerOf(c.addr)) ?? '{}').agent?.length > 0);
+  }, { describe: () => last });
+});
+
 test('DHT buckets hold exactly the routing table\'s peers at their common prefix length', async () => {
   const dht = net.a.services.dht;
   const self = kadIdOf(net.a.peerId);

@@ -103,7 +103,7 @@ class PeerscopeMetrics {
     this.raw = new Map();            // timeline -> raw connection record (until upgraded or gone)
     this.conns = new Map();          // connection id -> { handle, conn, streams: Map }
     this.dhtPeers = new Map();       // peer id -> cpl
-    this.peers = new Set();          // peer store entries reported
+    this.peers = new Map();          // peer store entries reported: peer id -> what was sent (JSON)
     this.meshes = new Map();         // topic -> the mesh last reported (string)
     this.fanouts = new Map();
     this.grafted = new Map();        // `${topic} ${peer}` -> when
@@ -122,6 +122,7 @@ class PeerscopeMetrics {
     /** Errors our hooks caught (and logged) instead of passing them to libp2p. */
     this.faults = 0;
     this.stopped = false;
+    this.refreshes = 0;
   }
 
   /**
@@ -168,6 +169,7 @@ class PeerscopeMetrics {
     this.on(c.events, 'connection:open', (e) => this.opened(e.detail));
     this.on(c.events, 'connection:close', (e) => this.closed(e.detail));
     this.on(c.events, 'peer:identify', (e) => this.identified(e.detail));
+    this.on(c.events, 'peer:update', (e) => this.pushPeer(e.detail.peer));
     const pubsub = this.service('pubsub');
     if (pubsub) {
       this.on(pubsub, 'gossipsub:graft', (e) => {
@@ -503,12 +505,14 @@ class PeerscopeMetrics {
 
   async refresh() {
     if (this.stopped) return;
+    const n = this.refreshes++;
     try {
       this.refreshConnections();
       this.refreshDht();
-      await this.refreshPeers();
+      const sweepEvery = Math.max(1, Math.round((this.options.peerSweepMs ?? 30_000) / (this.options.refreshMs ?? 1000)));
+      if (n % sweepEvery === 0 || !this.kbucket()) await this.refreshPeers();
       if (this.stopped) return; // stopped while the peer store was read
-      this.refreshPubsub();
+      this.refreshPubsub(n % 5 === 0); // scores and times in mesh move slowly; memberships are sent at once
       this.refreshCounters();
     } catch (err) {
       // a node being stopped under us is not a fault; the next refresh tries again
@@ -534,24 +538,44 @@ class PeerscopeMetrics {
     }
   }
 
+  /** A peer store entry as the table takes it. */
+  peerEntry(p) {
+    return {
+      peerId: p.id.toString(),
+      addrs: p.addresses.map((a) => a.multiaddr.toString()),
+      protocols: p.protocols,
+      agentVersion: p.metadata.has('AgentVersion') ? DECODER.decode(p.metadata.get('AgentVersion')) : undefined,
+      protocolVersion: p.metadata.has('ProtocolVersion') ? DECODER.decode(p.metadata.get('ProtocolVersion')) : undefined,
+      tags: [...p.tags].map(([name, t]) => ({ name, value: t.value })),
+    };
+  }
+
+  /** One peer, pushed only when it differs from what the table has: most peers stay the same for long. */
+  pushPeer(p) {
+    const entry = this.peerEntry(p);
+    const key = JSON.stringify(entry);
+    if (this.peers.get(entry.peerId) !== key) this.table.peer(entry);
+    this.peers.set(entry.peerId, key);
+  }
+
+  /**
+   * The whole peer store. Changes arrive as `peer:update` events; this
+   * sweep (at start, then every peerSweepMs) finds what no event tells:
+   * deleted peers. Reading the store is most of a refresh's cost (the
+   * store decodes every record), hence not every second.
+   */
   async refreshPeers() {
     const store = this.components.peerStore;
     const all = await store.all();
     if (this.stopped) return;
-    const seenPeers = new Set();
+    const seen = new Set();
     const seenDht = new Set();
+    const trie = this.kbucket();
     for (const p of all) {
       const id = p.id.toString();
-      seenPeers.add(id);
-      this.table.peer({
-        peerId: id,
-        addrs: p.addresses.map((a) => a.multiaddr.toString()),
-        protocols: p.protocols,
-        agentVersion: p.metadata.has('AgentVersion') ? DECODER.decode(p.metadata.get('AgentVersion')) : undefined,
-        protocolVersion: p.metadata.has('ProtocolVersion') ? DECODER.decode(p.metadata.get('ProtocolVersion')) : undefined,
-        tags: [...p.tags].map(([name, t]) => ({ name, value: t.value })),
-      });
-      if (!this.kbucket() && p.tags.has('kad-peer')) {
+      seen.add(id);
+      this.pushPeer(p);
+      if (!trie && p.tags.has('kad-peer')) {
         seenDht.add(id);
         if (!this.dhtPeers.has(id)) {
           const cpl = commonPrefixLength(this.selfKad, kadId(p.id));
@@ -560,9 +584,13 @@ class PeerscopeMetrics {
         }
       }
     }
-    for (const id of this.peers) if (!seenPeers.has(id)) this.table.removePeer(id);
-    this.peers = seenPeers;
-    if (this.kbucket()) return;
+    for (const id of this.peers.keys()) {
+      if (!seen.has(id)) {
+        this.peers.delete(id);
+        this.table.removePeer(id);
+      }
+    }
+    if (trie) return;
     for (const id of this.dhtPeers.keys()) {
       if (!seenDht.has(id)) {
         this.dhtPeers.delete(id);
@@ -600,14 +628,14 @@ class PeerscopeMetrics {
     }
   }
 
-  refreshPubsub() {
+  refreshPubsub(rescore = true) {
     const ps = this.service('pubsub');
     if (!ps || typeof ps.getTopics !== 'function') return;
     this.table.router('gossipsub', '/meshsub/1.2.0');
     const now = Date.now();
     const topics = new Set(ps.getTopics());
     for (const [topic] of ps.fanout ?? []) topics.add(topic);
-    for (const topic of topics) this.refreshTopic(ps, topic, now, true);
+    for (const topic of topics) this.refreshTopic(ps, topic, now, rescore);
   }
 
   /**
@@ -677,7 +705,9 @@ class PeerscopeMetrics {
  * @param {string} [options.bind] - address to bind (default 127.0.0.1)
  * @param {string} [options.token] - access token (required for a non-loopback bind)
  * @param {string[]} [options.allowedOrigins] - extra browser Origins allowed to connect
- * @param {number} [options.refreshMs] - how often the peer store, DHT and gossipsub are read (default 1000)
+ * @param {number} [options.refreshMs] - how often the DHT, gossipsub and counters are read (default 1000)
+ * @param {number} [options.peerSweepMs] - how often the whole peer store is read for deleted peers
+ *   (default 30000; changes arrive as they happen, from the peer store's own events)
  * @param {string} [options.implementation] - Runtime.implementation (default "js-libp2p")
  * @param {string} [options.version] - Runtime.version
  * @param {(level: string, message: string) => void} [options.onLog] - the library's log lines
