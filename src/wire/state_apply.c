@@ -4,7 +4,7 @@
  * scaffolding (the new lists and the few containers that differ) lives in
  * an arena freed before returning, so the caller owns only the bytes.
  */
-#include "client/state_apply.h"
+#include "wire/state_apply.h"
 #include "peerscope/version.h"
 #include "util/arena.h"
 #include "util/idmap.h"

@@ -1,10 +1,11 @@
 /*
  * Applying a delta state to the full state it is based on (the rules are in
- * the schema, at StateDelta), over protobuf-c messages. psc_client's
- * apply_deltas option uses it; tests call it directly.
+ * the schema, at StateDelta), over protobuf-c messages: psc_client's
+ * apply_deltas option and the flight recorder (rebuilding full states for a
+ * 2020 file) use it; tests call it directly.
  */
-#ifndef PSC_CLIENT_STATE_APPLY_H
-#define PSC_CLIENT_STATE_APPLY_H
+#ifndef PSC_WIRE_STATE_APPLY_H
+#define PSC_WIRE_STATE_APPLY_H
 
 #include "util/alloc.h"
 #include "peerscope/pb.h"
