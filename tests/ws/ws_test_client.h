@@ -30,6 +30,14 @@ typedef struct wsc_http {
 /* GET path (with any query) with extra header lines ("Name: v\r\n..."; may be NULL). 0 on success. */
 int wsc_http_get(uint16_t port, const char *target, const char *extra_headers, wsc_http *out);
 
+/*
+ * GET a body of any size: to its Content-Length, or to the end of the
+ * stream when it has none. *body is malloc'd (NUL-terminated, not
+ * counted in *len). 0 on success.
+ */
+int wsc_http_get_all(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                     size_t headers_cap, uint8_t **body, size_t *len);
+
 /* Open a WebSocket. 0 when upgraded (status 101); else -1 with c->status set if a response came. */
 int wsc_connect(wsc *c, uint16_t port, const char *target, const char *extra_headers);
 
