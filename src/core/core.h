@@ -24,6 +24,12 @@ uint64_t psc__intro_mono_ns(const psc_introspector *intro);
  * keeps one counts against its own budget). Thread-safe.
  */
 size_t psc__msg_held_bytes(const psc_msg *m);
+/*
+ * Whether the calling thread is inside one of intro's snapshots (a
+ * provider's collect): a module whose own lock is taken before the
+ * snapshot's refuses such a call instead of waiting. Thread-safe.
+ */
+bool psc__intro_in_snapshot(psc_introspector *intro);
 /* Log through the configured callback, if any and level allows. Thread-safe. */
 void psc__log(const psc_introspector *intro, psc_log_level level, const char *fmt, ...) PSC_PRINTF(3, 4);
 

@@ -15,7 +15,9 @@
  * psc_emit or by a snapshot):
  *   sample_lock  serialises samplers (the thread's tick and drain,
  *                psc_recorder_sample): the event reader, the base snapshot
- *                and the cadence; held across a snapshot.
+ *                and the cadence; held across a snapshot, so it comes
+ *                before the introspector's snap_lock: psc_recorder_sample
+ *                from inside any snapshot (a provider) is refused.
  *   store_lock   guards the FIFOs and the counters; short critical
  *                sections only (append, prune, pin for a writer, stats),
  *                never held while snapshotting or rebuilding.

@@ -5,10 +5,6 @@
 #include "recorder/recorder.h"
 #include "core/core.h"
 
-/* The recorder this thread is sampling: a provider's collect that calls
- * psc_recorder_sample on it would wait for itself. */
-static _Thread_local const psc_recorder *tl_sampling;
-
 static psc_err store_event(psc_recorder *r, const psc_event_record *rec)
 {
     psc__rec_item *it = psc__rec_item_new(&r->alloc, PSC__REC_EVENT, rec->content_len);
@@ -127,7 +123,6 @@ static psc_err store_state(psc_recorder *r, psc_msg *cur)
 
 psc_err psc__rec_sample_locked(psc_recorder *r)
 {
-    tl_sampling = r;
     psc_err drained = psc__rec_drain(r);
     psc_msg *cur = NULL;
     psc_err e = psc_introspector_snapshot(r->intro, &cur);
@@ -140,7 +135,6 @@ psc_err psc__rec_sample_locked(psc_recorder *r)
         r->sample_errors++;
         pthread_mutex_unlock(&r->store_lock);
     }
-    tl_sampling = NULL;
     return e != PSC_OK ? e : drained;
 }
 
@@ -148,7 +142,10 @@ psc_err psc_recorder_sample(psc_recorder *r)
 {
     if (!r)
         return PSC_ERR_INVALID;
-    if (tl_sampling == r)
+    /* From a provider's collect (any snapshot's, the recorder's own
+     * included): sample_lock comes before the snapshot's lock, so waiting
+     * for it here could deadlock against a sampler waiting for that. */
+    if (psc__intro_in_snapshot(r->intro))
         return PSC_ERR_STATE;
     pthread_mutex_lock(&r->sample_lock);
     psc_err e = psc__rec_sample_locked(r);

@@ -11,9 +11,12 @@
 #include "rec_check.h"
 #include "peerscope/wire.h"
 
+/* Room for n entries, growing by doubling (a power of two is reallocated to twice itself). */
 static void *grow(void *p, size_t n, size_t size)
 {
-    void *q = realloc(p, (n ? n : 1) * size);
+    if (p && (n & (n - 1)))
+        return p;
+    void *q = realloc(p, (n ? 2 * n : 1) * size);
     assert_non_null(q);
     return q;
 }
