@@ -3,8 +3,10 @@
  * recording. Runtime first; then states and events merged by time (an
  * event before a state of the same millisecond: it was read before the
  * state was taken). 2020 tools know no deltas, so each delta is rebuilt
- * into the whole state it stands for, from the one before it, kept
- * decoded only while the next state is a delta. Events carry their type's
+ * into the whole state it stands for, from the one before it: while a
+ * segment lasts, its full state and the deltas applied so far stay
+ * decoded, and each rebuilt state is a merged tree over them
+ * (wire/state_apply.h), packed for the file and never decoded again. Events carry their type's
  * property metadata the first time the type appears in the recording, as
  * a session sends them.
  */
@@ -47,7 +49,11 @@ struct psc__rec_writer {
     psc_msg *runtime;               /* NULL once produced */
     uint8_t *seen;                  /* bit per event type index: metadata written */
     size_t seen_bytes;
-    Peerscope__ServerMessage *base; /* the last state produced, decoded, when a delta follows it */
+    /* the segment being rebuilt, while a delta follows: */
+    Peerscope__ServerMessage *full; /* its full state, decoded */
+    Peerscope__ServerMessage **chain; /* the deltas applied since, decoded (the merged tree points into them) */
+    size_t n_chain, cap_chain;
+    psc__state_merged *merged;      /* the last state rebuilt; NULL: full is the last state */
     bool broken;                    /* a delta did not apply: skip to the next full state */
     bool corrupt;
     psc_err failed;                 /* final */
@@ -104,9 +110,36 @@ psc_err psc__rec_writer_new(psc_recorder *r, psc__rec_writer **out)
 
 static void drop_base(psc__rec_writer *w)
 {
-    if (w->base)
-        peerscope__server_message__free_unpacked(w->base, &w->pa);
-    w->base = NULL;
+    psc__state_merged_free(w->merged);
+    w->merged = NULL;
+    for (size_t i = 0; i < w->n_chain; i++)
+        peerscope__server_message__free_unpacked(w->chain[i], &w->pa);
+    w->n_chain = 0;
+    if (w->full)
+        peerscope__server_message__free_unpacked(w->full, &w->pa);
+    w->full = NULL;
+}
+
+/* The last state produced, decoded, or NULL. */
+static const Peerscope__State *base_state(const psc__rec_writer *w)
+{
+    return w->merged ? psc__state_merged_state(w->merged) : w->full ? w->full->state : NULL;
+}
+
+static bool chain_reserve(psc__rec_writer *w)
+{
+    if (w->n_chain < w->cap_chain)
+        return true;
+    size_t cap = w->cap_chain ? w->cap_chain * 2 : 16;
+    Peerscope__ServerMessage **v = psc__calloc(w->a, cap, sizeof *v);
+    if (!v)
+        return false;
+    if (w->n_chain)
+        memcpy(v, w->chain, w->n_chain * sizeof *v);
+    psc__free(w->a, w->chain);
+    w->chain = v;
+    w->cap_chain = cap;
+    return true;
 }
 
 static void release_output(psc__rec_writer *w)
@@ -125,6 +158,7 @@ void psc__rec_writer_free(psc__rec_writer *w)
         return;
     release_output(w);
     drop_base(w);
+    psc__free(w->a, w->chain);
     for (size_t i = w->i_state; i < w->n_states; i++)
         psc__rec_item_unref(w->a, w->states[i]);
     for (size_t i = w->i_event; i < w->n_events; i++)
@@ -174,7 +208,7 @@ static psc_err next_state(psc__rec_writer *w, const uint8_t **payload, size_t *l
     if (it->kind == PSC__REC_FULL) {
         drop_base(w);
         w->broken = false;
-        if (delta_follows && !(w->base = decode_state(w, it->data, it->len, &e))) {
+        if (delta_follows && !(w->full = decode_state(w, it->data, it->len, &e))) {
             if (e == PSC_ERR_NOMEM) {
                 psc__rec_item_unref(w->a, it);
                 return e;
@@ -186,46 +220,52 @@ static psc_err next_state(psc__rec_writer *w, const uint8_t **payload, size_t *l
         *len = it->len;
         return PSC_OK;
     }
-    if (w->broken || !w->base) {
+    const Peerscope__State *base = base_state(w);
+    if (w->broken || !base) {
         psc__rec_item_unref(w->a, it);
         chain_broken(w);
         return PSC_ERR_AGAIN;
     }
-    Peerscope__ServerMessage *d = decode_state(w, it->data, it->len, &e);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    if (d) {
-        e = d->state->delta ? psc__state_apply(w->a, w->base->state, d->state, &bytes, &n) : PSC_ERR_STATE;
-        peerscope__server_message__free_unpacked(d, &w->pa);
-    }
+    Peerscope__ServerMessage *d = NULL;
+    if (!chain_reserve(w))
+        e = PSC_ERR_NOMEM;
+    else
+        d = decode_state(w, it->data, it->len, &e);
     psc__rec_item_unref(w->a, it);
+    psc__state_merged *m = NULL;
+    if (d) {
+        e = d->state->delta ? psc__state_merge(w->a, base, d->state, &m) : PSC_ERR_STATE;
+        if (e == PSC_OK)
+            w->chain[w->n_chain++] = d; /* the merged tree points into it */
+        else
+            peerscope__server_message__free_unpacked(d, &w->pa);
+    }
     if (e == PSC_ERR_NOMEM)
         return e;
     if (e != PSC_OK) {
         chain_broken(w);
         return PSC_ERR_AGAIN;
     }
-    drop_base(w);
-    if (delta_follows && !(w->base = decode_state(w, bytes, n, &e))) {
-        if (e == PSC_ERR_NOMEM) {
-            psc__free(w->a, bytes);
-            return e;
-        }
-        chain_broken(w);
-    }
+    /* the previous merged tree's lists are no longer needed: m has its own */
+    psc__state_merged_free(w->merged);
+    w->merged = m;
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if ((e = psc__state_pack(w->a, psc__state_merged_state(m), &bytes, &n)) != PSC_OK)
+        return e;
+    if (!delta_follows)
+        drop_base(w); /* the segment is done */
     w->built = bytes;
     *payload = bytes;
     *len = n;
     return PSC_OK;
 }
 
-static bool seen_test_set(psc__rec_writer *w, size_t idx)
+/* Whether the type's metadata is in the file already; no bit for it
+ * (cannot happen) means metadata every time, which loses nothing. */
+static bool seen(const psc__rec_writer *w, size_t idx)
 {
-    if (idx / 8 >= w->seen_bytes)
-        return false; /* no bit for it: metadata every time, which loses nothing */
-    bool was = (w->seen[idx / 8] >> (idx % 8)) & 1u;
-    w->seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
-    return was;
+    return idx / 8 < w->seen_bytes && ((w->seen[idx / 8] >> (idx % 8)) & 1u);
 }
 
 static psc_err next_event(psc__rec_writer *w, const uint8_t **payload, size_t *len)
@@ -234,11 +274,12 @@ static psc_err next_event(psc__rec_writer *w, const uint8_t **payload, size_t *l
     psc_event_record rec = {.type = it->type, .ts = it->t, .seq = it->seq, .content_len = it->len,
                             .content = (char *)it->data};
     size_t idx = psc__event_type_index(it->type);
-    bool meta = idx / 8 >= w->seen_bytes || !((w->seen[idx / 8] >> (idx % 8)) & 1u);
+    bool meta = !seen(w, idx);
     psc_err e = psc__event_msg(w->a, &rec, meta, &w->out_msg);
     if (e != PSC_OK)
         return e;
-    (void)seen_test_set(w, idx);
+    if (meta && idx / 8 < w->seen_bytes)
+        w->seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
     w->i_event++;
     psc__rec_item_unref(w->a, it);
     *payload = psc_msg_payload(w->out_msg, len);

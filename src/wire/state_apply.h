@@ -23,4 +23,23 @@
 psc_err psc__state_apply(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
                          uint8_t **out, size_t *out_len);
 
+/*
+ * The same in two steps, for a consumer that applies a chain of deltas
+ * (the recorder): psc__state_merge makes the full state as a tree whose
+ * lists are its own and whose entities are base's or delta's, so that it
+ * can be the base of the next merge without being packed and decoded
+ * again. It stays valid while base's entities and delta live (for a
+ * chain: the first full state and every delta applied since); the base's
+ * own lists and containers may go once it is made. Errors as
+ * psc__state_apply. *out is freed with psc__state_merged_free (NULL is a
+ * no-op). Thread-safe (no shared state).
+ */
+typedef struct psc__state_merged psc__state_merged;
+psc_err psc__state_merge(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
+                         psc__state_merged **out);
+const Peerscope__State *psc__state_merged_state(const psc__state_merged *m);
+void psc__state_merged_free(psc__state_merged *m);
+/* ServerMessage{version 1, state: st} packed into a new buffer from a. */
+psc_err psc__state_pack(const psc__alloc *a, const Peerscope__State *st, uint8_t **out, size_t *out_len);
+
 #endif

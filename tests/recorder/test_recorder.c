@@ -143,7 +143,7 @@ static void test_config(void **state)
 
 /*
  * Two hosts walking the same random world on the same clock: one records
- * a full state every 4th, the other every state whole. The recording of
+ * a full state every 6th, the other every state whole. The recording of
  * the first, its deltas rebuilt, must hold the very states of the second.
  */
 static void test_rebuilt_equal_full(void **state)
@@ -156,7 +156,7 @@ static void test_rebuilt_equal_full(void **state)
     world_init(&wb, 5);
     assert_int_equal(world_register(&wa, a), PSC_OK);
     assert_int_equal(world_register(&wb, b), PSC_OK);
-    psc_recorder *ra = manual(a, 3600000, 0, 4), *rb = manual(b, 3600000, 0, 1);
+    psc_recorder *ra = manual(a, 3600000, 0, 6), *rb = manual(b, 3600000, 0, 1);
     const int steps = 25;
     for (int i = 0; i < steps; i++) {
         world_step(&wa);
@@ -167,8 +167,8 @@ static void test_rebuilt_equal_full(void **state)
         assert_int_equal(psc_recorder_sample(rb), PSC_OK);
     }
     psc_recorder_stats sa = stats(ra), sb = stats(rb);
-    assert_int_equal(sa.full_states, (steps + 3) / 4);
-    assert_int_equal(sa.delta_states, steps - (steps + 3) / 4);
+    assert_int_equal(sa.full_states, (steps + 5) / 6);
+    assert_int_equal(sa.delta_states, steps - (steps + 5) / 6);
     assert_int_equal(sb.full_states, steps);
     assert_int_equal(sb.delta_states, 0);
     assert_int_equal(sa.samples, steps);
