@@ -126,7 +126,7 @@ typedef struct psc_ws_config {
      * writes so other clients are served in between; one download at a
      * time (503 while one runs), which keeps alive what it has yet to
      * send (at most what the recorder held when it began). A client that
-     * stops reading holds that until the idle timeout drops it.
+     * takes nothing for 30 s is dropped.
      */
     psc_recorder *recorder;
 } psc_ws_config;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "peerscope/peerscope.h"
 #include "../ws/ws_test_client.h"
@@ -205,6 +206,54 @@ static void test_with_token(void **state)
     stop(&e);
 }
 
+/*
+ * A download whose client stops reading stays in progress (the recording
+ * is far bigger than what the sockets buffer): a second one is refused
+ * meanwhile, and the endpoint closes with it still running (nothing leaks).
+ */
+static void test_one_at_a_time(void **state)
+{
+    (void)state;
+    env e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(psc_introspector_new(NULL, &e.intro), PSC_OK);
+    psc_recorder_config rc = PSC_RECORDER_CONFIG_INIT;
+    rc.interval_ms = PSC_RECORDER_MANUAL;
+    assert_int_equal(psc_recorder_new(e.intro, &rc, &e.rec), PSC_OK);
+    const psc_event_type *t;
+    assert_int_equal(psc_event_declare(e.intro, &PSC_EVENT_PEER_CONNECTED, &t), PSC_OK);
+    for (int batch = 0; batch < 60; batch++) {
+        for (int i = 0; i < 4000; i++) {
+            char addr[96];
+            snprintf(addr, sizeof addr, "/ip4/198.51.100.%d/tcp/%d/p2p-circuit/and/a/longer/address", i % 250, i);
+            psc_value v[] = {PSC_V_STR("12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"), PSC_V_STR("tcp"),
+                             PSC_V_STR("outbound"), PSC_V_STR(addr)};
+            assert_int_equal(psc_emit(e.intro, t, v, 4), PSC_OK);
+        }
+        assert_int_equal(psc_recorder_sample(e.rec), PSC_OK);
+    }
+    psc_recorder_stats st = {.struct_size = sizeof st};
+    assert_int_equal(psc_recorder_stats_get(e.rec, &st), PSC_OK);
+    assert_int_equal(st.events, 240000);
+    psc_ws_config cfg = PSC_WS_CONFIG_INIT;
+    cfg.recorder = e.rec;
+    assert_int_equal(psc_ws_endpoint_new(e.intro, &cfg, &e.ep), PSC_OK);
+    assert_int_equal(psc_endpoint_start(e.ep), PSC_OK);
+    assert_int_equal(psc_ws_port(e.ep, &e.port), PSC_OK);
+
+    int status = 0;
+    char headers[4096];
+    int stalled = wsc_http_open(e.port, "/recording", NULL, &status, headers, sizeof headers);
+    assert_true(stalled >= 0);
+    assert_int_equal(status, 200); /* the server has taken the download slot */
+    got g;
+    get(&e, "/recording", NULL, &g);
+    assert_int_equal(g.status, 503);
+    free(g.body);
+    stop(&e); /* with the download still in progress */
+    close(stalled);
+}
+
 int main(void)
 {
     psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL);
@@ -212,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_no_recorder),
         cmocka_unit_test(test_without_token),
         cmocka_unit_test(test_with_token),
+        cmocka_unit_test(test_one_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

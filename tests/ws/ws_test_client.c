@@ -216,6 +216,24 @@ int wsc_http_get_all(uint16_t port, const char *target, const char *extra_header
     return rc;
 }
 
+int wsc_http_open(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                  size_t headers_cap)
+{
+    static wsc c;
+    memset(&c, 0, sizeof c);
+    c.fd = dial(port);
+    if (c.fd < 0)
+        return -1;
+    char req[2048], host[64];
+    host_line(host, sizeof host, port, extra_headers);
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n%s%sConnection: close\r\n\r\n", target, host,
+             extra_headers ? extra_headers : "");
+    if (send_all(c.fd, req, strlen(req)) == 0 && (*status = read_head(&c, headers, headers_cap)) > 0)
+        return c.fd;
+    close(c.fd);
+    return -1;
+}
+
 int wsc_connect(wsc *c, uint16_t port, const char *target, const char *extra_headers)
 {
     memset(c, 0, sizeof *c);

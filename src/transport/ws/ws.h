@@ -28,6 +28,9 @@
 /* Idle connections are pinged, and dropped when nothing valid came for longer. */
 #define PSC__WS_PING_AFTER_S 30
 #define PSC__WS_HANGUP_AFTER_S 90
+/* A /recording download whose client takes nothing for this long is dropped
+ * (it holds the one download slot and keeps its items alive). */
+#define PSC__WS_RECORDING_STALL_S 30
 
 typedef struct psc__ws_conn psc__ws_conn;
 /* A file of assets_dir read for one response (ws_http.c). */

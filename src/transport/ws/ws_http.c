@@ -460,6 +460,7 @@ static int recording(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
     c->rec_body_len = 0;
     c->rec_off = 0;
     c->http_pending = true;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PSC__WS_RECORDING_STALL_S);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -523,9 +524,12 @@ static int recording_writeable(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
         return 1;
     }
     if (!done) {
+        /* the client took the last piece: it gets another while it keeps reading */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PSC__WS_RECORDING_STALL_S);
         lws_callback_on_writable(wsi);
         return 0;
     }
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     conn_rec_release(ws, c);
     c->http_pending = false;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
