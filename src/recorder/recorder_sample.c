@@ -28,6 +28,9 @@ static psc_err store_event(psc_recorder *r, const psc_event_record *rec)
 psc_err psc__rec_drain(psc_recorder *r)
 {
     psc_err e = PSC_OK;
+    /* What was emitted by now, and no more: a host emitting faster than
+     * this loop stores must not keep it (and the samples behind it) going. */
+    uint64_t until = psc_events_emitted(r->intro);
     for (;;) {
         if (!r->pending) {
             if (psc_event_reader_next(r->reader, &r->rec, NULL) != PSC_OK)
@@ -38,6 +41,8 @@ psc_err psc__rec_drain(psc_recorder *r)
         if ((e = store_event(r, &r->rec)) != PSC_OK)
             break;
         r->pending = false;
+        if (r->rec.seq >= until)
+            break;
     }
     uint64_t now = psc_introspector_now_ms(r->intro);
     pthread_mutex_lock(&r->store_lock);

@@ -75,19 +75,6 @@ psc_err psc__rec_writer_new(psc_recorder *r, psc__rec_writer **out)
     w->a = a;
     w->pb.a = a;
     w->pa = (ProtobufCAllocator){pb_alloc, pb_free, &w->pb};
-    psc_err e = psc_introspector_runtime(r->intro, &w->runtime);
-    if (e != PSC_OK) {
-        psc__free(a, w);
-        return e;
-    }
-    /* Every event held is of a type declared before it was emitted. */
-    size_t n_types = psc__events_type_count(psc__intro_events(r->intro));
-    w->seen_bytes = n_types / 8 + 1;
-    w->seen = psc__calloc(a, w->seen_bytes, 1);
-    if (!w->seen) {
-        psc__rec_writer_free(w);
-        return PSC_ERR_NOMEM;
-    }
     pthread_mutex_lock(&r->store_lock);
     w->states = psc__calloc(a, r->states.n ? r->states.n : 1, sizeof *w->states);
     w->events = psc__calloc(a, r->events.n ? r->events.n : 1, sizeof *w->events);
@@ -101,6 +88,20 @@ psc_err psc__rec_writer_new(psc_recorder *r, psc__rec_writer **out)
     }
     pthread_mutex_unlock(&r->store_lock);
     if (!w->states || !w->events) {
+        psc__rec_writer_free(w);
+        return PSC_ERR_NOMEM;
+    }
+    /* After the items: every event held is of a type declared by now, so
+     * the Runtime lists it and the bitmap has its bit. */
+    psc_err e = psc_introspector_runtime(r->intro, &w->runtime);
+    if (e != PSC_OK) {
+        psc__rec_writer_free(w);
+        return e;
+    }
+    size_t n_types = psc__events_type_count(psc__intro_events(r->intro));
+    w->seen_bytes = n_types / 8 + 1;
+    w->seen = psc__calloc(a, w->seen_bytes, 1);
+    if (!w->seen) {
         psc__rec_writer_free(w);
         return PSC_ERR_NOMEM;
     }
