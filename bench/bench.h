@@ -118,4 +118,32 @@ typedef struct delta_result {
 
 int bench_delta(const bench_scenario *sc, const bench_opts *o, delta_result *r);
 
+/* ------------------------------------------------------------ 7. flight recorder (bench_recorder.c) */
+
+typedef struct rec_memory {
+    unsigned seconds;               /* simulated, one sample per second */
+    size_t max_bytes;               /* the budget */
+    size_t bytes, peak_bytes;       /* what the recorder counts at the end, and its highest */
+    double allocator_bytes;         /* live in the introspector's allocator beyond before the recorder */
+    size_t full_states, delta_states, events;
+    uint64_t held_ms;               /* newest - oldest item held */
+    uint64_t pruned;
+    double write_ms;                /* psc_recorder_write_file of it all, CPU (deltas rebuilt) */
+    uint64_t file_bytes;            /* the recording's size */
+} rec_memory;
+
+typedef struct recorder_result {
+    const char *scenario;
+    int events_per_s;
+    rec_memory mem[2];              /* the defaults (10 min, 64 MiB), then a quarter of that run's peak */
+    bench_stat sample_ms;           /* psc_recorder_sample, CPU */
+    bench_stat snapshot_ms;         /* psc_introspector_snapshot of a twin host, CPU */
+    double sample_mean_ms, snapshot_mean_ms; /* means: a full state every 60 counts in */
+    bench_stat emit_ns;             /* psc_emit without a recorder */
+    bench_stat emit_recorded_ns;    /* with a recorder's thread draining the ring */
+    bench_stat emit_paced_ns, emit_paced_recorded_ns; /* the same at 100,000 events/s */
+} recorder_result;
+
+int bench_recorder(const bench_scenario *sc, const bench_opts *o, recorder_result *r);
+
 #endif

@@ -11,8 +11,11 @@
  *   events    emit-to-client latency at 10,000 events/s to 8 sessions; max no-drop rate
  *   stall     library memory with one stalled session
  *   delta     delta-state bytes per push at 1% churn vs full states
- * With --scenario all, snapshots run S, M and L, fan-out and the stalled
- * session M, deltas M and L; otherwise everything runs the scenario given.
+ *   recorder  flight recorder memory after 12 simulated minutes vs max_bytes, a sample
+ *             vs a plain snapshot, psc_emit with a recorder vs without
+ * With --scenario all, snapshots run S, M and L, fan-out, the stalled
+ * session and the recorder M, deltas M and L; otherwise everything runs
+ * the scenario given.
  * Every measurement is a median (with min and max) over --runs runs in one
  * process. --json prints one JSON object on stdout and the table on stderr.
  */
@@ -25,7 +28,16 @@
 
 #include "bench.h"
 
-enum { SEC_HOT = 1, SEC_SNAPSHOT = 2, SEC_FANOUT = 4, SEC_EVENTS = 8, SEC_STALL = 16, SEC_DELTA = 32, SEC_ALL = 63 };
+enum {
+    SEC_HOT = 1,
+    SEC_SNAPSHOT = 2,
+    SEC_FANOUT = 4,
+    SEC_EVENTS = 8,
+    SEC_STALL = 16,
+    SEC_DELTA = 32,
+    SEC_RECORDER = 64,
+    SEC_ALL = 127
+};
 
 static const struct {
     const char *name;
@@ -33,6 +45,7 @@ static const struct {
 } sections[] = {
     {"hot", SEC_HOT},       {"snapshot", SEC_SNAPSHOT}, {"fanout", SEC_FANOUT},
     {"events", SEC_EVENTS}, {"stall", SEC_STALL},       {"delta", SEC_DELTA},
+    {"recorder", SEC_RECORDER},
 };
 
 typedef struct results {
@@ -44,13 +57,14 @@ typedef struct results {
     stall_result stall;
     delta_result delta[3];
     size_t n_delta;
+    recorder_result rec;
     int done; /* sections that ran */
 } results;
 
 static void usage(void)
 {
     fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] "
-                    "[--only hot,snapshot,fanout,events,stall,delta]\n");
+                    "[--only hot,snapshot,fanout,events,stall,delta,recorder]\n");
 }
 
 static int parse_sections(const char *list)
@@ -138,6 +152,15 @@ static size_t evaluate(const results *r, bar_line *b)
         snprintf(name, sizeof name, "delta %s at 1%% churn / full state", r->delta[i].name);
         n = bar_add(b, n, name, r->delta[i].ratio * 100.0, 5.0, "%");
     }
+    if (r->done & SEC_RECORDER) {
+        for (int i = 0; i < 2; i++) {
+            const rec_memory *m = &r->rec.mem[i];
+            snprintf(name, sizeof name, "recorder %s, %u min: peak held / max_bytes %zu MiB", r->rec.scenario,
+                     m->seconds / 60, m->max_bytes >> 20);
+            n = bar_add(b, n, name, (double)m->peak_bytes / (double)m->max_bytes, 1.0, "x");
+        }
+        n = bar_add(b, n, "event emit with a recorder, 1 thread, median", r->rec.emit_recorded_ns.median, 300.0, "ns");
+    }
     return n;
 }
 
@@ -216,6 +239,31 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
                     d->delta_bytes, d->ratio * 100, d->amortized_ratio * 100, d->delta_ms.median,
                     d->snapshot_ms.median);
         }
+    }
+    if (r->done & SEC_RECORDER) {
+        const recorder_result *rc = &r->rec;
+        fprintf(f, "flight recorder, scenario %s, 1%% churn and %d events per simulated second, keep 10 min, "
+                   "full every 60\n", rc->scenario, rc->events_per_s);
+        fprintf(f, "  simulated  max_bytes  held MiB (peak)  allocator MiB  whole deltas  events  span s  pruned"
+                   "  | written: MiB  CPU ms\n");
+        for (int i = 0; i < 2; i++) {
+            const rec_memory *m = &rc->mem[i];
+            fprintf(f, "  %6u s  %6.1f MiB  %7.1f (%7.1f)  %13.1f  %5zu %6zu  %6zu  %6.0f  %6llu  | %12.1f %7.0f\n",
+                    m->seconds, (double)m->max_bytes / 1048576.0, (double)m->bytes / 1048576.0,
+                    (double)m->peak_bytes / 1048576.0, m->allocator_bytes / 1048576.0, m->full_states,
+                    m->delta_states, m->events, (double)m->held_ms / 1000.0, (unsigned long long)m->pruned,
+                    (double)m->file_bytes / 1048576.0, m->write_ms);
+        }
+        fprintf(f, "  sample vs plain snapshot (CPU ms): median %.3f vs %.3f (%.2fx), mean %.3f vs %.3f (%.2fx)\n",
+                rc->sample_ms.median, rc->snapshot_ms.median, rc->sample_ms.median / rc->snapshot_ms.median,
+                rc->sample_mean_ms, rc->snapshot_mean_ms, rc->sample_mean_ms / rc->snapshot_mean_ms);
+        fprintf(f, "  psc_emit flat out (CPU ns): without %.1f [%.1f..%.1f], with a recorder %.1f [%.1f..%.1f] (%.2fx)\n",
+                rc->emit_ns.median, rc->emit_ns.min, rc->emit_ns.max, rc->emit_recorded_ns.median,
+                rc->emit_recorded_ns.min, rc->emit_recorded_ns.max, rc->emit_recorded_ns.median / rc->emit_ns.median);
+        fprintf(f, "  psc_emit at 100k/s (CPU ns): without %.1f [%.1f..%.1f], with a recorder %.1f [%.1f..%.1f] (%.2fx)\n",
+                rc->emit_paced_ns.median, rc->emit_paced_ns.min, rc->emit_paced_ns.max,
+                rc->emit_paced_recorded_ns.median, rc->emit_paced_recorded_ns.min, rc->emit_paced_recorded_ns.max,
+                rc->emit_paced_recorded_ns.median / rc->emit_paced_ns.median);
     }
     fprintf(f, "the bar:\n");
     for (size_t i = 0; i < n_bar; i++)
@@ -309,6 +357,27 @@ static void json(const results *r, const bar_line *bar, size_t n_bar, const char
             jstat("snapshot_ms", d->snapshot_ms, "}");
         }
         printf("]");
+    }
+    if (r->done & SEC_RECORDER) {
+        const recorder_result *rc = &r->rec;
+        printf(",\"recorder\":{\"scenario\":\"%s\",\"events_per_s\":%d,\"memory\":[", rc->scenario, rc->events_per_s);
+        for (int i = 0; i < 2; i++) {
+            const rec_memory *m = &rc->mem[i];
+            printf("%s{\"seconds\":%u,\"max_bytes\":%zu,\"bytes\":%zu,\"peak_bytes\":%zu,\"allocator_bytes\":%.0f,"
+                   "\"full_states\":%zu,\"delta_states\":%zu,\"events\":%zu,\"held_ms\":%llu,\"pruned\":%llu,"
+                   "\"write_ms\":%.3f,\"file_bytes\":%llu}",
+                   i ? "," : "", m->seconds, m->max_bytes, m->bytes, m->peak_bytes, m->allocator_bytes, m->full_states,
+                   m->delta_states, m->events, (unsigned long long)m->held_ms, (unsigned long long)m->pruned,
+                   m->write_ms, (unsigned long long)m->file_bytes);
+        }
+        printf("],");
+        jstat("sample_ms", rc->sample_ms, ",");
+        jstat("snapshot_ms", rc->snapshot_ms, ",");
+        printf("\"sample_mean_ms\":%.6g,\"snapshot_mean_ms\":%.6g,", rc->sample_mean_ms, rc->snapshot_mean_ms);
+        jstat("emit_ns", rc->emit_ns, ",");
+        jstat("emit_recorded_ns", rc->emit_recorded_ns, ",");
+        jstat("emit_paced_ns", rc->emit_paced_ns, ",");
+        jstat("emit_paced_recorded_ns", rc->emit_paced_recorded_ns, "}");
     }
     printf(",\"bar\":[");
     for (size_t i = 0; i < n_bar; i++)
@@ -409,6 +478,8 @@ int main(int argc, char **argv)
             if (bench_delta(list[i], &o, &r->delta[r->n_delta++]))
                 return fail("delta states");
     }
+    if ((mask & SEC_RECORDER) && bench_recorder(all ? M : one, &o, &r->rec))
+        return fail("recorder");
     r->done = mask;
 
     bar_line bar[24];

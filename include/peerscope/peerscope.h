@@ -12,6 +12,7 @@
 #include "peerscope/introspector.h"
 #include "peerscope/provider.h"
 #include "peerscope/table.h"
+#include "peerscope/recorder.h"
 #include "peerscope/counter.h"
 #include "peerscope/event.h"
 #include "peerscope/peerid.h"

@@ -7,6 +7,10 @@
  *                psc_msg_framed() bytes (12-byte header + ServerMessage);
  *                every client message is one binary message holding a bare
  *                ClientCommand.
+ *   /recording   when the host attached a recorder (psc_ws_config.recorder):
+ *                what it holds, as a 2020-format recording file
+ *                (Content-Disposition: attachment), guarded exactly like
+ *                the WebSocket (Host, Origin, token: 403 or 401).
  *   /healthz     200 with a small JSON body ({"status":"ok",
  *                "token_required":bool,"authorized":bool,...}); the
  *                details (session count) only with a valid token when one
@@ -58,6 +62,8 @@ extern "C" {
  * Kept by pointer, not copied: the array, its strings and its data must
  * outlive the endpoint (static data).
  */
+typedef struct psc_recorder psc_recorder;
+
 typedef struct psc_ws_asset {
     const char *path;            /**< URL path beginning with '/', e.g. "/" or "/app.js" (exact match); required */
     const char *content_type;    /**< e.g. "text/html; charset=utf-8"; required */
@@ -109,6 +115,20 @@ typedef struct psc_ws_config {
      * assets wins and the directory serves the other paths.
      */
     const char *assets_dir;
+    /**
+     * A flight recorder (recorder.h) whose history GET /recording serves;
+     * NULL: no such route (404). Kept by pointer: the recorder must
+     * outlive the endpoint (free or close the endpoint first).
+     * The response streams from the service thread without a length (the
+     * connection closes after it): Runtime, then every state whole and
+     * every event, as held when the request came. Making each state whole
+     * from a delta costs about one snapshot's CPU, spread over the
+     * writes so other clients are served in between; one download at a
+     * time (503 while one runs), which keeps alive what it has yet to
+     * send (at most what the recorder held when it began). A client that
+     * takes nothing for 30 s is dropped.
+     */
+    psc_recorder *recorder;
 } psc_ws_config;
 
 #define PSC_WS_CONFIG_INIT {.struct_size = sizeof(psc_ws_config)}

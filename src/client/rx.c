@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/state_apply.h"
+#include "wire/state_apply.h"
 #include "client/client.h"
 #include "peerscope/version.h"
 #include "peerscope/wire.h"

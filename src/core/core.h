@@ -18,6 +18,18 @@ psc__events *psc__intro_events(const psc_introspector *intro);
 /* Clocks as configured. Thread-safe. */
 uint64_t psc__intro_wall_ms(const psc_introspector *intro);
 uint64_t psc__intro_mono_ns(const psc_introspector *intro);
+/*
+ * Memory a message keeps allocated while a reference is held: its block
+ * and, for a snapshot, the state view's records (what a consumer that
+ * keeps one counts against its own budget). Thread-safe.
+ */
+size_t psc__msg_held_bytes(const psc_msg *m);
+/*
+ * Whether the calling thread is inside one of intro's snapshots (a
+ * provider's collect): a module whose own lock is taken before the
+ * snapshot's refuses such a call instead of waiting. Thread-safe.
+ */
+bool psc__intro_in_snapshot(psc_introspector *intro);
 /* Log through the configured callback, if any and level allows. Thread-safe. */
 void psc__log(const psc_introspector *intro, psc_log_level level, const char *fmt, ...) PSC_PRINTF(3, 4);
 

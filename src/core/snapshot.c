@@ -133,15 +133,20 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
     return PSC_OK;
 }
 
+bool psc__intro_in_snapshot(psc_introspector *intro)
+{
+    pthread_mutex_lock(&intro->reg_lock);
+    bool here = intro->snapping && pthread_equal(intro->snapper, pthread_self());
+    pthread_mutex_unlock(&intro->reg_lock);
+    return here;
+}
+
 psc_err psc_introspector_snapshot(psc_introspector *intro, psc_msg **out)
 {
     if (!intro || !out)
         return PSC_ERR_INVALID;
     pthread_t self = pthread_self();
-    pthread_mutex_lock(&intro->reg_lock);
-    bool reentered = intro->snapping && pthread_equal(intro->snapper, self);
-    pthread_mutex_unlock(&intro->reg_lock);
-    if (reentered)
+    if (psc__intro_in_snapshot(intro))
         return PSC_ERR_STATE; /* from a provider callback: would deadlock */
 
     pthread_mutex_lock(&intro->snap_lock);

@@ -35,6 +35,14 @@ void psc__view_unref(psc__view *v)
         psc__arena_free(&v->arena);
 }
 
+size_t psc__msg_held_bytes(const psc_msg *m)
+{
+    if (!m)
+        return 0;
+    const psc__view *v = psc__msg_view(m);
+    return psc__msg_block_size(m) + (v ? psc__arena_held(&v->arena) : 0);
+}
+
 static const psc__snap *snap_of(const psc_msg *msg)
 {
     if (!msg || psc_msg_get_kind(msg) != PSC_MSG_STATE)

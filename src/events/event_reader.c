@@ -6,13 +6,18 @@
  */
 #include "events/event_store.h"
 
+size_t psc__events_reader_bytes(const psc__events *ev)
+{
+    /* content, its NUL, in whole words so the copy can be word by word */
+    size_t words = (ev->max_event_size + 8) / 8;
+    return sizeof(psc_event_reader) + words * sizeof(uint64_t);
+}
+
 psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out)
 {
     if (!ev || !out)
         return PSC_ERR_INVALID;
-    /* content, its NUL, in whole words so the copy can be word by word */
-    size_t words = (ev->max_event_size + 8) / 8;
-    psc_event_reader *r = psc__malloc(&ev->alloc, sizeof *r + words * sizeof(uint64_t));
+    psc_event_reader *r = psc__malloc(&ev->alloc, psc__events_reader_bytes(ev));
     if (!r)
         return PSC_ERR_NOMEM;
     r->ev = ev;

@@ -31,6 +31,8 @@ psc_err psc__events_lookup(psc__events *ev, const char *name, const psc_event_ty
 psc_err psc__events_declare_well_known(psc__events *ev);
 /* Events that got a sequence number but were dropped at emit (slot busy). */
 uint64_t psc__events_dropped(const psc__events *ev);
+/* Bytes one reader of this store allocates (its buffer holds max_event_size). */
+size_t psc__events_reader_bytes(const psc__events *ev);
 /* Every event this reader has missed since it was opened. */
 uint64_t psc__event_reader_missed_total(const psc_event_reader *r);
 /* No reader or listener may be left. */

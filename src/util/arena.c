@@ -188,6 +188,14 @@ void psc__arena_rewind(psc__arena *ar, psc__arena_mark m)
     m.chunk->used = m.used;
 }
 
+size_t psc__arena_held(const psc__arena *ar)
+{
+    size_t total = 0;
+    for (psc__chunk *c = ar->head; c; c = c->next)
+        total += sizeof(psc__chunk) + c->cap;
+    return total;
+}
+
 size_t psc__arena_used(const psc__arena *ar)
 {
     size_t total = 0;

@@ -64,6 +64,8 @@ void psc__arena_rewind(psc__arena *ar, psc__arena_mark m);
 
 /* Bytes handed out so far (up to the current position). */
 size_t psc__arena_used(const psc__arena *ar);
+/* Bytes the arena holds from its allocator: every chunk, headers included. */
+size_t psc__arena_held(const psc__arena *ar);
 /* Release spare chunks after the current one. */
 void psc__arena_trim(psc__arena *ar);
 

@@ -34,6 +34,11 @@ psc_err psc__msg_new(const psc__alloc *a, psc_msg_kind kind, size_t payload_len,
     return PSC_OK;
 }
 
+size_t psc__msg_block_size(const psc_msg *m)
+{
+    return sizeof(psc_msg) + PSC_MSG_HEADROOM + PSC_FRAME_HEADER_LEN + m->payload_len;
+}
+
 uint8_t *psc__msg_payload_mut(psc_msg *m)
 {
     return m->bytes + PSC_MSG_HEADROOM + PSC_FRAME_HEADER_LEN;

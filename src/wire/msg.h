@@ -17,6 +17,9 @@
  */
 psc_err psc__msg_new(const psc__alloc *a, psc_msg_kind kind, size_t payload_len, psc_msg **out);
 
+/* Bytes of the message's one allocation (header, headroom and payload; a view is extra). */
+size_t psc__msg_block_size(const psc_msg *m);
+
 /* Writable payload of a message that is not sealed yet. */
 uint8_t *psc__msg_payload_mut(psc_msg *m);
 

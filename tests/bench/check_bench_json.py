@@ -127,6 +127,27 @@ def main():
     stat(d, "delta_ms", "delta_states[0]")
     stat(d, "snapshot_ms", "delta_states[0]")
 
+    rec = need(doc, "recorder", dict, "top")
+    if need(rec, "scenario", str, "recorder") != "S":
+        fail("recorder: expected scenario S")
+    mem = need(rec, "memory", list, "recorder")
+    if len(mem) != 2:
+        fail("recorder.memory: expected two runs (the defaults, a tight budget)")
+    for m in mem:
+        for key in ("seconds", "max_bytes", "bytes", "peak_bytes", "full_states", "delta_states", "events",
+                    "held_ms", "pruned", "file_bytes"):
+            need(m, key, int, "recorder.memory")
+        for key in ("allocator_bytes", "write_ms"):
+            need(m, key, numbers.Number, "recorder.memory")
+        if m["peak_bytes"] > m["max_bytes"]:
+            fail("recorder.memory: held more than max_bytes")
+        if m["full_states"] < 1 or m["file_bytes"] <= 0:
+            fail("recorder.memory: nothing recorded?")
+    for key in ("sample_ms", "snapshot_ms", "emit_ns", "emit_recorded_ns", "emit_paced_ns", "emit_paced_recorded_ns"):
+        stat(rec, key, "recorder")
+    for key in ("sample_mean_ms", "snapshot_mean_ms"):
+        need(rec, key, numbers.Number, "recorder")
+
     bar = need(doc, "bar", list, "top")
     if not bar:
         fail("bar: empty")

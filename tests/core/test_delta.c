@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/state_apply.h"
+#include "wire/state_apply.h"
 #include "core_fixture.h"
 #include "delta_world.h"
 #include "core/msgpool.h"

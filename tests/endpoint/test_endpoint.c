@@ -17,7 +17,7 @@
 #include "../core/delta_world.h"
 #include "../core/state_canon.h"
 #include "../support/test_support.h"
-#include "client/state_apply.h"
+#include "wire/state_apply.h"
 #include "peerscope/pb.h"
 #include "peerscope/peerscope.h"
 

@@ -161,6 +161,79 @@ int wsc_http_get(uint16_t port, const char *target, const char *extra_headers, w
     return rc;
 }
 
+int wsc_http_get_all(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                     size_t headers_cap, uint8_t **body, size_t *len)
+{
+    static wsc c; /* 64 KiB of buffer: not on the stack */
+    memset(&c, 0, sizeof c);
+    c.fd = dial(port);
+    if (c.fd < 0)
+        return -1;
+    char req[2048], host[64];
+    host_line(host, sizeof host, port, extra_headers);
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n%s%sConnection: close\r\n\r\n", target, host,
+             extra_headers ? extra_headers : "");
+    int rc = -1;
+    size_t n = 0, cap = 65536;
+    uint8_t *b = malloc(cap + 1);
+    if (b && send_all(c.fd, req, strlen(req)) == 0 && (*status = read_head(&c, headers, headers_cap)) > 0) {
+        long want = content_length(headers);
+        for (;;) {
+            if (c.have) {
+                if (n + c.have > cap) {
+                    while (n + c.have > cap)
+                        cap *= 2;
+                    uint8_t *nb = realloc(b, cap + 1);
+                    if (!nb)
+                        break;
+                    b = nb;
+                }
+                memcpy(b + n, c.buf, c.have);
+                n += c.have;
+                c.have = 0;
+            }
+            if (want >= 0 && n >= (size_t)want) {
+                rc = n == (size_t)want ? 0 : -1;
+                break;
+            }
+            int r = fill(&c);
+            if (r == 0) {
+                rc = want < 0 ? 0 : -1;
+                break;
+            }
+            if (r < 0)
+                break;
+        }
+    }
+    close(c.fd);
+    if (rc == 0) {
+        b[n] = 0;
+        *body = b;
+        *len = n;
+    } else {
+        free(b);
+    }
+    return rc;
+}
+
+int wsc_http_open(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                  size_t headers_cap)
+{
+    static wsc c;
+    memset(&c, 0, sizeof c);
+    c.fd = dial(port);
+    if (c.fd < 0)
+        return -1;
+    char req[2048], host[64];
+    host_line(host, sizeof host, port, extra_headers);
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n%s%sConnection: close\r\n\r\n", target, host,
+             extra_headers ? extra_headers : "");
+    if (send_all(c.fd, req, strlen(req)) == 0 && (*status = read_head(&c, headers, headers_cap)) > 0)
+        return c.fd;
+    close(c.fd);
+    return -1;
+}
+
 int wsc_connect(wsc *c, uint16_t port, const char *target, const char *extra_headers)
 {
     memset(c, 0, sizeof *c);

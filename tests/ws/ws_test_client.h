@@ -30,6 +30,22 @@ typedef struct wsc_http {
 /* GET path (with any query) with extra header lines ("Name: v\r\n..."; may be NULL). 0 on success. */
 int wsc_http_get(uint16_t port, const char *target, const char *extra_headers, wsc_http *out);
 
+/*
+ * GET a body of any size: to its Content-Length, or to the end of the
+ * stream when it has none. *body is malloc'd (NUL-terminated, not
+ * counted in *len). 0 on success.
+ */
+int wsc_http_get_all(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                     size_t headers_cap, uint8_t **body, size_t *len);
+
+/*
+ * Send a GET and read only the response head (into headers): the body is
+ * left unread, for a client that stalls. Returns the socket (close it), or
+ * -1; *status is the response's.
+ */
+int wsc_http_open(uint16_t port, const char *target, const char *extra_headers, int *status, char *headers,
+                  size_t headers_cap);
+
 /* Open a WebSocket. 0 when upgraded (status 101); else -1 with c->status set if a response came. */
 int wsc_connect(wsc *c, uint16_t port, const char *target, const char *extra_headers);
 

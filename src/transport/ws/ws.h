@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "recorder/recorder.h"
 #include "util/alloc.h"
 #include "util/lws_log.h"
 #include "peerscope/ws.h"
@@ -27,6 +28,9 @@
 /* Idle connections are pinged, and dropped when nothing valid came for longer. */
 #define PSC__WS_PING_AFTER_S 30
 #define PSC__WS_HANGUP_AFTER_S 90
+/* A /recording download whose client takes nothing for this long is dropped
+ * (it holds the one download slot and keeps its items alive). */
+#define PSC__WS_RECORDING_STALL_S 30
 
 typedef struct psc__ws_conn psc__ws_conn;
 /* A file of assets_dir read for one response (ws_http.c). */
@@ -41,6 +45,14 @@ struct psc__ws_conn {
     char small_body[256];
     psc__ws_file *file;           /* owns body while a file of assets_dir is sent */
     bool http_pending;            /* headers written, body (maybe empty) still to send */
+    /* GET /recording: this connection has the endpoint's one download
+     * (ws->rec_writer); the record being sent is rec_head then rec_body */
+    bool rec;
+    uint8_t rec_head[8];          /* the file header first, then each record's header */
+    size_t rec_head_len;
+    const uint8_t *rec_body;      /* the writer's payload: valid until the next record is asked for */
+    size_t rec_body_len;
+    size_t rec_off;               /* bytes of head + body sent */
     /* WebSocket */
     psc_endpoint_session *sess;
     uint8_t *rx;                  /* reassembly of one inbound message */
@@ -76,6 +88,7 @@ typedef struct psc__ws {
     int assets_dir_fd;            /* assets_dir opened O_DIRECTORY; valid when has_assets_dir */
     bool has_assets_dir;
     bool local_only;              /* loopback bind without a token: check Host */
+    psc_recorder *recorder;       /* GET /recording; kept by pointer, NULL: none */
 
     /* runtime */
     struct lws_protocols protocols[2];
@@ -97,6 +110,7 @@ typedef struct psc__ws {
      * endpoint even when its connection went without telling us. */
     psc__ws_file *files;
     size_t files_bytes;
+    psc__rec_writer *rec_writer;  /* the /recording download in progress, or NULL (service thread) */
     psc__lws_sink log_sink;       /* lws' lines to the introspector's log, from start to close */
 } psc__ws;
 

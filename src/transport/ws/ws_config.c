@@ -120,6 +120,7 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     /* Without host assets the embedded visualizer is served (assets/assets.h). */
     ws->assets = cfg->n_assets ? cfg->assets : NULL;
     ws->n_assets = cfg->n_assets;
+    ws->recorder = CFG_HAS(cfg, recorder) ? cfg->recorder : NULL;
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;

@@ -1,14 +1,18 @@
-/* WebSocket endpoint: the plain HTTP routes (/, assets, a host's asset directory, /healthz). */
+/* WebSocket endpoint: the plain HTTP routes (/, assets, a host's asset directory, /healthz, /recording). */
 #include "endpoint/endpoint.h"
 #include "transport/ws/ws.h"
 #include "assets/assets.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "peerscope/wire.h"
 
 #define HTTP_CHUNK 16384u
 /* One file, and all file bodies being sent at once: the bodies sit in
@@ -69,10 +73,23 @@ static void conn_file_release(psc__ws *ws, psc__ws_conn *c)
     c->file = NULL;
 }
 
+/* The download is over (sent, refused by the client or cut). */
+static void conn_rec_release(psc__ws *ws, psc__ws_conn *c)
+{
+    if (!c->rec)
+        return;
+    psc__rec_writer_free(ws->rec_writer);
+    ws->rec_writer = NULL;
+    c->rec = false;
+    c->rec_body = NULL;
+}
+
 void psc__ws_http_closed(psc__ws *ws, psc__ws_conn *c)
 {
-    if (ws && c)
+    if (ws && c) {
         conn_file_release(ws, c);
+        conn_rec_release(ws, c);
+    }
 }
 
 psc_err psc__ws_http_open_dir(psc__ws *ws, const char *dir)
@@ -87,6 +104,9 @@ psc_err psc__ws_http_open_dir(psc__ws *ws, const char *dir)
 
 void psc__ws_http_fini(psc__ws *ws)
 {
+    /* a connection that went without its CLOSED_HTTP */
+    psc__rec_writer_free(ws->rec_writer);
+    ws->rec_writer = NULL;
     while (ws->files)
         file_free(ws, ws->files);
     if (ws->has_assets_dir)
@@ -384,10 +404,142 @@ static int healthz(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
                    strlen(c->small_body));
 }
 
+/* Refused like a WebSocket upgrade, for the same reasons. */
+static int refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, unsigned status, const char *why)
+{
+    char peer[64];
+    psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_INFO, "ws: refused GET /recording from %s: %s",
+             lws_get_peer_simple(wsi, peer, sizeof peer), why);
+    snprintf(c->small_body, sizeof c->small_body, "%s\n", why);
+    return respond(c, wsi, status, "text/plain; charset=utf-8", (const uint8_t *)c->small_body,
+                   strlen(c->small_body));
+}
+
+/*
+ * GET /recording: the recorder's history as a 2020 recording file. Its
+ * length is not known before every state is rebuilt, so the response has
+ * none and the connection closes after it.
+ */
+static int recording(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
+{
+    if (!psc__ws_host_ok(ws, wsi))
+        return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Host not allowed (DNS rebinding protection)");
+    if (!psc__ws_origin_ok(ws, wsi))
+        return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
+    if (!psc__ws_token_ok(ws, wsi))
+        return refuse(ws, c, wsi, HTTP_STATUS_UNAUTHORIZED, "missing or wrong access token");
+    /* One at a time: each keeps alive what it has yet to send. */
+    if (ws->rec_writer)
+        return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "a recording is being sent already, try again\n");
+    psc__rec_writer *w = NULL;
+    if (psc__rec_writer_new(ws->recorder, &w) != PSC_OK)
+        return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "server out of memory\n");
+
+    char disposition[96];
+    time_t now = (time_t)(psc__recorder_now_ms(ws->recorder) / 1000u);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(disposition, sizeof disposition, "attachment; filename=\"peerscope-%Y%m%dT%H%M%SZ.rec\"", &tm);
+    uint8_t buf[LWS_PRE + 1024];
+    uint8_t *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/octet-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p,
+                                    end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+                                    (const unsigned char *)disposition, (int)strlen(disposition), &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
+                                    8, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end)) {
+        psc__rec_writer_free(w);
+        return 1;
+    }
+    ws->rec_writer = w;
+    c->rec = true;
+    psc__rec_file_header(c->rec_head);
+    c->rec_head_len = 4;
+    c->rec_body = NULL;
+    c->rec_body_len = 0;
+    c->rec_off = 0;
+    c->http_pending = true;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PSC__WS_RECORDING_STALL_S);
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/*
+ * The next piece of the download: up to HTTP_CHUNK bytes, asking the
+ * writer for records as they are used up. Rebuilding a state costs about
+ * a snapshot and takes its turn in one callback; other connections are
+ * served between callbacks.
+ */
+static int recording_writeable(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
+{
+    uint8_t buf[LWS_PRE + HTTP_CHUNK];
+    uint8_t *out = buf + LWS_PRE;
+    size_t n = 0;
+    bool done = false;
+    for (;;) {
+        size_t total = c->rec_head_len + c->rec_body_len;
+        if (c->rec_off == total) {
+            /* asked before the buffer goes out, so that the last piece is known as such */
+            const uint8_t *payload = NULL;
+            size_t len = 0;
+            psc_err e = psc__rec_writer_next(ws->rec_writer, &payload, &len, NULL);
+            if (e == PSC_ERR_CLOSED) {
+                done = true;
+                break;
+            }
+            if (e != PSC_OK || len > PSC_RECORDING_MAX_RECORD) {
+                /* Cut short: the client sees the file end inside a record or early. */
+                psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_WARN, "ws: GET /recording cut short: %s",
+                         psc_strerror(e != PSC_OK ? e : PSC_ERR_TOO_BIG));
+                conn_rec_release(ws, c);
+                c->http_pending = false;
+                return -1;
+            }
+            psc__rec_record_header(c->rec_head, payload, len);
+            c->rec_head_len = 8;
+            c->rec_body = payload;
+            c->rec_body_len = len;
+            c->rec_off = 0;
+            total = 8 + len;
+        }
+        if (n == HTTP_CHUNK)
+            break;
+        size_t take = total - c->rec_off;
+        if (take > HTTP_CHUNK - n)
+            take = HTTP_CHUNK - n;
+        size_t head = c->rec_off < c->rec_head_len ? c->rec_head_len - c->rec_off : 0;
+        if (head > take)
+            head = take;
+        if (head)
+            memcpy(out + n, c->rec_head + c->rec_off, head);
+        if (take > head)
+            memcpy(out + n + head, c->rec_body + (c->rec_off + head - c->rec_head_len), take - head);
+        n += take;
+        c->rec_off += take;
+    }
+    if (lws_write(wsi, out, n, done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) {
+        conn_rec_release(ws, c);
+        c->http_pending = false;
+        return 1;
+    }
+    if (!done) {
+        /* the client took the last piece: it gets another while it keeps reading */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PSC__WS_RECORDING_STALL_S);
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    conn_rec_release(ws, c);
+    c->http_pending = false;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
 {
     /* A keep-alive connection's previous body is done with by now. */
     conn_file_release(ws, c);
+    conn_rec_release(ws, c);
     memset(c, 0, sizeof *c);
     char uri[URI_MAX];
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
@@ -402,6 +554,8 @@ int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
         return respond_text(c, wsi, HTTP_STATUS_BAD_REQUEST, "NUL in the URI\n");
     if (!strcmp(uri, "/healthz"))
         return healthz(ws, c, wsi);
+    if (ws->recorder && !strcmp(uri, "/recording"))
+        return recording(ws, c, wsi);
     if (!strcmp(uri, ws->path))
         return respond_text(c, wsi, 426 /* Upgrade Required */,
                             "this is a WebSocket endpoint: connect with a WebSocket client\n");
@@ -426,6 +580,8 @@ int psc__ws_http_writeable(psc__ws_conn *c, struct lws *wsi)
     if (!c || !c->http_pending)
         return 0;
     psc__ws *ws = ws_of(wsi);
+    if (c->rec)
+        return recording_writeable(ws, c, wsi);
     uint8_t buf[LWS_PRE + HTTP_CHUNK];
     size_t chunk = c->body_len - c->body_sent;
     if (chunk > HTTP_CHUNK)

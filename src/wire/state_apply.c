@@ -4,7 +4,7 @@
  * scaffolding (the new lists and the few containers that differ) lives in
  * an arena freed before returning, so the caller owns only the bytes.
  */
-#include "client/state_apply.h"
+#include "wire/state_apply.h"
 #include "peerscope/version.h"
 #include "util/arena.h"
 #include "util/idmap.h"
@@ -331,14 +331,16 @@ static psc_err merge_subsystems(applier *ap, const Peerscope__Subsystems *b, con
 
 /* ---------------------------------------------------------------- entry */
 
-static psc_err pack(const psc__alloc *a, Peerscope__State *st, uint8_t **out, size_t *out_len)
+psc_err psc__state_pack(const psc__alloc *a, const Peerscope__State *st, uint8_t **out, size_t *out_len)
 {
+    if (!a || !st || !out || !out_len)
+        return PSC_ERR_INVALID;
     Peerscope__Version v = PEERSCOPE__VERSION__INIT;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
     v.version = PSC_PROTOCOL_VERSION;
     sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
-    sm.state = st;
+    sm.state = (Peerscope__State *)st; /* only read */
     size_t n = peerscope__server_message__get_packed_size(&sm);
     uint8_t *buf = psc__malloc(a, n);
     if (!buf)
@@ -349,24 +351,78 @@ static psc_err pack(const psc__alloc *a, Peerscope__State *st, uint8_t **out, si
     return PSC_OK;
 }
 
-psc_err psc__state_apply(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
-                         uint8_t **out, size_t *out_len)
+struct psc__state_merged {
+    psc__arena ar; /* holds this struct: freeing it frees everything */
+    Peerscope__State st;
+};
+
+/* The merged state into ap's arena (st there), the scaffolding left in ap. */
+static psc_err merge_into(applier *ap, const Peerscope__State *base, const Peerscope__State *delta,
+                          Peerscope__State *st)
 {
-    if (!a || !base || !delta || !delta->delta || !out || !out_len)
+    *st = *delta;
+    st->delta = NULL;
+    return merge_subsystems(ap, base->subsystems, delta->subsystems, delta->delta, &st->subsystems);
+}
+
+static psc_err check_args(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta)
+{
+    if (!a || !base || !delta || !delta->delta)
         return PSC_ERR_INVALID;
     if (base->delta || base->seq != delta->delta->base_seq)
         return PSC_ERR_STATE;
+    return PSC_OK;
+}
+
+psc_err psc__state_merge(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
+                         psc__state_merged **out)
+{
+    psc_err e = out ? check_args(a, base, delta) : PSC_ERR_INVALID;
+    if (e != PSC_OK)
+        return e;
     applier ap;
     memset(&ap, 0, sizeof ap);
     ap.a = a;
-    psc_err e = psc__arena_init(&ap.ar, a, NULL, 16384);
+    if ((e = psc__arena_init(&ap.ar, a, NULL, 16384)) != PSC_OK)
+        return e;
+    psc__state_merged *m = psc__arena_zalloc(&ap.ar, sizeof *m);
+    e = m ? merge_into(&ap, base, delta, &m->st) : PSC_ERR_NOMEM;
+    psc__idmap_free(a, &ap.map);
+    if (e != PSC_OK) {
+        psc__arena_free(&ap.ar);
+        return e;
+    }
+    m->ar = ap.ar;
+    *out = m;
+    return PSC_OK;
+}
+
+const Peerscope__State *psc__state_merged_state(const psc__state_merged *m)
+{
+    return m ? &m->st : NULL;
+}
+
+void psc__state_merged_free(psc__state_merged *m)
+{
+    if (m)
+        psc__arena_free(&m->ar);
+}
+
+psc_err psc__state_apply(const psc__alloc *a, const Peerscope__State *base, const Peerscope__State *delta,
+                         uint8_t **out, size_t *out_len)
+{
+    psc_err e = out && out_len ? check_args(a, base, delta) : PSC_ERR_INVALID;
     if (e != PSC_OK)
         return e;
-    Peerscope__State st = *delta;
-    st.delta = NULL;
-    e = merge_subsystems(&ap, base->subsystems, delta->subsystems, delta->delta, &st.subsystems);
+    applier ap;
+    memset(&ap, 0, sizeof ap);
+    ap.a = a;
+    if ((e = psc__arena_init(&ap.ar, a, NULL, 16384)) != PSC_OK)
+        return e;
+    Peerscope__State st;
+    e = merge_into(&ap, base, delta, &st);
     if (e == PSC_OK)
-        e = pack(a, &st, out, out_len);
+        e = psc__state_pack(a, &st, out, out_len);
     psc__idmap_free(a, &ap.map);
     psc__arena_free(&ap.ar);
     return e;
