@@ -23,35 +23,12 @@
 #include <string.h>
 
 #include "bench.h"
+#include "sized_alloc.h"
 
 #define EVENTS_PER_S 100
 #define EMIT_ITERS 200000
 /* The paced emit: PACED_BATCH events every millisecond (100,000/s). */
 #define PACED_BATCH 100
-
-typedef struct sized_alloc {
-    atomic_llong live;
-} sized_alloc;
-
-/* A 16-byte header keeps the size (and the alignment malloc gave). */
-static void *sized_malloc(void *user, size_t n)
-{
-    uint64_t *p = malloc(n + 16);
-    if (!p)
-        return NULL;
-    p[0] = n;
-    atomic_fetch_add(&((sized_alloc *)user)->live, (long long)n);
-    return p + 2;
-}
-
-static void sized_free(void *user, void *ptr)
-{
-    if (!ptr)
-        return;
-    uint64_t *p = (uint64_t *)ptr - 2;
-    atomic_fetch_sub(&((sized_alloc *)user)->live, (long long)p[0]);
-    free(p);
-}
 
 typedef struct sim_clock {
     uint64_t wall_ms;
@@ -103,7 +80,7 @@ static int simulate(const bench_scenario *sc, unsigned seconds, size_t max_bytes
                     double *snap_ms, size_t cap)
 {
     sized_alloc sa = {0}, sb = {0};
-    psc_allocator alloc = {sized_malloc, sized_free, &sa}, alloc_b = {sized_malloc, sized_free, &sb};
+    psc_allocator alloc = sized_allocator(&sa), alloc_b = sized_allocator(&sb);
     sim_clock clk = {1700000000000ull}, clk_b = {1700000000000ull};
     psc_clock c = {sim_wall, NULL, &clk}, c_b = {sim_wall, NULL, &clk_b};
     psc_config cfg = PSC_CONFIG_INIT, cfg_b = PSC_CONFIG_INIT;

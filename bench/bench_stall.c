@@ -12,32 +12,9 @@
 #include <string.h>
 
 #include "bench_net.h"
+#include "sized_alloc.h"
 
 #define EVENT_RATE 10000.0
-
-typedef struct sized_alloc {
-    atomic_llong live;
-} sized_alloc;
-
-/* A 16-byte header keeps the size (and the alignment malloc gave). */
-static void *sized_malloc(void *user, size_t n)
-{
-    uint64_t *p = malloc(n + 16);
-    if (!p)
-        return NULL;
-    p[0] = n;
-    atomic_fetch_add(&((sized_alloc *)user)->live, (long long)n);
-    return p + 2;
-}
-
-static void sized_free(void *user, void *ptr)
-{
-    if (!ptr)
-        return;
-    uint64_t *p = (uint64_t *)ptr - 2;
-    atomic_fetch_sub(&((sized_alloc *)user)->live, (long long)p[0]);
-    free(p);
-}
 
 typedef struct staller {
     uint64_t responses, states;
@@ -108,7 +85,7 @@ int bench_stall(const bench_scenario *sc, const bench_opts *o, stall_result *r)
     r->scenario = sc->name;
     int rc = -1;
     sized_alloc sa = {0};
-    psc_allocator alloc = {sized_malloc, sized_free, &sa};
+    psc_allocator alloc = sized_allocator(&sa);
     psc_config cfg = PSC_CONFIG_INIT;
     cfg.allocator = &alloc;
     psc_introspector *intro = NULL;
