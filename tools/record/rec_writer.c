@@ -253,15 +253,20 @@ static bool write_everywhere(rec_writer *w, const rec_batch *list)
     }
 }
 
-/* Retention, when due (force: now, at the end). false: the writer failed. */
-static bool prune_all(rec_writer *w, bool force)
+/*
+ * Retention, when due: every PRUNE_EVERY_MS, at once while a prune left
+ * rows to do, after every write when the size is bounded (so the file
+ * never grows more than one hand-over past it), and at the end (force).
+ * false: the writer failed.
+ */
+static bool prune_all(rec_writer *w, bool force, bool wrote)
 {
     if (!w->ret.keep_ms && !w->ret.max_bytes)
         return true;
     uint64_t now = tool_now_ms();
     for (size_t i = 0; i < w->n_stores; i++) {
         store_ctx *c = &w->ctx[i];
-        if (!force && now < c->next_prune)
+        if (!force && now < c->next_prune && !(wrote && w->ret.max_bytes))
             continue;
         rec_prune_result res;
         rec_status r = c->store->vt->prune(c->store, &w->ret, tool_wall_ms(), PRUNE_ROWS, &res);
@@ -322,7 +327,7 @@ static void *writer_main(void *arg)
             failed = !write_everywhere(w, list);
         free_list(list);
         if (!failed)
-            prune_all(w, last);
+            prune_all(w, last, list != NULL);
 
         pthread_mutex_lock(&w->mu);
         w->inflight_bytes = 0;

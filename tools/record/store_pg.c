@@ -594,7 +594,7 @@ static rec_status pg_prune(rec_store *base, const rec_retention *ret, uint64_t n
     if (st)
         return st;
     int64_t cutoff = ret->keep_ms && now > ret->keep_ms ? (int64_t)(now - ret->keep_ms) : 0;
-    bool over = ret->max_bytes && (double)used > (double)ret->max_bytes * 0.9;
+    bool over = ret->max_bytes && (double)used > (double)ret->max_bytes * 0.85;
     while (out->rows < max_rows) {
         int64_t cut = cutoff;
         if (over) {
@@ -618,7 +618,7 @@ static rec_status pg_prune(rec_store *base, const rec_retention *ret, uint64_t n
         if ((st = query_i64(s, size_sql, &used)))
             return st;
         /* deleted space comes back after (auto)vacuum: stop at what was deleted this round */
-        if (over && ((double)used < (double)ret->max_bytes * 0.8 || !more))
+        if (over && ((double)used < (double)ret->max_bytes * 0.75 || !more))
             over = false;
         if (!more || (!over && !cutoff))
             break;

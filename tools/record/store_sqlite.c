@@ -27,8 +27,8 @@
 #include "store.h"
 
 /* Size retention starts pruning above this share of the bound and stops below the next. */
-#define HIGH_WATER 0.90
-#define LOW_WATER 0.80
+#define HIGH_WATER 0.85
+#define LOW_WATER 0.75
 /* Events and states looked at per prune step (each step is one transaction). */
 #define PRUNE_EVENTS_STEP 5000
 #define PRUNE_STATES_STEP 64
