@@ -144,6 +144,38 @@ static const char *text(rec_app *app, const char *s)
     return p;
 }
 
+/*
+ * The URL as stored: a token in its query (as browsers must send it) is
+ * not written into the database.
+ */
+static const char *url_for_store(rec_app *app, const char *url)
+{
+    const char *q = strchr(url, '?');
+    if (!q)
+        return text(app, url);
+    rec_buf b;
+    rec_buf_init(&b);
+    rec_buf_add(&b, url, (size_t)(q - url));
+    const char *p = q;
+    while (*p) {
+        char sep = *p++; /* '?' or '&' */
+        size_t n = strcspn(p, "&#");
+        rec_buf_add(&b, &sep, 1);
+        if (n >= 6 && strncmp(p, "token=", 6) == 0)
+            rec_buf_str(&b, "token=***");
+        else
+            rec_buf_add(&b, p, n);
+        p += n;
+        if (*p == '#')
+            break;
+    }
+    const char *out = b.ok ? text(app, b.p) : NULL;
+    if (!b.ok)
+        app->nomem = true;
+    rec_buf_free(&b);
+    return out;
+}
+
 static void hand_over(rec_app *app)
 {
     if (!app->batch)
@@ -242,7 +274,7 @@ static void got_runtime(rec_node *n, const Peerscope__Runtime *rt)
     r->platform = text(app, rt->platform);
     r->peerscope_version = text(app, rt->peerscope_version);
     r->start_ts = rt->start_ts;
-    it->u.open.url = text(app, n->url);
+    it->u.open.url = url_for_store(app, n->url);
     if (rt->n_event_types) {
         rec_event_type *types = rec_arena_alloc(arena(app), rt->n_event_types * sizeof *types);
         if (!types) {
@@ -609,7 +641,7 @@ static void close_all(rec_app *app)
         if (n->phase == NODE_CONNECTING || n->phase == NODE_OPEN) {
             if (psc_client_close(n->client) != PSC_OK)
                 n->phase = NODE_DONE;
-        } else {
+        } else if (n->phase != NODE_REFUSED) {
             n->phase = NODE_DONE;
         }
     }

@@ -688,6 +688,11 @@ rec_status rec_sqlite_open(const char *path, const rec_store_opts *o, rec_store 
         return open_failed(s, created, st, err, errlen, s->base.err);
     if (version < REC_SCHEMA_VERSION && (st = migrate(s, version)))
         return open_failed(s, created, st, err, errlen, s->base.err);
+    /* a writer of another program that holds the database now is told at once, not after a minute of retries */
+    if ((st = exec(s, "BEGIN IMMEDIATE", "cannot write")) == REC_BUSY)
+        return open_failed(s, false, st, err, errlen, "locked by another program (tried for 5 s)");
+    if (st || (st = exec(s, "COMMIT", "cannot write")))
+        return open_failed(s, false, st, err, errlen, s->base.err);
     if ((st = query_int(s, "PRAGMA page_size", &s->page_size)))
         return open_failed(s, false, st, err, errlen, s->base.err);
     for (int i = 0; i < ST_COUNT; i++) {
