@@ -16,6 +16,10 @@ same endpoint; nothing is taken from the recorder's code.
       the newest stored no more than MAX_GAP_MS older than the newest received
   check_record.py dump-blobs DB OUT_FILE
       write every state blob as a 2020 recording (for peerscope-dump)
+  check_record.py stores DB
+      every table and view of the SQLite database DB against the same
+      PostgreSQL store (psql, with PGHOST, PGPORT, PGUSER, PGDATABASE set),
+      row by row, keyed by what the rows mean (ids may differ)
 
 Exit status 0 when every check holds; otherwise each failure is printed.
 """
@@ -392,6 +396,79 @@ def check_prefix(db_path, raw_json, max_gap):
         fail('the stored states are not a prefix of those received')
 
 
+# ------------------------------------------------------------------- stores
+
+# What to compare, per table or view: columns by meaning (ids replaced by the
+# natural keys they stand for). {blob} and {json} are spelled per dialect.
+NODE = '(SELECT peer_id FROM nodes n WHERE n.id = {t}.node_id)'
+RUN = '(SELECT start_ts FROM runs r WHERE r.id = {t}.run_id)'
+SEQ = '(SELECT seq FROM states s WHERE s.id = {t}.state_id)'
+COMPARE = [
+    ('nodes', 'peer_id, implementation, first_seen, last_seen'),
+    ('runs', NODE + ', start_ts, version, platform, peerscope_version, first_seen, last_seen, last_event_seq'),
+    ('sessions', RUN + ', url, opened, last_seen, closed, close_reason, events_dropped'),
+    ('event_types', RUN + ', name, {json:properties}'),
+    ('states', NODE + ', ' + RUN + ', seq, ts, kind, base_seq, {blob:blob}, connections, connections_open, '
+     'streams, peers, dht_peers, peerstore_peers, topics, bytes_in, bytes_out, rate_in, rate_out'),
+    ('connections', SEQ + ', ' + NODE + ', ts, conn_id, peer_id, transport, direction, status, remote_addr, '
+     'streams, bytes_in, bytes_out, rate_in, rate_out, latency_ns, open_ts, close_ts'),
+    ('stream_protocols', SEQ + ', ts, protocol, streams, bytes_in, bytes_out, delta_in, delta_out'),
+    ('dht_buckets', SEQ + ', ts, dht, cpl, peers, active'),
+    ('events', NODE + ', ' + RUN + ', ts, seq, type, {json:props}'),
+    ('state_spans', 'seq, valid_from, valid_to'),
+    ('connection_spans', 'node, valid_from, valid_to, conn_id, peer_id, transport, direction, status, '
+     'remote_addr, streams, bytes_in, bytes_out'),
+    ('peers_over_time', 'node, minute_ts, minute, peers_min, peers_max, connections_max, dht_peers_max, '
+     'peerstore_max, states'),
+    ('protocol_bandwidth', 'node, minute_ts, minute, protocol, bytes_in, bytes_out, streams_max'),
+    ('events_per_minute', 'node, minute_ts, minute, type, events'),
+    ('dht_fill', 'node, minute_ts, minute, dht, cpl, peers_min, peers_max, active_max'),
+]
+
+
+def spell(cols, table, pg):
+    cols = cols.replace('{t}', table)
+    cols = re.sub(r'\{blob:(\w+)\}', (r"encode(\1, 'hex')" if pg else r'lower(hex(\1))'), cols)
+    return re.sub(r'\{json:(\w+)\}', r'\1', cols)
+
+
+def norm(v, is_json):
+    if v is None or v == '':
+        return ''
+    if is_json:
+        return json.dumps(json.loads(v), sort_keys=True, separators=(',', ':'))
+    return str(v)
+
+
+def check_stores(db_path):
+    import csv
+    csv.field_size_limit(1 << 30)
+    import io
+    db = sqlite3.connect(db_path)
+    total = 0
+    for table, cols in COMPARE:
+        json_cols = [i for i, c in enumerate(cols.split(', ')) if c.startswith('{json:')]
+        lite = [tuple(norm(v, i in json_cols) for i, v in enumerate(row))
+                for row in db.execute(f'SELECT {spell(cols, table, False)} FROM {table}')]
+        q = f'COPY (SELECT {spell(cols, table, True)} FROM {table}) TO STDOUT WITH (FORMAT csv)'
+        r = subprocess.run(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', q], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f'psql on {table}: {r.stderr.strip()}')
+            continue
+        pg = [tuple(norm(v, i in json_cols) for i, v in enumerate(row)) for row in csv.reader(io.StringIO(r.stdout))]
+        lite.sort()
+        pg.sort()
+        if lite != pg:
+            extra = [x for x in pg if x not in lite][:2]
+            missing = [x for x in lite if x not in pg][:2]
+            fail(f'{table}: SQLite has {len(lite)} rows, PostgreSQL {len(pg)}; only in PostgreSQL {extra}, '
+                 f'only in SQLite {missing}')
+        elif not lite:
+            fail(f'{table}: empty in both stores')
+        total += len(lite)
+    print(f'# {len(COMPARE)} tables and views, {total} rows alike in SQLite and PostgreSQL')
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ''
     if cmd == 'rows':
@@ -400,6 +477,8 @@ def main():
         check_queries(*sys.argv[2:5])
     elif cmd == 'prefix':
         check_prefix(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif cmd == 'stores':
+        check_stores(sys.argv[2])
     elif cmd == 'dump-blobs':
         dump_blobs(sys.argv[2], sys.argv[3])
     else:

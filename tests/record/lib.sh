@@ -8,6 +8,9 @@
 # shellcheck source=../tools/lib.sh
 . "$PSC_TOOLS_TESTLIB"
 
+# a test stopped by a signal (a timeout) still runs its EXIT trap: every process it started is ended
+trap 'exit 143' TERM INT HUP
+
 RECORD=$PSC_RECORD
 DUMP=$PSC_DUMP
 CHECK=("$PSC_PYTHON" "$PSC_RECORD_CHECK")
