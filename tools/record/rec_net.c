@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "peerscope/client.h"
 #include "peerscope/ws.h"
@@ -26,6 +27,15 @@
 #define BACKOFF_MAX_MS 30000u
 #define CLOSE_GRACE_MS 2000u
 #define STATUS_EVERY_MS 10000u
+#define HOUSEKEEP_MS 10u
+/*
+ * After a poll that brought messages, wait this long before the next: many
+ * endpoints each sending small messages would otherwise wake the recorder
+ * (and the kernel) for nearly every one; a couple of milliseconds later
+ * each wake-up and read takes several. Nothing waits on a recorder's
+ * latency at this scale (batches are committed every REC_COMMIT_MS).
+ */
+#define GATHER_US 2000
 /* A batch goes to the writer at REC_COMMIT_MS, or sooner when it is this big. */
 #define BATCH_MAX_ITEMS 50000u
 #define BATCH_MAX_BYTES (32u * 1024u * 1024u)
@@ -80,6 +90,7 @@ typedef struct rec_app {
     bool nomem;
     bool raw_failed;
     uint64_t wrapped_contents;
+    uint64_t messages;       /* received, all endpoints: tells a busy poll */
 } rec_app;
 
 void rec_errorf(const char *fmt, ...)
@@ -411,6 +422,7 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
     rec_node *n = user;
     rec_app *app = n->app;
     (void)c;
+    app->messages++;
     if (app->stopping && m->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT &&
         m->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
         return;
@@ -708,7 +720,7 @@ int rec_net_run(const rec_opts *o, rec_writer *w, rec_net_stats *stats)
         }
     }
 
-    uint64_t start = tool_now_ms(), next_status = start + STATUS_EVERY_MS, status_events = 0;
+    uint64_t start = tool_now_ms(), next_status = start + STATUS_EVERY_MS, status_events = 0, next_chores = start;
     int wstatus = 0;
     char wmsg[1100];
     for (;;) {
@@ -725,16 +737,25 @@ int rec_net_run(const rec_opts *o, rec_writer *w, rec_net_stats *stats)
         /* the writer is behind: stop reading, and let the nodes' queues hold what comes */
         if (!rec_writer_wait_room(w, 100))
             continue;
+        uint64_t before = app.messages;
         e = psc_client_loop_poll(app.loop, 50);
+        if (!e && app.messages != before) {
+            struct timespec gather = {0, GATHER_US * 1000L};
+            nanosleep(&gather, NULL);
+        }
         if (e) {
             rec_errorf("client loop failed: %s", psc_strerror(e));
             status = REC_EXIT_FAILURE;
             break;
         }
         now = tool_now_ms();
-        for (size_t i = 0; i < app.n_nodes; i++)
-            node_tick(&app.nodes[i], now);
-        flush_raw(&app);
+        /* a busy loop polls thousands of times a second: the per-node chores every HOUSEKEEP_MS */
+        if (now >= next_chores) {
+            for (size_t i = 0; i < app.n_nodes; i++)
+                node_tick(&app.nodes[i], now);
+            flush_raw(&app);
+            next_chores = now + HOUSEKEEP_MS;
+        }
         if (app.batch && (now - app.batch->created_ms >= REC_COMMIT_MS || app.batch->n >= BATCH_MAX_ITEMS ||
                           rec_batch_bytes(app.batch) >= BATCH_MAX_BYTES))
             hand_over(&app);

@@ -192,16 +192,27 @@ static int hex4(const char *p)
 }
 
 /*
- * Whether the \u escapes of a valid JSON text are ones PostgreSQL's jsonb
- * takes: no \u0000 and no surrogate without its pair. In valid JSON a
- * backslash only occurs inside strings, so a plain scan finds them all.
+ * Whether a valid JSON text is one PostgreSQL's jsonb takes: valid UTF-8,
+ * no \u0000 and no surrogate escape without its pair. One pass: in valid
+ * JSON a backslash only occurs inside strings, so a plain scan finds every
+ * escape.
  */
-static bool escapes_ok(const char *s, size_t len)
+static bool jsonb_ok(const char *s, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (s[i] != '\\')
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] >= 0x80) {
+            size_t k = utf8_seq(p + i, len - i);
+            if (!k)
+                return false;
+            i += k - 1;
             continue;
-        if (s[i + 1] != 'u') {
+        }
+        if (p[i] != '\\')
+            continue;
+        if (i + 1 >= len)
+            return false;
+        if (p[i + 1] != 'u') {
             i++; /* \" \\ \n ...: skip the escaped character */
             continue;
         }
@@ -229,7 +240,7 @@ char *rec_json_props(rec_arena *a, const char *content, bool *wrapped)
         content = "";
     size_t len = strlen(content);
     js_val v;
-    if (js_parse(content, len, &v) && rec_utf8_valid(content, len) && escapes_ok(content, len)) {
+    if (jsonb_ok(content, len) && js_parse(content, len, &v)) {
         *wrapped = false;
         return rec_arena_strndup(a, content, len);
     }

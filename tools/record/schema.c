@@ -174,7 +174,7 @@
     "  seq " INT " NOT NULL,\n"                                                                                  \
     "  type TEXT NOT NULL,\n"                                                                                    \
     "  props " JSONT " NOT NULL);\n"                                                                             \
-    "CREATE INDEX events_by_node_ts ON events (node_id, ts);\n"
+    "CREATE INDEX events_by_ts ON events (ts);\n"
 
 const char *const rec_sqlite_migrations[REC_SCHEMA_VERSION] = {
     /* 0 -> 1 */

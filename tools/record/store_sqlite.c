@@ -10,10 +10,16 @@
  * One writer: the file is flock()ed for as long as the store is open, so
  * a second peerscope-record on the same file is refused at once, while
  * readers (the sqlite3 shell) go on reading through WAL.
+ *
+ * Checkpoints (copying the WAL into the database, with its fsyncs) run on
+ * a thread of their own with a connection of their own, PASSIVE, so that
+ * a commit never waits for the disk: done inside COMMIT, as SQLite does by
+ * default, they made commits of a busy recorder take seconds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "schema.h"
@@ -32,6 +39,8 @@
 /* Events and states looked at per prune step (each step is one transaction). */
 #define PRUNE_EVENTS_STEP 5000
 #define PRUNE_STATES_STEP 64
+/* How often the checkpointer looks at the WAL. */
+#define CHECKPOINT_EVERY_MS 250
 
 enum {
     ST_NODE,
@@ -87,6 +96,14 @@ typedef struct sq_store {
     sqlite3_stmt *st[ST_COUNT];
     bool in_tx;
     int64_t page_size;
+
+    /* the checkpointer */
+    sqlite3 *ck_db;
+    pthread_t ck_thread;
+    bool ck_running;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cond;
+    bool ck_stop;        /* under ck_mu */
 } sq_store;
 
 static rec_status map_rc(int rc)
@@ -142,13 +159,12 @@ static rec_status query_int(sq_store *s, const char *sql, int64_t *out)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? REC_OK : fail(s, rc, sql);
 }
 
-/* Step a prepared statement that returns nothing and reset it. */
+/* Step a prepared statement that returns nothing and reset it (every caller binds every parameter). */
 static rec_status step_done(sq_store *s, int which, const char *what)
 {
     sqlite3_stmt *q = s->st[which];
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
     return rc == SQLITE_DONE ? REC_OK : fail(s, rc, what);
 }
 
@@ -519,6 +535,77 @@ static rec_status sq_prune(rec_store *base, const rec_retention *r, uint64_t now
     return REC_OK;
 }
 
+/* ------------------------------------------------------- checkpoints */
+
+static void *checkpointer(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->ck_mu);
+    while (!s->ck_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&s->ck_cond, &s->ck_mu, &until);
+        if (s->ck_stop)
+            break;
+        pthread_mutex_unlock(&s->ck_mu);
+        /* PASSIVE: never waits for the writer or readers; what it cannot copy now, the next one does.
+         * A failure here is not fatal: the WAL grows until the next one succeeds. */
+        int frames = 0, done = 0;
+        sqlite3_wal_checkpoint_v2(s->ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+        (void)frames;
+        (void)done;
+        pthread_mutex_lock(&s->ck_mu);
+    }
+    pthread_mutex_unlock(&s->ck_mu);
+    return NULL;
+}
+
+static void stop_checkpointer(sq_store *s)
+{
+    if (s->ck_running) {
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_stop = true;
+        pthread_cond_signal(&s->ck_cond);
+        pthread_mutex_unlock(&s->ck_mu);
+        pthread_join(s->ck_thread, NULL);
+        pthread_cond_destroy(&s->ck_cond);
+        pthread_mutex_destroy(&s->ck_mu);
+        s->ck_running = false;
+    }
+    if (s->ck_db) {
+        sqlite3_close(s->ck_db);
+        s->ck_db = NULL;
+    }
+}
+
+/* The writer's connection leaves checkpoints to a thread with its own connection. */
+static rec_status start_checkpointer(sq_store *s, const char *path)
+{
+    int rc = sqlite3_open_v2(path, &s->ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(s->base.err, sizeof s->base.err, "cannot open a second connection: %s",
+                 s->ck_db ? sqlite3_errmsg(s->ck_db) : sqlite3_errstr(rc));
+        return map_rc(rc);
+    }
+    sqlite3_busy_timeout(s->ck_db, 1000);
+    /* the checkpointer's own connection must not checkpoint on close: the writer's does, last */
+    sqlite3_db_config(s->ck_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    pthread_mutex_init(&s->ck_mu, NULL);
+    pthread_cond_init(&s->ck_cond, NULL);
+    rc = pthread_create(&s->ck_thread, NULL, checkpointer, s);
+    if (rc != 0) {
+        pthread_cond_destroy(&s->ck_cond);
+        pthread_mutex_destroy(&s->ck_mu);
+        snprintf(s->base.err, sizeof s->base.err, "cannot start the checkpoint thread: %s", strerror(rc));
+        return REC_IO;
+    }
+    s->ck_running = true;
+    return exec(s, "PRAGMA wal_autocheckpoint = 0", "cannot configure the database");
+}
+
 /* ------------------------------------------------------------ open */
 
 static void sq_close(rec_store *base)
@@ -526,6 +613,7 @@ static void sq_close(rec_store *base)
     sq_store *s = (sq_store *)base;
     if (!s)
         return;
+    stop_checkpointer(s);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     if (s->db) {
@@ -582,21 +670,14 @@ static rec_status configure(sq_store *s, const rec_store_opts *o)
         return REC_IO;
     }
     char sql[160];
-    /* The WAL is checkpointed once it holds an eighth of the size bound (default 1000 pages, 4 MB),
-     * and cut back to a quarter of the bound (default 16 MiB) afterwards. */
-    int64_t ckpt = 1000, limit = 16 * 1024 * 1024;
-    if (o->max_bytes) {
-        ckpt = (int64_t)(o->max_bytes / 8 / 4096);
-        if (ckpt < 64)
-            ckpt = 64;
-        if (ckpt > 1000)
-            ckpt = 1000;
-        limit = (int64_t)(o->max_bytes / 4);
-    }
+    /* Checkpoints run on their own thread (start_checkpointer); once one has copied it all, the
+     * WAL starts over and is cut back to a quarter of the size bound (default 16 MiB). The page
+     * cache holds the indexes' hot pages of a busy recorder. */
+    int64_t limit = o->max_bytes ? (int64_t)(o->max_bytes / 4) : 16 * 1024 * 1024;
     snprintf(sql, sizeof sql,
-             "PRAGMA synchronous = %s; PRAGMA wal_autocheckpoint = %" PRId64 "; PRAGMA journal_size_limit = %" PRId64
-             "; PRAGMA foreign_keys = OFF",
-             o->sync_full ? "FULL" : "NORMAL", ckpt, limit);
+             "PRAGMA synchronous = %s; PRAGMA journal_size_limit = %" PRId64
+             "; PRAGMA cache_size = -65536; PRAGMA foreign_keys = OFF",
+             o->sync_full ? "FULL" : "NORMAL", limit);
     return exec(s, sql, "cannot configure the database");
 }
 
@@ -694,6 +775,8 @@ rec_status rec_sqlite_open(const char *path, const rec_store_opts *o, rec_store 
     if (st || (st = exec(s, "COMMIT", "cannot write")))
         return open_failed(s, false, st, err, errlen, s->base.err);
     if ((st = query_int(s, "PRAGMA page_size", &s->page_size)))
+        return open_failed(s, false, st, err, errlen, s->base.err);
+    if ((st = start_checkpointer(s, path)))
         return open_failed(s, false, st, err, errlen, s->base.err);
     for (int i = 0; i < ST_COUNT; i++) {
         rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
