@@ -13,7 +13,7 @@
 /* Exit statuses: the tools' own (cli_opts.h) and two for stores. */
 enum {
     REC_EXIT_OK = TOOL_EXIT_OK,
-    REC_EXIT_FAILURE = TOOL_EXIT_FAILURE,   /* out of memory, the --raw file cannot be written */
+    REC_EXIT_FAILURE = TOOL_EXIT_FAILURE,   /* out of memory, a --raw file cannot be written or is not a recording */
     REC_EXIT_USAGE = TOOL_EXIT_USAGE,
     REC_EXIT_CONNECT = TOOL_EXIT_CONNECT,   /* no endpoint could be recorded during the whole run */
     REC_EXIT_AUTH = TOOL_EXIT_AUTH,         /* every endpoint refused the token */
