@@ -1,15 +1,18 @@
 # Installs what peerscope needs on Debian 12, only what is missing.
 # Sourced by .ci/run and .ci/demo. Needs root (or sudo) when something is missing.
 
-# What building the library, the tools and the demo needs (the visualizer included).
+# What building the library, the tools and the demo needs (the visualizer
+# included; SQLite and libpq for peerscope-record and its PostgreSQL store).
 PSC_APT_BUILD=(
   build-essential meson ninja-build pkg-config python3 python3-protobuf
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libncurses-dev
+  libsqlite3-dev libpq-dev
 )
 # What the tests need besides: cmocka, the JavaScript tests' Node.js, the
-# tools' shell tests, TLS certificates, the browser.
+# tools' shell tests, TLS certificates, the browser, the sqlite3 shell and
+# a PostgreSQL server (the recorder's tests start their own).
 PSC_APT_TEST=(
-  libcmocka-dev nodejs npm jq tmux openssl ca-certificates curl chromium
+  libcmocka-dev nodejs npm jq tmux openssl ca-certificates curl chromium sqlite3 postgresql
 )
 
 psc_as_root() {
