@@ -10,9 +10,11 @@ PSC_APT_BUILD=(
 )
 # What the tests need besides: cmocka, the JavaScript tests' Node.js, the
 # tools' shell tests, TLS certificates, the browser, the sqlite3 shell and
-# a PostgreSQL server (the recorder's tests start their own).
+# a PostgreSQL server (the recorder's tests start their own), and clang with
+# its libFuzzer runtime for .ci/fuzz.
 PSC_APT_TEST=(
   libcmocka-dev nodejs npm jq tmux openssl ca-certificates curl chromium sqlite3 postgresql
+  clang libclang-rt-14-dev
 )
 
 psc_as_root() {

@@ -108,6 +108,10 @@ bool psc__client_deliver_close(psc_client *c);
 /* rx.c */
 void psc__client_rx(psc_client *c, struct lws *wsi, const uint8_t *in, size_t len);
 void psc__client_rx_reset(psc_client *c);
+/* One whole inbound frame (header + ServerMessage): checked, decoded,
+ * delta-applied and dispatched to the callbacks. Needs no socket, so the
+ * fuzz target drives it directly. */
+void psc__client_process(psc_client *c, const uint8_t *frame, size_t frame_len);
 /* Forget the full state kept for deltas (a new connection starts afresh). */
 void psc__client_drop_base(psc_client *c);
 /* Report a lost message through on_error. */

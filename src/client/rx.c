@@ -176,7 +176,7 @@ static void dispatch(psc_client *c, const Peerscope__ServerMessage *m, const uin
     }
 }
 
-static void process(psc_client *c, const uint8_t *frame, size_t frame_len)
+void psc__client_process(psc_client *c, const uint8_t *frame, size_t frame_len)
 {
     c->bytes += frame_len;
     if (c->cb.on_frame && !c->doomed)
@@ -268,7 +268,7 @@ void psc__client_rx(psc_client *c, struct lws *wsi, const uint8_t *in, size_t le
     c->rx_len = 0;
     switch (why) {
     case PSC_OK:
-        process(c, c->rx, got);
+        psc__client_process(c, c->rx, got);
         break;
     case PSC_ERR_PROTOCOL:
         psc__client_error(c, why, "text message where binary frames are expected");

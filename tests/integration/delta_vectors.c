@@ -3,12 +3,16 @@
  * (tests/node/delta.test.mjs): a recording file holding, for a host whose
  * every section moves at random (tests/core/delta_world.c), the full state
  * of each snapshot followed by the delta from the previous one, made by the
- * library itself.
+ * library itself. With --chain, only the first full state and then each
+ * delta, as a client that asked for deltas receives them (a seed of the
+ * client's fuzz target, .ci/fuzz).
  *
- *   delta-vectors OUT_FILE [STEPS]
+ *   delta-vectors [--chain] OUT_FILE [STEPS]
  */
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/delta_world.h"
 #include "session/session.h"
@@ -23,8 +27,13 @@ static int write_msg(FILE *f, const psc_msg *m)
 
 int main(int argc, char **argv)
 {
+    bool chain = argc > 1 && !strcmp(argv[1], "--chain");
+    if (chain) {
+        argv++;
+        argc--;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: delta-vectors OUT_FILE [STEPS]\n");
+        fprintf(stderr, "usage: delta-vectors [--chain] OUT_FILE [STEPS]\n");
         return 2;
     }
     int steps = argc == 3 ? atoi(argv[2]) : 40;
@@ -46,7 +55,7 @@ int main(int argc, char **argv)
             world_touch(&w, 20);
         else
             world_step(&w);
-        if (psc_introspector_snapshot(intro, &cur) || psc_introspector_state_delta(intro, prev, cur, &d) || write_msg(f, cur) ||
+        if (psc_introspector_snapshot(intro, &cur) || psc_introspector_state_delta(intro, prev, cur, &d) || (!chain && write_msg(f, cur)) ||
             write_msg(f, d))
             goto out;
         psc_msg_unref(d);

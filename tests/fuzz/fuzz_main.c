@@ -1,14 +1,17 @@
 /*
  * Standalone driver for the fuzz targets when libFuzzer is not available
  * (gcc builds): runs LLVMFuzzerTestOneInput on the files given as
- * arguments, or on deterministic pseudo-random inputs (PSC_FUZZ_ITERATIONS,
+ * arguments (every file of a folder, in name order), or on deterministic pseudo-random inputs (PSC_FUZZ_ITERATIONS,
  * default 3000) so that the sanitizer build exercises the targets as an
  * ordinary test. A crash or sanitizer report is the failure.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,13 +51,52 @@ static int run_file(const char *path)
     return 0;
 }
 
+/* A file, or every regular file of a folder; *count grows by the inputs run. */
+static int run_path(const char *path, long *count)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        perror(path);
+        return 1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        (*count)++;
+        return run_file(path);
+    }
+    struct dirent **names;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0) {
+        perror(path);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
+        char *full = malloc(len);
+        if (!full)
+            rc = 1;
+        else {
+            snprintf(full, len, "%s/%s", path, names[i]->d_name);
+            if (names[i]->d_name[0] != '.' && stat(full, &st) == 0 && S_ISREG(st.st_mode) && !rc) {
+                (*count)++;
+                rc = run_file(full);
+            }
+            free(full);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
+        long count = 0;
         for (int i = 1; i < argc; i++)
-            if (run_file(argv[i]) != 0)
+            if (run_path(argv[i], &count) != 0)
                 return 1;
-        printf("1..1\nok 1 - %d inputs\n", argc - 1);
+        printf("1..1\nok 1 - %ld inputs\n", count);
         return 0;
     }
     const char *it = getenv("PSC_FUZZ_ITERATIONS");
