@@ -31,10 +31,17 @@
  * token also requires the Host header to name a loopback address,
  * "localhost" or the bind address, so that a web page cannot reach it by
  * making its own domain resolve to 127.0.0.1 (DNS rebinding). TLS
- * (wss/https) is used when a certificate and key are given.
+ * (wss/https, TLS 1.2 and 1.3 only) is used when a certificate and key are
+ * given. Wrong tokens are limited per client address (an IPv6 address by
+ * its /64): after 5, each further wrong one locks the address out for 1 s,
+ * doubling up to 60 s; while locked out, every request of it that carries
+ * a token (WebSocket, /recording, /healthz) is refused with 429 before the
+ * token is compared, so guesses get no answer. A right token clears the
+ * count; a request without a token is not a guess. See docs/SECURITY.md.
  *
  * Refusals: an upgrade is answered 404 (not the WebSocket path), 403 (Host
- * or Origin), 401 (token) or 503 (max_sessions reached). An open session
+ * or Origin), 401 (token), 429 (locked out after wrong tokens) or 503
+ * (max_sessions reached). An open session
  * is closed with a close frame and a reason: 1008 when the session protocol
  * gives up on the client (repeated malformed commands, command rate, a
  * client that never reads its replies), 1009 for an inbound message over

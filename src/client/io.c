@@ -42,6 +42,10 @@ static void connection_error(psc_client *c, struct lws *wsi, const void *in, siz
     } else if (contains(in, len, "unauthorized") || status == 401 || status == 403) {
         err = PSC_ERR_AUTH;
         snprintf(reason, sizeof reason, "upgrade refused with HTTP %u", status ? status : 401u);
+    } else if (status == 429) {
+        /* the endpoint locked this address out after wrong tokens */
+        err = PSC_ERR_AUTH;
+        snprintf(reason, sizeof reason, "upgrade refused with HTTP 429: too many wrong access tokens, try again later");
     } else if (status && status != 101) {
         err = PSC_ERR_PROTOCOL;
         snprintf(reason, sizeof reason, "upgrade refused with HTTP %u", status);

@@ -104,6 +104,7 @@ int host_start(test_host *h, const test_host_opts *o)
     cfg.runtime.peer_id = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
     cfg.event_ring_capacity = o->event_ring;
     cfg.max_event_size = o->max_event_size;
+    cfg.clock = o->clock;
     if (psc_introspector_new(&cfg, &h->intro))
         return -1;
     if (psc_event_declare_well_known(h->intro) || psc_event_declare(h->intro, &ping_def, &h->ping) ||

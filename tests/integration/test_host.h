@@ -24,6 +24,7 @@ typedef struct test_host_opts {
     size_t event_ring;                  /* ring capacity; 0: the default */
     size_t max_event_size;              /* 0: the default */
     const char *tls_cert, *tls_key;
+    const psc_clock *clock;             /* the introspector's clocks; NULL: the system's */
 } test_host_opts;
 
 typedef struct test_host {

@@ -14,6 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "client_util.h"
 #include "test_host.h"
 
@@ -89,6 +95,48 @@ static void test_token(void **state)
     expect_session(url, "tok-0123456789abcdef", NULL);
     snprintf(url, sizeof url, "%s?token=tok-0123456789abcdef", h->url);
     expect_session(url, "tok-wrong", NULL);
+    assert_true(host_wait_sessions(h, 0, T_WAIT));
+}
+
+/* A clock that stands still unless the test moves it: the lock-out's
+ * expiry is tested without waiting and cannot race the machine's speed. */
+static _Atomic uint64_t guard_clock_ns = 1000000000000u;
+static uint64_t guard_mono(void *user)
+{
+    (void)user;
+    return guard_clock_ns;
+}
+
+static void test_token_guessing(void **state)
+{
+    const psc_clock clk = {.mono_ns = guard_mono};
+    test_host_opts o = {.token = "tok-0123456789abcdef", .clock = &clk};
+    test_host *h = host_fixture(state, &o);
+    char url[192];
+
+    /* no token at all is no guess: never locked out for it */
+    for (int i = 0; i < 8; i++)
+        expect_refused(h->url, NULL, NULL, PSC_ERR_AUTH);
+    expect_session(h->url, "tok-0123456789abcdef", NULL);
+
+    /* five wrong ones are refused as wrong; then even the right one is refused */
+    for (int i = 0; i < 5; i++)
+        expect_refused(h->url, "tok-guess", NULL, PSC_ERR_AUTH);
+    conn *k = dial(h->url, "tok-0123456789abcdef", NULL);
+    assert_int_equal(k->r.opens, 0);
+    assert_int_equal(k->r.last_close_err, PSC_ERR_AUTH);
+    assert_non_null(strstr(k->r.last_close_reason, "429"));
+    hang_up(k);
+    /* the query form and /healthz are behind the same lock */
+    snprintf(url, sizeof url, "%s?token=tok-0123456789abcdef", h->url);
+    expect_refused(url, NULL, NULL, PSC_ERR_AUTH);
+
+    /* a second later the right token gets in, and clears the count */
+    guard_clock_ns += 1000000000u;
+    expect_session(h->url, "tok-0123456789abcdef", NULL);
+    for (int i = 0; i < 4; i++)
+        expect_refused(h->url, "tok-guess", NULL, PSC_ERR_AUTH);
+    expect_session(h->url, "tok-0123456789abcdef", NULL);
     assert_true(host_wait_sessions(h, 0, T_WAIT));
 }
 
@@ -285,6 +333,38 @@ static void test_endpoint_close(void **state)
 }
 
 /* wss: the endpoint with a certificate, the client trusting it. */
+/*
+ * A TLS handshake with the endpoint offering only versions min..max (the
+ * client's security level lowered so that it really offers old ones):
+ * true if it completes. The certificate is not checked: only the versions
+ * matter here.
+ */
+static bool tls_handshake(uint16_t port, int min, int max)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(ctx);
+    SSL_CTX_set_security_level(ctx, 0);
+    assert_int_equal(SSL_CTX_set_min_proto_version(ctx, min), 1);
+    assert_int_equal(SSL_CTX_set_max_proto_version(ctx, max), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    SSL *ssl = SSL_new(ctx);
+    assert_non_null(ssl);
+    SSL_set_fd(ssl, fd);
+    bool ok = SSL_connect(ssl) == 1;
+    if (ok)
+        SSL_shutdown(ssl);
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
 static void test_tls(void **state)
 {
     const char *cert = getenv("PSC_TEST_CERT"), *key = getenv("PSC_TEST_KEY");
@@ -318,6 +398,11 @@ static void test_tls(void **state)
     assert_int_equal(k->r.last_close_err, PSC_OK);
     hang_up(k);
 
+    /* TLS 1.2 and 1.3 are offered; 1.0 and 1.1 are not */
+    assert_true(tls_handshake(h->port, TLS1_2_VERSION, TLS1_2_VERSION));
+    assert_true(tls_handshake(h->port, TLS1_3_VERSION, TLS1_3_VERSION));
+    assert_false(tls_handshake(h->port, TLS1_VERSION, TLS1_1_VERSION));
+
     /* not trusted: no session; the token alone does not help */
     expect_refused(h->url, "tls-token-0123456789", NULL, PSC_ERR_IO);
     /* plain ws:// to a TLS port: no session either */
@@ -330,8 +415,15 @@ static void test_tls(void **state)
 
 int main(void)
 {
+    /* Before OpenSSL first reads its configuration: the system's could
+     * refuse old protocol versions by itself and hide the endpoint's own
+     * setting from test_tls. */
+    const char *conf = getenv("PSC_TEST_OPENSSL_CONF");
+    if (conf)
+        setenv("OPENSSL_CONF", conf, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_token, host_teardown),
+        cmocka_unit_test_teardown(test_token_guessing, host_teardown),
         cmocka_unit_test_teardown(test_origin, host_teardown),
         cmocka_unit_test_teardown(test_wrong_path, host_teardown),
         cmocka_unit_test_teardown(test_garbage, host_teardown),

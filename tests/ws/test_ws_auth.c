@@ -1,10 +1,12 @@
-/* The WebSocket endpoint's pure checks: token comparison, Origin policy, loopback. */
+/* The WebSocket endpoint's pure checks: token comparison, the wrong-token guard, Origin policy, loopback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "transport/ws/ws.h"
@@ -82,10 +84,101 @@ static void host_check(void **state)
     assert_true(psc__ws_host_allowed("node.example:8080", "0.0.0.0", false));
 }
 
+static psc__ws_guard *guard_new(void)
+{
+    psc__ws_guard *g = calloc(1, sizeof *g);
+    assert_non_null(g);
+    return g;
+}
+
+/* Free guesses, then a lock-out that doubles, expires and is cleared by the right token. */
+static void guard_backoff(void **state)
+{
+    (void)state;
+    psc__ws_guard *g = guard_new();
+    uint64_t t = 5000, retry = 0;
+    for (unsigned i = 0; i < PSC__WS_GUARD_FREE - 1; i++) {
+        assert_true(psc__ws_guard_allows(g, "10.0.0.1", t, NULL));
+        psc__ws_guard_failed(g, "10.0.0.1", t);
+    }
+    assert_true(psc__ws_guard_allows(g, "10.0.0.1", t, NULL));
+    psc__ws_guard_failed(g, "10.0.0.1", t); /* the last free one locks for 1 s */
+    assert_false(psc__ws_guard_allows(g, "10.0.0.1", t + 999, &retry));
+    assert_int_equal(retry, 1);
+    assert_true(psc__ws_guard_allows(g, "10.0.0.2", t, NULL)); /* others are not affected */
+    assert_true(psc__ws_guard_allows(g, "10.0.0.1", t + 1000, NULL));
+    t += 1000;
+    uint64_t want = 2000;
+    for (int i = 0; i < 10; i++) {
+        psc__ws_guard_failed(g, "10.0.0.1", t);
+        assert_false(psc__ws_guard_allows(g, "10.0.0.1", t, &retry));
+        assert_int_equal(retry, want);
+        t += retry;
+        want = want * 2 > PSC__WS_GUARD_MAX_WAIT_MS ? PSC__WS_GUARD_MAX_WAIT_MS : want * 2;
+    }
+    assert_int_equal(want, PSC__WS_GUARD_MAX_WAIT_MS); /* capped */
+    assert_int_equal(g->failures, PSC__WS_GUARD_FREE + 10);
+    assert_true(g->refused >= 11);
+    psc__ws_guard_succeeded(g, "10.0.0.1");
+    psc__ws_guard_failed(g, "10.0.0.1", t);
+    assert_true(psc__ws_guard_allows(g, "10.0.0.1", t, NULL)); /* counting starts again */
+    free(g);
+}
+
+/* An IPv6 /64 is one client; an IPv4-mapped address is its IPv4 address. */
+static void guard_keys(void **state)
+{
+    (void)state;
+    psc__ws_guard *g = guard_new();
+    for (unsigned i = 0; i < PSC__WS_GUARD_FREE; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "2001:db8:1:2::%x", i + 1);
+        psc__ws_guard_failed(g, a, 0);
+    }
+    assert_false(psc__ws_guard_allows(g, "2001:db8:1:2:ffff::1", 0, NULL));
+    assert_true(psc__ws_guard_allows(g, "2001:db8:1:3::1", 0, NULL));
+    for (unsigned i = 0; i < PSC__WS_GUARD_FREE; i++)
+        psc__ws_guard_failed(g, i % 2 ? "::ffff:192.0.2.7" : "192.0.2.7", 0);
+    assert_false(psc__ws_guard_allows(g, "192.0.2.7", 0, NULL));
+    assert_false(psc__ws_guard_allows(g, "::FFFF:192.0.2.7", 0, NULL));
+    free(g);
+}
+
+/* A quiet address is forgotten; a full table gives up its quietest slot. */
+static void guard_table(void **state)
+{
+    (void)state;
+    psc__ws_guard *g = guard_new();
+    for (unsigned i = 0; i < PSC__WS_GUARD_FREE; i++)
+        psc__ws_guard_failed(g, "198.51.100.1", 0);
+    assert_false(psc__ws_guard_allows(g, "198.51.100.1", 10, NULL));
+    /* after the forget time, one more wrong token is a first one again */
+    psc__ws_guard_failed(g, "198.51.100.1", PSC__WS_GUARD_FORGET_MS);
+    assert_true(psc__ws_guard_allows(g, "198.51.100.1", PSC__WS_GUARD_FORGET_MS, NULL));
+
+    /* every slot taken by an address that failed once, at times 1..N */
+    for (unsigned i = 0; i < PSC__WS_GUARD_SLOTS; i++) {
+        char a[32];
+        snprintf(a, sizeof a, "10.1.%u.%u", i / 256, i % 256);
+        psc__ws_guard_failed(g, a, PSC__WS_GUARD_FORGET_MS + 1 + i);
+    }
+    /* a guesser keeps its slot as long as it keeps failing */
+    uint64_t t = PSC__WS_GUARD_FORGET_MS + 1000;
+    for (unsigned i = 0; i < PSC__WS_GUARD_FREE; i++)
+        psc__ws_guard_failed(g, "203.0.113.9", t);
+    assert_false(psc__ws_guard_allows(g, "203.0.113.9", t, NULL));
+    psc__ws_guard_failed(g, "10.9.9.9", t); /* takes the slot quiet the longest, not the guesser's */
+    assert_false(psc__ws_guard_allows(g, "203.0.113.9", t, NULL));
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_equal),
+        cmocka_unit_test(guard_backoff),
+        cmocka_unit_test(guard_keys),
+        cmocka_unit_test(guard_table),
         cmocka_unit_test(origin_policy),
         cmocka_unit_test(loopback),
         cmocka_unit_test(host_check),

@@ -67,6 +67,44 @@ struct psc__ws_conn {
     psc__ws_conn *prev, *next;    /* the endpoint's live WebSocket connections */
 };
 
+/*
+ * Wrong access tokens per client address (ws_guard.c; service thread only).
+ * An address gets PSC__WS_GUARD_FREE wrong tokens (typos, a stale
+ * bookmark); from the last of them on, each wrong one locks it out for 1 s,
+ * doubling up to PSC__WS_GUARD_MAX_WAIT_MS; while locked out, every request
+ * that presents a token is refused (429) before the token is compared, the
+ * right one too, so guessing gets no answer. A right token clears the
+ * address. A request without any token is no guess and is not counted. The
+ * table is fixed in size: with every slot taken, the address quiet the
+ * longest gives up its slot.
+ */
+#define PSC__WS_GUARD_SLOTS 256u
+#define PSC__WS_GUARD_KEY 48u
+#define PSC__WS_GUARD_FREE 5u
+#define PSC__WS_GUARD_MAX_WAIT_MS 60000u
+#define PSC__WS_GUARD_FORGET_MS 600000u
+
+typedef struct psc__ws_guard_slot {
+    char key[PSC__WS_GUARD_KEY];  /* the address, an IPv6 one as its /64 */
+    uint32_t failures;            /* 0: slot free */
+    uint64_t last_ms;
+    uint64_t locked_until_ms;
+} psc__ws_guard_slot;
+
+typedef struct psc__ws_guard {
+    psc__ws_guard_slot slots[PSC__WS_GUARD_SLOTS];
+    uint64_t failures;            /* wrong tokens seen */
+    uint64_t refused;             /* requests refused while locked out */
+} psc__ws_guard;
+
+/* Whether addr may present a token at now_ms (monotonic); if not, *retry_ms
+ * (may be NULL) says when it may again. */
+bool psc__ws_guard_allows(psc__ws_guard *g, const char *addr, uint64_t now_ms, uint64_t *retry_ms);
+/* addr presented a wrong token at now_ms. */
+void psc__ws_guard_failed(psc__ws_guard *g, const char *addr, uint64_t now_ms);
+/* addr presented the right token: its count starts again. */
+void psc__ws_guard_succeeded(psc__ws_guard *g, const char *addr);
+
 typedef struct psc__ws {
     psc_endpoint *ep;
     psc__alloc alloc;
@@ -112,6 +150,7 @@ typedef struct psc__ws {
     size_t files_bytes;
     psc__rec_writer *rec_writer;  /* the /recording download in progress, or NULL (service thread) */
     psc__lws_sink log_sink;       /* lws' lines to the introspector's log, from start to close */
+    psc__ws_guard guard;          /* wrong tokens per address (service thread) */
 } psc__ws;
 
 /* ws_server.c */
@@ -155,8 +194,19 @@ const char *psc__ws_mime_of(const char *name);
 bool psc__ws_etag_matches(const char *if_none_match, const char *etag);
 
 /* ws_auth.c */
-/* true when no token is configured or the request carries the right one. */
-bool psc__ws_token_ok(const psc__ws *ws, struct lws *wsi);
+/* The request's access token, through the guard (service thread). */
+typedef enum psc__ws_auth {
+    PSC__WS_AUTH_OK = 0,          /* no token configured, or the right one given */
+    PSC__WS_AUTH_MISSING,         /* none given (not counted as a guess) */
+    PSC__WS_AUTH_WRONG,           /* a wrong one given (counted) */
+    PSC__WS_AUTH_LOCKED,          /* the address is locked out: *retry_ms until it may try again */
+} psc__ws_auth;
+/* count: the request's verdict updates the guard (false for a second look
+ * at a request already counted). */
+psc__ws_auth psc__ws_authorize(psc__ws *ws, struct lws *wsi, bool count, uint64_t *retry_ms);
+/* Why a request is refused for a (NULL for PSC__WS_AUTH_OK) and its HTTP
+ * status; the text is buf's (cap bytes) or static. */
+const char *psc__ws_auth_refusal(psc__ws_auth a, uint64_t retry_ms, char *buf, size_t cap, unsigned *status);
 /* true when the Origin header is absent, same-origin or allowed. */
 bool psc__ws_origin_ok(const psc__ws *ws, struct lws *wsi);
 /* Pure checks behind them (unit-tested). */

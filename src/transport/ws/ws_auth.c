@@ -4,7 +4,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <strings.h>
+
+#include "core/core.h"
 
 /* Longest header value looked at; longer ones are refused, not truncated. */
 #define HDR_MAX 512
@@ -17,17 +20,20 @@ bool psc__ws_token_equal(const char *expected, size_t expected_len, const char *
     return sodium_memcmp(expected, given, expected_len) == 0;
 }
 
-static bool bearer_ok(const psc__ws *ws, struct lws *wsi)
+/* The Bearer token of the Authorization header: 1 right, 0 wrong, -1 none given. */
+static int bearer_check(const psc__ws *ws, struct lws *wsi)
 {
     char buf[HDR_MAX];
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    if (n <= 0 || n >= (int)sizeof buf || lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
-        return false;
+    if (n <= 0)
+        return -1;
+    if (n >= (int)sizeof buf || lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
+        return 0;
     const char *v = buf;
     while (*v == ' ')
         v++;
     if (strncasecmp(v, "Bearer ", 7) != 0)
-        return false;
+        return 0;
     v += 7;
     while (*v == ' ')
         v++;
@@ -37,21 +43,54 @@ static bool bearer_ok(const psc__ws *ws, struct lws *wsi)
     return psc__ws_token_equal(ws->token, ws->token_len, v, len);
 }
 
-static bool query_ok(const psc__ws *ws, struct lws *wsi)
+/* The token= query argument: 1 right, 0 wrong, -1 none given. */
+static int query_check(const psc__ws *ws, struct lws *wsi)
 {
     char buf[HDR_MAX];
     const char *v = lws_get_urlarg_by_name(wsi, "token=", buf, (int)sizeof buf);
-    return v && psc__ws_token_equal(ws->token, ws->token_len, v, strlen(v));
+    if (!v)
+        return -1;
+    return psc__ws_token_equal(ws->token, ws->token_len, v, strlen(v));
 }
 
-bool psc__ws_token_ok(const psc__ws *ws, struct lws *wsi)
+psc__ws_auth psc__ws_authorize(psc__ws *ws, struct lws *wsi, bool count, uint64_t *retry_ms)
 {
     if (!ws->token)
-        return true;
+        return PSC__WS_AUTH_OK;
     /* Browsers cannot set headers on a WebSocket: the query form is for them. */
-    bool header = bearer_ok(ws, wsi);
-    bool query = query_ok(ws, wsi);
-    return header || query;
+    int header = bearer_check(ws, wsi);
+    int query = query_check(ws, wsi);
+    if (header < 0 && query < 0)
+        return PSC__WS_AUTH_MISSING;
+    char peer[64];
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    uint64_t now = psc__intro_mono_ns(psc_endpoint_introspector(ws->ep)) / 1000000u;
+    if (!psc__ws_guard_allows(&ws->guard, peer, now, retry_ms))
+        return PSC__WS_AUTH_LOCKED;
+    if (header == 1 || query == 1) {
+        if (count)
+            psc__ws_guard_succeeded(&ws->guard, peer);
+        return PSC__WS_AUTH_OK;
+    }
+    if (count)
+        psc__ws_guard_failed(&ws->guard, peer, now);
+    return PSC__WS_AUTH_WRONG;
+}
+
+const char *psc__ws_auth_refusal(psc__ws_auth a, uint64_t retry_ms, char *buf, size_t cap, unsigned *status)
+{
+    switch (a) {
+    case PSC__WS_AUTH_OK:
+        return NULL;
+    case PSC__WS_AUTH_LOCKED:
+        *status = 429; /* Too Many Requests */
+        snprintf(buf, cap, "too many wrong access tokens from this address: try again in %llu s",
+                 (unsigned long long)((retry_ms + 999) / 1000));
+        return buf;
+    default:
+        *status = HTTP_STATUS_UNAUTHORIZED;
+        return "missing or wrong access token";
+    }
 }
 
 /* Compare two origins ignoring case and a trailing slash. */

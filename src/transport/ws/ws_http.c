@@ -390,7 +390,7 @@ static int healthz(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
     /* Probes cannot always carry a token: they get the status, not the details. */
     /* token_required lets the visualizer ask for a token at once instead
      * of after refused upgrades. */
-    bool authorized = (!ws->token || psc__ws_token_ok(ws, wsi)) && psc__ws_host_ok(ws, wsi);
+    bool authorized = psc__ws_authorize(ws, wsi, true, NULL) == PSC__WS_AUTH_OK && psc__ws_host_ok(ws, wsi);
     if (!authorized)
         snprintf(c->small_body, sizeof c->small_body,
                  "{\"status\":\"ok\",\"token_required\":%s,\"authorized\":false}\n",
@@ -426,8 +426,13 @@ static int recording(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
         return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Host not allowed (DNS rebinding protection)");
     if (!psc__ws_origin_ok(ws, wsi))
         return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
-    if (!psc__ws_token_ok(ws, wsi))
-        return refuse(ws, c, wsi, HTTP_STATUS_UNAUTHORIZED, "missing or wrong access token");
+    uint64_t retry_ms = 0;
+    unsigned status = 0;
+    char why_buf[96];
+    const char *why = psc__ws_auth_refusal(psc__ws_authorize(ws, wsi, true, &retry_ms), retry_ms, why_buf, sizeof why_buf,
+                                           &status);
+    if (why)
+        return refuse(ws, c, wsi, status, why);
     /* One at a time: each keeps alive what it has yet to send. */
     if (ws->rec_writer)
         return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "a recording is being sent already, try again\n");

@@ -163,6 +163,10 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     vi.retry_and_idle_policy = &ws->idle_policy;
     vi.ssl_cert_filepath = ws->tls_cert;
     vi.ssl_private_key_filepath = ws->tls_key;
+    /* TLS 1.2 and newer only, whatever the system's OpenSSL configuration
+     * allows (lws hands these to SSL_CTX_set_options). */
+    if (ws->tls_cert)
+        vi.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
     ws->vh = lws_create_vhost(ws->ctx, &vi);
     if (!ws->vh) {
         lws_context_destroy(ws->ctx);

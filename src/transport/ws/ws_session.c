@@ -34,7 +34,7 @@ static bool path_is_ws(const psc__ws *ws, struct lws *wsi)
 }
 
 /* Why an upgrade is refused (and the HTTP status), or NULL to let it in. */
-static const char *upgrade_refusal(psc__ws *ws, struct lws *wsi, unsigned *status)
+static const char *upgrade_refusal(psc__ws *ws, struct lws *wsi, bool count, unsigned *status, char *buf, size_t cap)
 {
     if (!path_is_ws(ws, wsi)) {
         *status = HTTP_STATUS_NOT_FOUND;
@@ -48,10 +48,10 @@ static const char *upgrade_refusal(psc__ws *ws, struct lws *wsi, unsigned *statu
         *status = HTTP_STATUS_FORBIDDEN;
         return "Origin not allowed";
     }
-    if (!psc__ws_token_ok(ws, wsi)) {
-        *status = HTTP_STATUS_UNAUTHORIZED;
-        return "missing or wrong access token";
-    }
+    uint64_t retry_ms = 0;
+    psc__ws_auth auth = psc__ws_authorize(ws, wsi, count, &retry_ms);
+    if (auth != PSC__WS_AUTH_OK)
+        return psc__ws_auth_refusal(auth, retry_ms, buf, cap, status);
     if (psc_endpoint_session_count(ws->ep) >= ws->ep->max_sessions) {
         *status = HTTP_STATUS_SERVICE_UNAVAILABLE;
         return "too many sessions";
@@ -64,7 +64,8 @@ static int confirm_upgrade(psc__ws *ws, struct lws *wsi, const char *to)
     if (!to || strcmp(to, "websocket"))
         return -1; /* h2c and the like: not offered */
     unsigned status = 0;
-    const char *why = upgrade_refusal(ws, wsi, &status);
+    char buf[96];
+    const char *why = upgrade_refusal(ws, wsi, true, &status, buf, sizeof buf);
     if (!why)
         return 0;
     char peer[64];
@@ -264,9 +265,11 @@ int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(ws, wsi, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-        /* Checked again here: no path into a session without passing them. */
+        /* Checked again here: no path into a session without passing them
+         * (not counted again: CONFIRM_UPGRADE counted this request). */
         unsigned status = 0;
-        return upgrade_refusal(ws, wsi, &status) ? 1 : 0;
+        char buf[96];
+        return upgrade_refusal(ws, wsi, false, &status, buf, sizeof buf) ? 1 : 0;
     }
     case LWS_CALLBACK_ESTABLISHED:
         return conn_open(ws, c, wsi);
