@@ -12,11 +12,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int dial(uint16_t port)
+static _Thread_local const char *source_addr;
+
+void wsc_set_source(const char *addr)
+{
+    source_addr = addr;
+}
+
+int wsc_dial(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
+    if (source_addr) {
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        if (inet_pton(AF_INET, source_addr, &src.sin_addr) != 1 || bind(fd, (struct sockaddr *)&src, sizeof src)) {
+            close(fd);
+            return -1;
+        }
+    }
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -140,7 +154,7 @@ int wsc_http_get(uint16_t port, const char *target, const char *extra_headers, w
     wsc c;
     memset(&c, 0, sizeof c);
     memset(out, 0, sizeof *out);
-    c.fd = dial(port);
+    c.fd = wsc_dial(port);
     if (c.fd < 0)
         return -1;
     char req[2048], host[64];
@@ -166,7 +180,7 @@ int wsc_http_get_all(uint16_t port, const char *target, const char *extra_header
 {
     static wsc c; /* 64 KiB of buffer: not on the stack */
     memset(&c, 0, sizeof c);
-    c.fd = dial(port);
+    c.fd = wsc_dial(port);
     if (c.fd < 0)
         return -1;
     char req[2048], host[64];
@@ -221,7 +235,7 @@ int wsc_http_open(uint16_t port, const char *target, const char *extra_headers, 
 {
     static wsc c;
     memset(&c, 0, sizeof c);
-    c.fd = dial(port);
+    c.fd = wsc_dial(port);
     if (c.fd < 0)
         return -1;
     char req[2048], host[64];
@@ -237,7 +251,7 @@ int wsc_http_open(uint16_t port, const char *target, const char *extra_headers, 
 int wsc_connect(wsc *c, uint16_t port, const char *target, const char *extra_headers)
 {
     memset(c, 0, sizeof *c);
-    c->fd = dial(port);
+    c->fd = wsc_dial(port);
     if (c->fd < 0)
         return -1;
     char req[2048], host[64];

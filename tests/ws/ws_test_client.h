@@ -27,6 +27,13 @@ typedef struct wsc_http {
     size_t body_len;
 } wsc_http;
 
+/* Connections of this thread come from addr (an IPv4 loopback address:
+ * the endpoint counts wrong tokens per address); NULL: the system's choice. */
+void wsc_set_source(const char *addr);
+
+/* A TCP connection to 127.0.0.1:port (TCP_NODELAY), or -1. */
+int wsc_dial(uint16_t port);
+
 /* GET path (with any query) with extra header lines ("Name: v\r\n..."; may be NULL). 0 on success. */
 int wsc_http_get(uint16_t port, const char *target, const char *extra_headers, wsc_http *out);
 
