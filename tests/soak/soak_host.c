@@ -1,6 +1,7 @@
 /*
- * The host of the soak test (tests/soak/soak.sh): an introspector with a
- * swarm provider and its WebSocket endpoint (token, 32 sessions at most),
+ * The host of the soak test (tests/soak/soak.sh): an introspector whose
+ * connections and streams come from a push table (with churn), and its
+ * WebSocket endpoint (token, 32 sessions at most),
  * emitting RATE events/s from its own thread while abuse comes in. Every
  * allocation of the library goes through a counting allocator, so what the
  * library holds is read exactly.
@@ -62,53 +63,65 @@ static void count_free(void *user, void *ptr)
 #define STREAMS 4
 
 static char peer[64];
-static char remote[CONNS][64];
-static _Atomic uint64_t bytes_moved;
-
-static psc_err collect(void *user, psc_collect *ctx, psc_swarm_builder *b)
-{
-    (void)user;
-    (void)ctx;
-    static const char *const protos[STREAMS] = {"/meshsub/1.1.0", "/ipfs/kad/1.0.0", "/ipfs/id/1.0.0",
-                                                "/ipfs/ping/1.0.0"};
-    uint64_t moved = atomic_fetch_add(&bytes_moved, 4096) + 4096;
-    for (int i = 0; i < CONNS; i++) {
-        uint8_t cid[2] = {0xc0, (uint8_t)i};
-        psc_connection c = PSC_CONNECTION_INIT;
-        c.id = cid;
-        c.id_len = sizeof cid;
-        c.peer_id = peer;
-        c.transport_name = i % 3 ? "tcp" : "quic";
-        c.remote_addr = remote[i];
-        c.role = i % 2 ? PSC_ROLE_RESPONDER : PSC_ROLE_INITIATOR;
-        c.traffic.in.bytes = moved * STREAMS;
-        c.traffic.out.bytes = moved;
-        psc_conn_builder *cb;
-        psc_err e = psc_swarm_add_connection(b, &c, &cb);
-        if (e)
-            return e;
-        for (int j = 0; j < STREAMS; j++) {
-            uint8_t sid[1] = {(uint8_t)j};
-            psc_stream s = PSC_STREAM_INIT;
-            s.id = sid;
-            s.id_len = sizeof sid;
-            s.protocol = protos[j];
-            s.traffic.in.bytes = moved;
-            s.traffic.out.bytes = moved / 2;
-            if ((e = psc_conn_add_stream(cb, &s)))
-                return e;
-        }
-    }
-    return PSC_OK;
-}
-
 static const psc_prop_def props[] = {
     {"peer", PSC_PROP_PEERID, false},
     {"topic", PSC_PROP_STRING, false},
     {"seqno", PSC_PROP_NUMBER, false},
 };
 static const psc_event_def msg_def = {"MessageReceived", props, sizeof props / sizeof props[0]};
-static const psc_swarm_provider swarm_vt = {.struct_size = sizeof swarm_vt, .name = "swarm", .collect = collect};
+
+/* The node's connections, pushed through a table: the emitter thread bumps
+ * their counters with each event and replaces one connection every 1,000
+ * events, so states keep changing and closing under the abuse too. */
+typedef struct swarm {
+    psc_table *table;
+    psc_table_conn *conns[CONNS];
+    uint64_t opened;
+} swarm;
+
+static psc_err open_conn(swarm *sw, int slot)
+{
+    static const char *const protos[STREAMS] = {"/meshsub/1.1.0", "/ipfs/kad/1.0.0", "/ipfs/id/1.0.0",
+                                                "/ipfs/ping/1.0.0"};
+    uint64_t n = sw->opened++;
+    uint8_t cid[8];
+    for (int i = 0; i < 8; i++)
+        cid[i] = (uint8_t)(n >> (8 * i));
+    char addr[64];
+    snprintf(addr, sizeof addr, "/ip4/198.51.100.%d/tcp/%u", slot + 1, (unsigned)(4001 + n % 1000));
+    psc_connection c = PSC_CONNECTION_INIT;
+    c.id = cid;
+    c.id_len = sizeof cid;
+    c.peer_id = peer;
+    c.transport_name = n % 3 ? "tcp" : "quic";
+    c.remote_addr = addr;
+    c.role = n % 2 ? PSC_ROLE_RESPONDER : PSC_ROLE_INITIATOR;
+    psc_err e = psc_table_conn_open(sw->table, &c, &sw->conns[slot]);
+    for (int j = 0; !e && j < STREAMS; j++) {
+        uint8_t sid[1] = {(uint8_t)j};
+        psc_stream st = PSC_STREAM_INIT;
+        st.id = sid;
+        st.id_len = sizeof sid;
+        st.protocol = protos[j];
+        psc_table_stream *hs;
+        e = psc_table_stream_open(sw->conns[slot], &st, &hs);
+    }
+    return e;
+}
+
+/* One event's worth of traffic; every 1,000th call replaces a connection. */
+static void swarm_tick(swarm *sw, uint64_t i, uint64_t now_ms)
+{
+    psc_counter *in, *out;
+    psc_table_conn_counters(sw->conns[i % CONNS], &in, &out);
+    psc_counter_add(in, 512);
+    psc_counter_add(out, 64);
+    if (i % 1000 == 999) {
+        int slot = (int)(i / 1000 % CONNS);
+        psc_table_conn_close(sw->conns[slot], PSC_STATUS_CLOSED, "churn", now_ms);
+        open_conn(sw, slot);
+    }
+}
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig)
@@ -145,6 +158,7 @@ static uint64_t lat_quantile(const lat *l, double q)
 typedef struct emitter {
     psc_introspector *intro;
     const psc_event_type *type;
+    swarm *sw;
     double rate;
     pthread_mutex_t mu; /* guards cur */
     lat cur;
@@ -164,6 +178,7 @@ static void *emit_loop(void *arg)
             psc_err e = psc_emit(em->intro, em->type, v, 3);
             uint64_t dt = mono_ns() - t0;
             atomic_fetch_add(e == PSC_OK ? &em->emitted : &em->failed, 1);
+            swarm_tick(em->sw, done, psc_introspector_now_ms(em->intro));
             size_t b = dt / 64 < LAT_BUCKETS - 1 ? dt / 64 : LAT_BUCKETS - 1;
             pthread_mutex_lock(&em->mu);
             em->cur.n[b]++;
@@ -250,8 +265,6 @@ int main(int argc, char **argv)
     uint8_t seed[32] = {0x50, 0xa4}, pk[32], sk[64];
     if (psc_ed25519_keypair_from_seed(seed, pk, sk) || psc_peerid_from_ed25519(pk, peer, sizeof peer))
         return 1;
-    for (int c = 0; c < CONNS; c++)
-        snprintf(remote[c], sizeof remote[c], "/ip4/198.51.100.%d/tcp/4001", c + 1);
 
     psc_allocator alloc = {.alloc = count_alloc, .free = count_free};
     psc_config cfg = PSC_CONFIG_INIT;
@@ -268,9 +281,13 @@ int main(int argc, char **argv)
     psc_ws_config ws = PSC_WS_CONFIG_INIT;
     ws.access_token = token;
     ws.options = &opts;
-    if (psc_introspector_new(&cfg, &em.intro) || psc_event_declare(em.intro, &msg_def, &em.type) ||
-        psc_register_swarm(em.intro, &swarm_vt, NULL, NULL) || psc_ws_endpoint_new(em.intro, &ws, &ep) ||
-        psc_endpoint_start(ep)) {
+    swarm sw = {0};
+    em.sw = &sw;
+    bool up = !psc_introspector_new(&cfg, &em.intro) && !psc_event_declare(em.intro, &msg_def, &em.type) &&
+              !psc_table_new(em.intro, NULL, &sw.table);
+    for (int i = 0; up && i < CONNS; i++)
+        up = !open_conn(&sw, i);
+    if (!up || psc_ws_endpoint_new(em.intro, &ws, &ep) || psc_endpoint_start(ep)) {
         fprintf(stderr, "soak-host: cannot start the endpoint\n");
         return 1;
     }
@@ -283,10 +300,18 @@ int main(int argc, char **argv)
     if (pthread_create(&emitter_thread, NULL, emit_loop, &em) || pthread_create(&watch_thread, NULL, stdin_watch, NULL))
         return 1;
     pthread_detach(watch_thread);
-    uint64_t start = mono_ns(), next = start + (uint64_t)status_ms * 1000000u;
+    uint64_t start = mono_ns(), next = start + (uint64_t)status_ms * 1000000u, next_snap = start;
     while (!stop) {
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
+        if (mono_ns() >= next_snap) {
+            /* a snapshot a second of the host's own (as a recorder would take):
+             * the table's changes are applied even while no client is connected */
+            psc_msg *m = NULL;
+            if (psc_introspector_snapshot(em.intro, &m) == PSC_OK)
+                psc_msg_unref(m);
+            next_snap += 1000000000u;
+        }
         if (mono_ns() < next)
             continue;
         next += (uint64_t)status_ms * 1000000u;
@@ -304,6 +329,7 @@ int main(int argc, char **argv)
     }
     pthread_join(emitter_thread, NULL);
     psc_endpoint_free(ep);
+    psc_table_free(sw.table);
     psc_introspector_free(em.intro);
     size_t left = atomic_load(&held_bytes);
     printf("stopped held_bytes=%zu\n", left);
