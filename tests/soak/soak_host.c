@@ -130,13 +130,6 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Emit latencies of one status interval: 64 ns buckets to 64 us, then one. */
 #define LAT_BUCKETS 1025
 typedef struct lat {
@@ -169,14 +162,14 @@ static void *emit_loop(void *arg)
 {
     emitter *em = arg;
     static const char *const topics[] = {"blocks", "txs", "attestations"};
-    uint64_t start = mono_ns(), done = 0;
+    uint64_t start = psc_counter_now_ns(), done = 0;
     while (!stop) {
-        uint64_t due = (uint64_t)((double)(mono_ns() - start) / 1e9 * em->rate);
+        uint64_t due = (uint64_t)((double)(psc_counter_now_ns() - start) / 1e9 * em->rate);
         for (; done < due && !stop; done++) {
             psc_value v[] = {PSC_V_STR(peer), PSC_V_STR(topics[done % 3]), PSC_V_NUM(done)};
-            uint64_t t0 = mono_ns();
+            uint64_t t0 = psc_counter_now_ns();
             psc_err e = psc_emit(em->intro, em->type, v, 3);
-            uint64_t dt = mono_ns() - t0;
+            uint64_t dt = psc_counter_now_ns() - t0;
             atomic_fetch_add(e == PSC_OK ? &em->emitted : &em->failed, 1);
             swarm_tick(em->sw, done, psc_introspector_now_ms(em->intro));
             size_t b = dt / 64 < LAT_BUCKETS - 1 ? dt / 64 : LAT_BUCKETS - 1;
@@ -300,11 +293,11 @@ int main(int argc, char **argv)
     if (pthread_create(&emitter_thread, NULL, emit_loop, &em) || pthread_create(&watch_thread, NULL, stdin_watch, NULL))
         return 1;
     pthread_detach(watch_thread);
-    uint64_t start = mono_ns(), next = start + (uint64_t)status_ms * 1000000u, next_snap = start;
+    uint64_t start = psc_counter_now_ns(), next = start + (uint64_t)status_ms * 1000000u, next_snap = start;
     while (!stop) {
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
-        if (mono_ns() >= next_snap) {
+        if (psc_counter_now_ns() >= next_snap) {
             /* a snapshot a second of the host's own (as a recorder would take):
              * the table's changes are applied even while no client is connected */
             psc_msg *m = NULL;
@@ -312,7 +305,7 @@ int main(int argc, char **argv)
                 psc_msg_unref(m);
             next_snap += 1000000000u;
         }
-        if (mono_ns() < next)
+        if (psc_counter_now_ns() < next)
             continue;
         next += (uint64_t)status_ms * 1000000u;
         pthread_mutex_lock(&em.mu);
@@ -321,7 +314,7 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&em.mu);
         printf("status t_s=%.1f held_bytes=%zu fds=%ld rss_kb=%ld emitted=%llu failed=%llu emit_p50_ns=%llu "
                "emit_p99_ns=%llu sessions=%zu\n",
-               (double)(mono_ns() - start) / 1e9, atomic_load(&held_bytes), count_fds(), rss_kb(),
+               (double)(psc_counter_now_ns() - start) / 1e9, atomic_load(&held_bytes), count_fds(), rss_kb(),
                (unsigned long long)atomic_load(&em.emitted), (unsigned long long)atomic_load(&em.failed),
                (unsigned long long)lat_quantile(&l, 0.5), (unsigned long long)lat_quantile(&l, 0.99),
                psc_endpoint_session_count(ep));
