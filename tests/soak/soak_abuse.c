@@ -185,10 +185,17 @@ static void run_slowloris(kind *k)
 
 /* --------------------------------------------------------------- frames */
 
-/* Wait for the session to end (a close frame or the stream's end); true if it did. */
-static bool ends(wsc *c)
+/* A session of k's (an attempt), or NULL after counting a refusal and pausing. */
+static wsc *open_session(kind *k)
 {
-    return wsc_wait_closed(c);
+    wsc *c = calloc(1, sizeof *c);
+    k->attempts++;
+    if (c && wsc_connect(c, port, "/introspect", auth_header) == 0)
+        return c;
+    k->refused++;
+    free(c);
+    nap_ms(100);
+    return NULL;
 }
 
 static void run_frames(kind *k)
@@ -197,20 +204,15 @@ static void run_frames(kind *k)
     if (!big)
         abort();
     for (uint64_t i = 0; running(); i++) {
-        wsc *c = calloc(1, sizeof *c);
-        k->attempts++;
-        if (!c || wsc_connect(c, port, "/introspect", auth_header) != 0) {
-            k->refused++;
-            free(c);
-            nap_ms(100);
+        wsc *c = open_session(k);
+        if (!c)
             continue;
-        }
         uint8_t cmd[64];
         size_t n;
         switch (i % 3) {
         case 0: /* over max_message_size: closed with 1009 */
             wsc_send(c, big, 1u << 20, 0);
-            if (ends(c))
+            if (wsc_wait_closed(c))
                 k->closed_by_server++;
             break;
         case 1: { /* a HELLO in 1-byte fragments: answered */
@@ -228,7 +230,7 @@ static void run_frames(kind *k)
         }
         default: /* garbage in 2,000 fragments: refused as malformed or oversized */
             wsc_send(c, big, 2000 * 40, 40);
-            if (ends(c))
+            if (wsc_wait_closed(c))
                 k->closed_by_server++;
             break;
         }
@@ -245,14 +247,9 @@ static void run_pings(kind *k)
 {
     static const uint8_t ping[] = {0x89, 0x84, 1, 2, 3, 4, 'p' ^ 1, 'i' ^ 2, 'n' ^ 3, 'g' ^ 4};
     while (running()) {
-        wsc *c = calloc(1, sizeof *c);
-        k->attempts++;
-        if (!c || wsc_connect(c, port, "/introspect", auth_header) != 0) {
-            k->refused++;
-            free(c);
-            nap_ms(100);
+        wsc *c = open_session(k);
+        if (!c)
             continue;
-        }
         uint64_t until = mono_ns() + 2000000000u;
         char junk[65536];
         while (running() && mono_ns() < until) {
