@@ -91,12 +91,21 @@ PSC_API bool psc_peerid_is_valid(const char *str);
  */
 PSC_API psc_err psc_peerid_ed25519_key(const char *str, uint8_t pk[32]);
 
+/* The base58 conversion is quadratic in its length, so both directions cap
+ * the value they convert: at most this many bytes after the leading zero
+ * bytes (encode) or, decoded, after the leading '1's (decode; at most 1399
+ * characters). Far above any peer id (~52 characters) or key, low enough
+ * that a hostile input costs well under a millisecond; leading zeros and
+ * '1's are not capped (they map one to one). */
+#define PSC_BASE58_MAX_BYTES 1024u
+
 /**
  * Base58btc (Bitcoin alphabet) encode in_len bytes into out as a
  * NUL-terminated string (out_size bytes, NUL included). Leading zero bytes
  * become '1's.
  * Errors: PSC_ERR_INVALID for a NULL out, or a NULL in with in_len > 0;
- * PSC_ERR_TOO_BIG if out is too small (out is then not written).
+ * PSC_ERR_TOO_BIG if more than PSC_BASE58_MAX_BYTES follow the leading
+ * zero bytes, or if out is too small (out is then not written; an exactly sized out always suffices).
  * Ownership: writes only out. Thread-safe.
  */
 PSC_API psc_err psc_base58_encode(const uint8_t *in, size_t in_len, char *out, size_t out_size);
@@ -105,8 +114,9 @@ PSC_API psc_err psc_base58_encode(const uint8_t *in, size_t in_len, char *out, s
  * Base58btc decode the NUL-terminated string in into out (out_size bytes;
  * out may be NULL only with out_size 0) and the byte count into *out_len.
  * Errors: PSC_ERR_INVALID for a NULL in or out_len or a character outside
- * the alphabet; PSC_ERR_TOO_BIG if out is too small (out is then not
- * written).
+ * the alphabet; PSC_ERR_TOO_BIG if what follows the leading '1's decodes to
+ * more than PSC_BASE58_MAX_BYTES, or if out is too small (out is then not written; an exactly sized out
+ * always suffices).
  * Ownership: writes only out and *out_len. Thread-safe.
  */
 PSC_API psc_err psc_base58_decode(const char *in, uint8_t *out, size_t out_size, size_t *out_len);

@@ -1,11 +1,14 @@
 /*
  * Base58btc (Bitcoin alphabet), allocation-free.
  *
- * The conversion is the classic quadratic big-number one. Its working
- * digits live in a stack scratch for ordinary sizes (peer ids are ~50
- * characters); for inputs too big for it, the caller's out buffer is used
- * as scratch, but only when it is large enough for the worst case, so that
- * out is never touched by a call that fails.
+ * The conversion is the classic quadratic big-number one, so the part it
+ * converts (what follows the leading zero bytes or '1's, which map one to
+ * one) is capped at PSC_BASE58_MAX_BYTES bytes in both directions: a peer
+ * id is ~50 characters, and an uncapped input from a client would cost
+ * seconds. One cap for both directions keeps every result of one a valid
+ * input of the other. The working digits always fit a stack scratch, so out
+ * is written only once the result is known to fit, and an exactly sized out
+ * always suffices.
  */
 #include <string.h>
 
@@ -13,9 +16,14 @@
 
 static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/* Enough for 1024 input bytes when encoding (1024 * log(256)/log(58) < 1399)
- * and for 1400 characters when decoding (1400 * log(58)/log(256) < 1026). */
-#define B58_SCRATCH 1400u
+/* The most base58 digits PSC_BASE58_MAX_BYTES bytes take (1024 * log 256 /
+ * log 58 = 1398.5); a longer digit string is a larger value. */
+#define B58_MAX_DIGITS 1399u
+/* Working digits: 138/100 > log 256 / log 58 bounds the encoder's, 733/1000
+ * > log 58 / log 256 the decoder's. */
+#define B58_SCRATCH 1416u
+_Static_assert(PSC_BASE58_MAX_BYTES * 138 / 100 + 1 <= B58_SCRATCH, "encode scratch");
+_Static_assert(B58_MAX_DIGITS * 733 / 1000 + 1 <= B58_SCRATCH, "decode scratch");
 
 static int b58_value(unsigned char c)
 {
@@ -42,20 +50,10 @@ psc_err psc_base58_encode(const uint8_t *in, size_t in_len, char *out, size_t ou
     size_t zeros = 0;
     while (zeros < in_len && in[zeros] == 0)
         zeros++;
-    size_t rest = in_len - zeros;
-    /* 138/100 > log(256)/log(58): an upper bound on the digits of the rest. */
-    if (rest > (SIZE_MAX - 1) / 138)
+    if (in_len - zeros > PSC_BASE58_MAX_BYTES)
         return PSC_ERR_TOO_BIG;
-    size_t bound = rest * 138 / 100 + 1;
 
-    uint8_t stack[B58_SCRATCH];
-    uint8_t *digits; /* little-endian base-58 digits of the non-zero part */
-    if (bound <= sizeof stack)
-        digits = stack;
-    else if (out_size > zeros && out_size - zeros - 1 >= bound)
-        digits = (uint8_t *)out + zeros;
-    else
-        return PSC_ERR_TOO_BIG;
+    uint8_t digits[B58_SCRATCH]; /* little-endian base-58 digits of the non-zero part */
 
     size_t n = 0;
     for (size_t i = zeros; i < in_len; i++) {
@@ -72,17 +70,11 @@ psc_err psc_base58_encode(const uint8_t *in, size_t in_len, char *out, size_t ou
     }
 
     if (out_size < 1 || out_size - 1 < zeros || out_size - 1 - zeros < n)
-        return PSC_ERR_TOO_BIG; /* only reachable with the stack scratch */
+        return PSC_ERR_TOO_BIG;
 
-    /* When digits alias out + zeros, reverse in place before mapping. */
-    for (size_t j = 0; j < n / 2; j++) {
-        uint8_t t = digits[j];
-        digits[j] = digits[n - 1 - j];
-        digits[n - 1 - j] = t;
-    }
     memset(out, '1', zeros);
     for (size_t j = 0; j < n; j++)
-        out[zeros + j] = b58_alphabet[digits[j]];
+        out[zeros + j] = b58_alphabet[digits[n - 1 - j]];
     out[zeros + n] = '\0';
     return PSC_OK;
 }
@@ -102,20 +94,10 @@ psc_err psc_base58_decode(const char *in, uint8_t *out, size_t out_size, size_t 
     size_t zeros = 0;
     while (zeros < in_len && in[zeros] == '1')
         zeros++;
-    size_t rest = in_len - zeros;
-    /* 733/1000 > log(58)/log(256) */
-    if (rest > (SIZE_MAX - 1) / 733)
+    if (in_len - zeros > B58_MAX_DIGITS)
         return PSC_ERR_TOO_BIG;
-    size_t bound = rest * 733 / 1000 + 1;
 
-    uint8_t stack[B58_SCRATCH];
-    uint8_t *bytes; /* little-endian base-256 value of the non-'1' part */
-    if (bound <= sizeof stack)
-        bytes = stack;
-    else if (out_size >= zeros && out_size - zeros >= bound)
-        bytes = out + zeros;
-    else
-        return PSC_ERR_TOO_BIG;
+    uint8_t bytes[B58_SCRATCH]; /* little-endian base-256 value of the non-'1' part */
 
     size_t n = 0;
     for (size_t i = zeros; i < in_len; i++) {
@@ -130,19 +112,16 @@ psc_err psc_base58_decode(const char *in, uint8_t *out, size_t out_size, size_t 
             carry >>= 8;
         }
     }
+    if (n > PSC_BASE58_MAX_BYTES)
+        return PSC_ERR_TOO_BIG; /* 1399 digits can be just over the cap */
 
     if (out_size < zeros || out_size - zeros < n)
-        return PSC_ERR_TOO_BIG; /* only reachable with the stack scratch */
+        return PSC_ERR_TOO_BIG;
 
-    for (size_t j = 0; j < n / 2; j++) {
-        uint8_t t = bytes[j];
-        bytes[j] = bytes[n - 1 - j];
-        bytes[n - 1 - j] = t;
-    }
     if (zeros)
         memset(out, 0, zeros);
-    if (n && bytes != out + zeros)
-        memcpy(out + zeros, bytes, n);
+    for (size_t j = 0; j < n; j++)
+        out[zeros + j] = bytes[n - 1 - j];
     *out_len = zeros + n;
     return PSC_OK;
 }

@@ -168,63 +168,73 @@ static void test_random_round_trips(void **state)
     }
 }
 
-/* Inputs too big for the internal scratch take the path that uses the
- * caller's buffer as scratch: still exact, still no stray writes. */
-static void test_large_input(void **state)
+/* At the caps: the largest input round-trips through exactly sized
+ * buffers; one more byte or character is refused without touching out,
+ * and a bad character is still reported as such. */
+static void test_caps(void **state)
 {
     (void)state;
-    size_t len = 3000;
-    uint8_t *in = malloc(len);
+    size_t len = 3 + PSC_BASE58_MAX_BYTES; /* the cap leaves leading zeros out */
+    uint8_t *in = malloc(len + 1);
     assert_non_null(in);
-    for (size_t i = 0; i < len; i++)
-        in[i] = i < 3 ? 0 : rng_byte();
+    for (size_t i = 0; i < len + 1; i++)
+        in[i] = i < 3 ? 0 : (uint8_t)(rng_byte() | 1);
 
-    size_t big = len * 2;
+    size_t big = 2 * len;
     char *s = malloc(big);
     assert_non_null(s);
     assert_int_equal(psc_base58_encode(in, len, s, big), PSC_OK);
     size_t slen = strlen(s);
-    assert_true(slen > len);
+    assert_true(slen > len && slen - 3 <= 1399);
     assert_memory_equal(s, "111", 3);
 
-    /* Exactly sized: below the worst-case bound, so the implementation may
-     * refuse it; either way it must not write out of bounds (ASan) and a
-     * refusal must leave the buffer untouched. */
     char *exact = malloc(slen + 1);
     assert_non_null(exact);
+    assert_int_equal(psc_base58_encode(in, len, exact, slen + 1), PSC_OK);
+    assert_string_equal(exact, s);
     memset(exact, 'x', slen + 1);
-    psc_err e = psc_base58_encode(in, len, exact, slen + 1);
-    if (e == PSC_OK) {
-        assert_string_equal(exact, s);
-    } else {
-        assert_int_equal(e, PSC_ERR_TOO_BIG);
-        for (size_t k = 0; k < slen + 1; k++)
-            assert_int_equal(exact[k], 'x');
-    }
+    assert_int_equal(psc_base58_encode(in, len, exact, slen), PSC_ERR_TOO_BIG);
+    assert_int_equal(psc_base58_encode(in, len + 1, s, big), PSC_ERR_TOO_BIG);
+    for (size_t k = 0; k < slen + 1; k++)
+        assert_int_equal(exact[k], 'x');
     free(exact);
-    char *small = malloc(slen);
-    assert_non_null(small);
-    memset(small, 'x', slen);
-    assert_int_equal(psc_base58_encode(in, len, small, slen), PSC_ERR_TOO_BIG);
-    for (size_t k = 0; k < slen; k++)
-        assert_int_equal(small[k], 'x');
-    free(small);
 
-    uint8_t *back = malloc(big);
+    uint8_t *back = malloc(len);
     assert_non_null(back);
     size_t n;
-    assert_int_equal(psc_base58_decode(s, back, big, &n), PSC_OK);
+    assert_int_equal(psc_base58_decode(s, back, len, &n), PSC_OK);
     assert_int_equal(n, len);
     assert_memory_equal(back, in, len);
+    assert_int_equal(psc_base58_decode(s, back, len - 1, &n), PSC_ERR_TOO_BIG);
 
-    /* decoding into a too-small buffer with a bad character at the end:
-     * the character check comes first, nothing is written */
-    s[slen - 1] = '0';
-    memset(back, 0x33, big);
-    assert_int_equal(psc_base58_decode(s, back, big, &n), PSC_ERR_INVALID);
-    for (size_t k = 0; k < big; k++)
+    /* 1400 digits are over the cap whatever they are, 1399 high ones too;
+     * leading '1's are not capped */
+    size_t cap = 1400;
+    char *lng = malloc(4000 + (slen > cap ? slen : cap) + 1);
+    assert_non_null(lng);
+    memset(lng, 'z', cap);
+    lng[cap] = '\0';
+    memset(back, 0x33, len);
+    assert_int_equal(psc_base58_decode(lng, back, len, &n), PSC_ERR_TOO_BIG);
+    assert_int_equal(psc_base58_decode(lng + 1, back, len, &n), PSC_ERR_TOO_BIG);
+    lng[cap - 1] = '0';
+    assert_int_equal(psc_base58_decode(lng, back, len, &n), PSC_ERR_INVALID);
+    for (size_t k = 0; k < len; k++)
         assert_int_equal(back[k], 0x33);
-
+    memset(lng, '1', 4000);
+    memcpy(lng + 4000, s, slen + 1);
+    uint8_t *wide = malloc(4000 + len);
+    assert_non_null(wide);
+    assert_int_equal(psc_base58_decode(lng, wide, 4000 + len, &n), PSC_OK);
+    assert_int_equal(n, 4000 + len);
+    assert_memory_equal(wide + 4000, in, len);
+    char *again = malloc(4000 + slen + 1);
+    assert_non_null(again);
+    assert_int_equal(psc_base58_encode(wide, n, again, 4000 + slen + 1), PSC_OK);
+    assert_string_equal(again, lng);
+    free(again);
+    free(wide);
+    free(lng);
     free(back);
     free(s);
     free(in);
@@ -238,7 +248,7 @@ int main(void)
         cmocka_unit_test(test_bad_characters),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_random_round_trips),
-        cmocka_unit_test(test_large_input),
+        cmocka_unit_test(test_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
