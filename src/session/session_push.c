@@ -162,6 +162,11 @@ static bool held_has_state(psc__session *s)
 
 void psc__session_state_replied(psc__session *s, psc_msg *full)
 {
+    /* The reply goes out after any pushed state still queued: replacing
+     * that one now would send the client an older state last. This holds
+     * with or without deltas (deltas may be switched on later, and a 2020
+     * client would see time go backwards). */
+    s->state_q = NULL;
     if (!s->delta)
         return;
     /* the client ends up with the last held state, which is already s->have */
@@ -169,9 +174,6 @@ void psc__session_state_replied(psc__session *s, psc_msg *full)
         set_have(s, full);
         s->since_full = 0;
     }
-    /* The reply goes out after any pushed state still queued: replacing
-     * that one now would send the client an older state last. */
-    s->state_q = NULL;
 }
 
 /*

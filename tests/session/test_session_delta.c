@@ -172,6 +172,30 @@ static void request_state_is_full_and_becomes_the_base(void **state)
     fx_fini(&f);
 }
 
+/* Found by fuzzing: a REQUEST answered while deltas were still off left
+ * the queued pushed state replaceable in place, so the next push overtook
+ * the reply; with deltas switched on in between, that push was a delta on
+ * the reply's state while the client ended up holding an older one. */
+static void request_before_deltas_are_switched_on(void **state)
+{
+    (void)state;
+    client_seq = 0;
+    fx f;
+    fx_init(&f, 0, NULL);
+    fx_hello(&f, f.s);
+    cmd_ok(&f, CMD_ENABLE, SRC_STATE, 2);
+    tick(&f); /* S1 queued, unread */
+    assert_int_equal(fx_cmd(&f, f.s, CMD_REQUEST, SRC_STATE, 3, NULL), PSC_OK); /* S2 */
+    Peerscope__Configuration cfg = PEERSCOPE__CONFIGURATION__INIT;
+    cfg.delta_states = true;
+    assert_int_equal(fx_cmd(&f, f.s, CMD_UPDATE, SRC_STATE, 4, &cfg), PSC_OK);
+    tick(&f); /* after the reply, not in S1's place; full: no base yet */
+    expect_seq(&f, "S1 S2 R4 S3");
+    tick(&f);
+    expect_seq(&f, "D3>4");
+    fx_fini(&f);
+}
+
 static void held_states_are_full(void **state)
 {
     (void)state;
@@ -313,6 +337,7 @@ int main(void)
         cmocka_unit_test(full_every_one_means_no_deltas),
         cmocka_unit_test(replaced_delta_keeps_its_base),
         cmocka_unit_test(request_state_is_full_and_becomes_the_base),
+        cmocka_unit_test(request_before_deltas_are_switched_on),
         cmocka_unit_test(held_states_are_full),
         cmocka_unit_test(request_while_states_are_held),
         cmocka_unit_test(dropped_held_state_forces_a_full_one),
