@@ -47,7 +47,19 @@ typedef struct psc_config {
     psc_log_level log_level;        /**< lines above this level are not formatted; 0 is PSC_LOG_ERROR, PSC_CONFIG_INIT sets PSC_LOG_WARN */
     size_t event_ring_capacity;     /**< events held for readers; 0: 4096; rounded up to a power of two, at most 2^20 */
     size_t max_event_size;          /**< max bytes of one event's JSON content; 0: 1024; at most 65536 */
+    /**
+     * Deadline of one provider's collect, in ms; 0: PSC_COLLECT_TIMEOUT_DEFAULT.
+     * Collects run on a collector thread of the library; one that misses
+     * the deadline leaves the snapshot without its section (a
+     * ProviderError "timeout"), and the provider is skipped, with that
+     * error, until its collect returns. PSC_COLLECT_INLINE: no deadline,
+     * collects run on the thread taking the snapshot (no extra thread).
+     */
+    uint32_t collect_timeout_ms;
 } psc_config;
+
+#define PSC_COLLECT_TIMEOUT_DEFAULT 2000u
+#define PSC_COLLECT_INLINE UINT32_MAX
 
 #define PSC_CONFIG_INIT {.struct_size = sizeof(psc_config), .log_level = PSC_LOG_WARN}
 
@@ -96,10 +108,12 @@ PSC_API psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char
  * that the provider itself reported CLOSED is not repeated when it then
  * disappears. Entities of a provider whose collect fails are not taken as
  * closed; those of an unregistered provider simply vanish. A snapshot that
- * fails changes nothing (the next one gets the same sequence number).
+ * fails changes nothing (the next one gets the same sequence number). A
+ * provider whose collect misses psc_config.collect_timeout_ms is left out
+ * with a ProviderError "timeout" (provider.h); the call then takes up to
+ * that much longer, once per hung provider.
  * Errors: PSC_ERR_INVALID for NULL arguments; PSC_ERR_STATE from inside a
- * provider's collect (on the snapshotting thread, where it would
- * deadlock); PSC_ERR_NOMEM; PSC_ERR_TOO_BIG for a state over 4 GiB;
+ * provider's collect (where it would deadlock); PSC_ERR_NOMEM; PSC_ERR_TOO_BIG for a state over 4 GiB;
  * PSC_ERR_INTERNAL if the encoder broke its own size invariant (a bug, logged).
  * Ownership: on success *out is a new reference (psc_msg_unref it); it
  * stays valid after psc_introspector_free. A STATE message keeps its

@@ -1,8 +1,8 @@
 /*
  * peerscope: data providers and the builders they fill.
  *
- * Pull or push: the providers below are called at snapshot time, on the
- * snapshotting thread, and read the host's state there. A host whose state
+ * Pull or push: the providers below are called at snapshot time, on a
+ * collector thread of the library, and read the host's state there. A host whose state
  * lives on a thread that must never wait (an event loop, a JavaScript
  * engine), or that learns of changes as events anyway, pushes them instead
  * into a psc_table (table.h), whose own providers report them. Both can be
@@ -12,10 +12,21 @@
  * for one subsystem. At snapshot time the introspector calls its collect
  * function with a typed builder; the provider appends what it sees with the
  * psc_*_add / psc_*_set calls below (plain structs from model.h; every
- * string and array is copied). collect runs on the thread that asked for
- * the snapshot (an endpoint's service thread, or the host's own), never on
- * two threads at once: snapshots of one introspector are serialised, so no
- * two collects of it overlap.
+ * string and array is copied). collect runs on a collector thread while
+ * the thread that asked for the snapshot (an endpoint's service thread, or
+ * the host's own) waits for it, never two at once: snapshots of one
+ * introspector are serialised, so no two collects of it overlap. With
+ * psc_config.collect_timeout_ms = PSC_COLLECT_INLINE it runs on the asking
+ * thread itself.
+ *
+ * A collect that does not return within the deadline
+ * (psc_config.collect_timeout_ms, 2 s by default) is left running: the
+ * snapshot goes out without that provider's section and with a
+ * ProviderError "timeout", and every snapshot skips the provider, with the
+ * same error, until that collect returns (what it appended is then
+ * discarded). Events and the other providers are not held up.
+ * Unregistering the provider, and freeing the introspector, wait for the
+ * late collect to return.
  *
  * If collect returns an error (optionally after psc_collect_fail with a
  * reason), everything it appended in that call is discarded, the error is
@@ -182,8 +193,8 @@ typedef struct psc_swarm_provider {
     size_t struct_size;  /**< sizeof(psc_swarm_provider); must cover collect */
     const char *name;    /**< shown in provider errors; may be NULL; copied at registration */
     /**
-     * Required. Report the swarm into b, at snapshot time, on the thread
-     * that takes the snapshot (see the top for what it may call). Return
+     * Required. Report the swarm into b, at snapshot time, on a collector
+     * thread (see the top for where it runs and what it may call). Return
      * PSC_OK, or an error to have this call's contributions discarded and
      * recorded as a provider error.
      */

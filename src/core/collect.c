@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/collect.h"
+#include "core/collector.h"
 
 uint64_t psc_collect_now_ms(const psc_collect *ctx)
 {
@@ -123,130 +124,131 @@ static void merge_swarm(psc__snap *s, const psc_swarm_builder *sb)
     }
 }
 
-static psc_err run_swarm(psc__build *bld, psc_provider *p, psc_collect *ctx, const psc__baseline *old,
-                         psc__baseline *fresh)
+/* Builders write to the call's copy of the build (same arena): after a
+ * missed deadline the collect may still use them, with this thread gone. */
+static psc_err setup_call(psc__build *bld, psc__call *c)
 {
-    psc_introspector *intro = bld->intro;
-    psc_swarm_builder sb = {0};
-    sb.bld = bld;
-    sb.epoch = bld->epoch;
-    sb.conn_map = &intro->conn_map;
-    psc__idmap_reset(sb.conn_map);
-    psc_err e = p->collect.swarm(p->user, ctx, &sb);
-    if (e != PSC_OK)
-        return e;
-    if ((e = psc__retain(bld, &sb, old)) != PSC_OK) {
-        ctx->has_reason = false;
-        return e;
+    psc__build *cb = &c->bld;
+    switch (c->p->kind) {
+    case PSC__KIND_SWARM:
+        c->b.swarm.bld = cb;
+        c->b.swarm.epoch = bld->epoch;
+        c->b.swarm.conn_map = &c->conn_map;
+        break;
+    case PSC__KIND_DHT:
+        c->b.dht.bld = cb;
+        c->b.dht.dht = psc__arena_zalloc(bld->arena, sizeof *c->b.dht.dht);
+        if (!c->b.dht.dht)
+            return PSC_ERR_NOMEM;
+        break;
+    case PSC__KIND_PUBSUB:
+        c->b.pubsub.bld = cb;
+        c->b.pubsub.epoch = bld->epoch;
+        break;
+    case PSC__KIND_PEERSTORE: c->b.peerstore.bld = cb; break;
+    case PSC__KIND_RCMGR: c->b.rcmgr.bld = cb; break;
+    case PSC__KIND_CUSTOM: c->b.custom.bld = cb; break;
     }
-    fresh->serial = p->serial;
-    fresh->view = bld->view;
-    fresh->first = sb.conns.head;
-    fresh->n = sb.conns.n;
-    merge_swarm(bld->snap, &sb);
     return PSC_OK;
 }
 
-static psc_err run_dht(psc__build *bld, psc_provider *p, psc_collect *ctx)
+static psc_err finish_swarm(psc__build *bld, psc__call *c, const psc__baseline *old, psc__baseline *fresh)
 {
-    psc_dht_builder db = {0};
-    db.bld = bld;
-    db.dht = psc__arena_zalloc(bld->arena, sizeof *db.dht);
-    if (!db.dht)
-        return PSC_ERR_NOMEM;
-    psc_err e = p->collect.dht(p->user, ctx, &db);
-    if (e != PSC_OK)
+    psc_swarm_builder *sb = &c->b.swarm;
+    psc_err e = psc__retain(bld, sb, old);
+    if (e != PSC_OK) {
+        c->ctx.has_reason = false;
         return e;
-    if (!db.dht->name.p && p->name) {
+    }
+    fresh->serial = c->p->serial;
+    fresh->view = bld->view;
+    fresh->first = sb->conns.head;
+    fresh->n = sb->conns.n;
+    merge_swarm(bld->snap, sb);
+    return PSC_OK;
+}
+
+static psc_err finish_dht(psc__build *bld, psc__call *c)
+{
+    psc_dht_builder *db = &c->b.dht;
+    if (!db->dht->name.p && c->p->name) {
         /* several DHTs need telling apart: fall back to the provider's name */
-        if ((e = psc__copy_str(bld->arena, p->name, &db.dht->name)) != PSC_OK) {
-            ctx->has_reason = false;
+        psc_err e = psc__copy_str(bld->arena, c->p->name, &db->dht->name);
+        if (e != PSC_OK) {
+            c->ctx.has_reason = false;
             return e;
         }
     }
     psc__snap *s = bld->snap;
     if (!s->dht_slot_used)
-        s->dht = db.dht;
+        s->dht = db->dht;
     else
-        psc__list_push(&s->extra_dhts, &db.dht->node);
+        psc__list_push(&s->extra_dhts, &db->dht->node);
     return PSC_OK;
 }
 
-static psc_err run_pubsub(psc__build *bld, psc_provider *p, psc_collect *ctx)
+static void finish_pubsub(psc__build *bld, psc__call *c)
 {
-    psc_pubsub_builder pb = {0};
-    pb.bld = bld;
-    pb.epoch = bld->epoch;
-    psc_err e = p->collect.pubsub(p->user, ctx, &pb);
-    if (e != PSC_OK)
-        return e;
+    psc_pubsub_builder *pb = &c->b.pubsub;
     psc__snap *s = bld->snap;
     s->has_pubsub = true;
-    if (pb.router_set && !s->router_set) {
+    if (pb->router_set && !s->router_set) {
         s->router_set = true;
-        s->router = pb.router;
-        s->router_protocol = pb.protocol;
+        s->router = pb->router;
+        s->router_protocol = pb->protocol;
     }
-    psc__list_splice(&s->topics, &pb.topics);
-    return PSC_OK;
+    psc__list_splice(&s->topics, &pb->topics);
 }
 
-static psc_err run_peerstore(psc__build *bld, psc_provider *p, psc_collect *ctx)
+static psc_err finish_custom(psc__build *bld, psc__call *c)
 {
-    psc_peerstore_builder b = {0};
-    b.bld = bld;
-    psc_err e = p->collect.peerstore(p->user, ctx, &b);
-    if (e != PSC_OK)
-        return e;
-    bld->snap->has_peerstore = true;
-    psc__list_splice(&bld->snap->peers, &b.peers);
-    return PSC_OK;
-}
-
-static psc_err run_rcmgr(psc__build *bld, psc_provider *p, psc_collect *ctx)
-{
-    psc_rcmgr_builder b = {0};
-    b.bld = bld;
-    psc_err e = p->collect.rcmgr(p->user, ctx, &b);
-    if (e != PSC_OK)
-        return e;
-    bld->snap->has_rcmgr = true;
-    psc__list_splice(&bld->snap->scopes, &b.scopes);
-    return PSC_OK;
-}
-
-static psc_err run_custom(psc__build *bld, psc_provider *p, psc_collect *ctx)
-{
-    psc_custom_builder b = {0};
-    b.bld = bld;
-    psc_err e = p->collect.custom(p->user, ctx, &b);
-    if (e != PSC_OK)
-        return e;
-    psc__custom_rec *c = psc__arena_zalloc(bld->arena, sizeof *c);
-    if (!c || psc__copy_str(bld->arena, p->name, &c->name) != PSC_OK) {
-        ctx->has_reason = false;
+    psc__custom_rec *r = psc__arena_zalloc(bld->arena, sizeof *r);
+    if (!r || psc__copy_str(bld->arena, c->p->name, &r->name) != PSC_OK) {
+        c->ctx.has_reason = false;
         return PSC_ERR_NOMEM;
     }
-    c->values = b.values;
-    psc__list_push(&bld->snap->customs, &c->node);
+    r->values = c->b.custom.values;
+    psc__list_push(&bld->snap->customs, &r->node);
     return PSC_OK;
+}
+
+/* What a successful collect reported joins the snapshot. */
+static psc_err finish_call(psc__build *bld, psc__call *c, const psc__baseline *old, psc__baseline *fresh)
+{
+    psc__snap *s = bld->snap;
+    switch (c->p->kind) {
+    case PSC__KIND_SWARM: return finish_swarm(bld, c, old, fresh);
+    case PSC__KIND_DHT: return finish_dht(bld, c);
+    case PSC__KIND_PUBSUB: finish_pubsub(bld, c); return PSC_OK;
+    case PSC__KIND_PEERSTORE:
+        s->has_peerstore = true;
+        psc__list_splice(&s->peers, &c->b.peerstore.peers);
+        return PSC_OK;
+    case PSC__KIND_RCMGR:
+        s->has_rcmgr = true;
+        psc__list_splice(&s->scopes, &c->b.rcmgr.scopes);
+        return PSC_OK;
+    case PSC__KIND_CUSTOM: return finish_custom(bld, c);
+    }
+    return PSC_ERR_INVALID;
 }
 
 psc_err psc__run_provider(psc__build *bld, psc_provider *p, const psc__baseline *old, psc__baseline *fresh,
                           bool *ok)
 {
+    *ok = false;
     psc__arena_mark mark = psc__arena_mark_get(bld->arena);
-    psc_collect ctx = {0};
-    ctx.now_ms = bld->now_ms;
     bld->epoch++;
-    psc_err e = PSC_ERR_INVALID;
-    switch (p->kind) {
-    case PSC__KIND_SWARM: e = run_swarm(bld, p, &ctx, old, fresh); break;
-    case PSC__KIND_DHT: e = run_dht(bld, p, &ctx); break;
-    case PSC__KIND_PUBSUB: e = run_pubsub(bld, p, &ctx); break;
-    case PSC__KIND_PEERSTORE: e = run_peerstore(bld, p, &ctx); break;
-    case PSC__KIND_RCMGR: e = run_rcmgr(bld, p, &ctx); break;
-    case PSC__KIND_CUSTOM: e = run_custom(bld, p, &ctx); break;
+    psc__call *c = psc__collector_prepare(bld->intro, bld, p);
+    if (!c)
+        return PSC_ERR_NOMEM;
+    psc_err e = setup_call(bld, c);
+    if (e == PSC_OK) {
+        if (psc__collector_run(bld->intro, c) == PSC_ERR_TIMEOUT)
+            return PSC_ERR_TIMEOUT; /* c and the arena are the late collect's now */
+        e = c->result;
+        if (e == PSC_OK)
+            e = finish_call(bld, c, old, fresh);
     }
     /* no builder handle of this call may be used any more */
     bld->epoch++;
@@ -256,5 +258,14 @@ psc_err psc__run_provider(psc__build *bld, psc_provider *p, const psc__baseline 
     if (e == PSC_OK)
         return PSC_OK;
     psc__arena_rewind(bld->arena, mark);
-    return record_error(bld, p, &ctx, e);
+    return record_error(bld, p, &c->ctx, e);
+}
+
+psc_err psc__skip_hung(psc__build *bld, psc_provider *p, uint64_t hung_since_ms)
+{
+    psc_collect ctx = {0};
+    uint64_t late = bld->now_ms > hung_since_ms ? bld->now_ms - hung_since_ms : 0;
+    psc_collect_fail(&ctx, "timeout: collect did not return within %u ms (%llu ms ago); skipped until it does",
+                     (unsigned)bld->intro->collect_timeout_ms, (unsigned long long)late);
+    return record_error(bld, p, &ctx, PSC_ERR_TIMEOUT);
 }

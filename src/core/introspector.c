@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
+#include "core/collector.h"
 #include "core/records.h"
 #include "events/events.h"
 
@@ -94,6 +95,7 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
     in->log_user = cfg.log_user;
     in->log_level = cfg.log_level;
     in->next_serial = 1;
+    in->collect_timeout_ms = cfg.collect_timeout_ms ? cfg.collect_timeout_ms : PSC_COLLECT_TIMEOUT_DEFAULT;
 
     bool ok = true;
     in->implementation = dup_or_empty(&a, cfg.runtime.implementation, &ok);
@@ -147,12 +149,12 @@ void psc_introspector_free(psc_introspector *intro)
     if (!intro)
         return;
     close_attached(intro);
-    psc__registry_clear(intro);
+    psc__registry_clear(intro); /* waits for late collects too: they free their own collectors */
+    psc__collector_free(intro);
     for (size_t i = 0; i < intro->n_baselines; i++)
         psc__view_unref(intro->baselines[i].view);
     psc__free(&intro->alloc, intro->baselines);
     psc__free(&intro->alloc, intro->next_baselines);
-    psc__idmap_free(&intro->alloc, &intro->conn_map);
     psc__idmap_free(&intro->alloc, &intro->stream_map);
     psc__events_free(intro->events);
     psc__pool_unref(intro->pool);

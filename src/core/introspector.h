@@ -23,6 +23,7 @@
 #include "peerscope/provider.h"
 
 typedef struct psc__view psc__view;
+typedef struct psc__collector psc__collector;
 
 typedef enum psc__kind {
     PSC__KIND_SWARM,
@@ -53,10 +54,10 @@ struct psc_provider {
     } collect;
     void (*release)(void *user);
     /* [reg_lock] */
-    unsigned busy;
+    unsigned busy;           /* snapshots using it, plus one for a late collect */
     bool removed;
-    bool collecting;
-    pthread_t collector;
+    bool hung;               /* a collect missed its deadline and has not returned */
+    uint64_t hung_since_ms;  /* wall time the deadline passed */
 };
 
 /* What retention compares a swarm provider's next collect with. */
@@ -104,7 +105,8 @@ struct psc_introspector {
     uint64_t seq;               /* [snap] snapshots produced */
     uint64_t last_instant_ts;   /* [snap] */
     size_t arena_hint;          /* [snap] size of the previous snapshot's arena */
-    psc__idmap conn_map;        /* [snap] scratch */
+    uint32_t collect_timeout_ms; /* a provider's deadline; PSC_COLLECT_INLINE: none */
+    psc__collector *collector;  /* [snap] the idle collector thread, made on first use */
     psc__idmap stream_map;      /* [snap] scratch */
     psc__baseline *baselines;   /* [snap] */
     size_t n_baselines;
@@ -116,9 +118,14 @@ struct psc_introspector {
 
 /*
  * The provider with the smallest serial in (after, max] that is still
- * registered, marked busy and collecting on this thread; NULL when none.
+ * registered, marked busy; NULL when none. *hung_since is the wall time
+ * its late collect missed the deadline, 0 when it is not hung.
  */
-psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64_t max);
+psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64_t max, uint64_t *hung_since);
+/* A collect of p missed its deadline at now_ms: p stays busy (and skipped)
+ * until psc__registry_unhang, called when that collect returns. */
+void psc__registry_hang(psc_introspector *intro, psc_provider *p, uint64_t now_ms);
+void psc__registry_unhang(psc_introspector *intro, psc_provider *p);
 /* Undo psc__registry_next's busy mark; wakes an unregister waiting for it. */
 void psc__registry_done(psc_introspector *intro, psc_provider *p);
 /* Unregister everything (introspector teardown). */

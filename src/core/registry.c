@@ -3,10 +3,12 @@
  * provider busy at a time and calling it without holding the lock, so a
  * provider may (un)register others from inside its collect. Unregistering
  * unlinks at once and then waits for the busy mark to clear, so collect is
- * never entered again once it returns.
+ * never entered again once it returns; a collect that missed its deadline
+ * holds a busy mark of its own until it returns (collector.c).
  */
 #include <stddef.h>
 
+#include "core/collector.h"
 #include "core/records.h"
 
 /* What every provider vtable starts with, read out of the caller's struct. */
@@ -145,7 +147,7 @@ psc_err psc_provider_unregister(psc_provider *p)
         pthread_mutex_unlock(&intro->reg_lock);
         return PSC_ERR_STATE;
     }
-    if (p->collecting && pthread_equal(p->collector, pthread_self())) {
+    if (psc__collecting_here() == p) {
         /* waiting for ourselves would never end */
         pthread_mutex_unlock(&intro->reg_lock);
         return PSC_ERR_STATE;
@@ -159,7 +161,7 @@ psc_err psc_provider_unregister(psc_provider *p)
     return PSC_OK;
 }
 
-psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64_t max)
+psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64_t max, uint64_t *hung_since)
 {
     pthread_mutex_lock(&intro->reg_lock);
     psc_provider *p = intro->first;
@@ -167,8 +169,7 @@ psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64
         p = p->next;
     if (p && p->serial <= max) {
         p->busy++;
-        p->collecting = true;
-        p->collector = pthread_self();
+        *hung_since = p->hung ? (p->hung_since_ms ? p->hung_since_ms : 1) : 0;
     } else {
         p = NULL;
     }
@@ -176,12 +177,33 @@ psc_provider *psc__registry_next(psc_introspector *intro, uint64_t after, uint64
     return p;
 }
 
+static void done_locked(psc_introspector *intro, psc_provider *p)
+{
+    if (--p->busy == 0 && p->removed)
+        pthread_cond_broadcast(&intro->reg_cond);
+}
+
 void psc__registry_done(psc_introspector *intro, psc_provider *p)
 {
     pthread_mutex_lock(&intro->reg_lock);
-    p->collecting = false;
-    if (--p->busy == 0 && p->removed)
-        pthread_cond_broadcast(&intro->reg_cond);
+    done_locked(intro, p);
+    pthread_mutex_unlock(&intro->reg_lock);
+}
+
+void psc__registry_hang(psc_introspector *intro, psc_provider *p, uint64_t now_ms)
+{
+    pthread_mutex_lock(&intro->reg_lock);
+    p->busy++;
+    p->hung = true;
+    p->hung_since_ms = now_ms;
+    pthread_mutex_unlock(&intro->reg_lock);
+}
+
+void psc__registry_unhang(psc_introspector *intro, psc_provider *p)
+{
+    pthread_mutex_lock(&intro->reg_lock);
+    p->hung = false;
+    done_locked(intro, p);
     pthread_mutex_unlock(&intro->reg_lock);
 }
 

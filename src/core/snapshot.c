@@ -6,6 +6,7 @@
  */
 
 #include "core/collect.h"
+#include "core/collector.h"
 #include "wire/wire.h"
 
 /* Headroom over the previous snapshot's size for the first chunk. */
@@ -62,11 +63,14 @@ static void view_release(void *v)
     psc__view_unref(v);
 }
 
-/* Everything between the locks: returns the sealed message or an error. */
-static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_providers, psc_msg **out)
+/*
+ * [snap] Every provider into a fresh view. PSC_ERR_TIMEOUT: a collect
+ * missed its deadline and kept the view; the caller starts over, and that
+ * provider is then skipped as hung.
+ */
+static psc_err collect_all(psc_introspector *in, uint64_t max_serial, size_t n_providers, uint64_t now,
+                           psc__build *bld, size_t *n_next_out)
 {
-    uint64_t t0 = psc__clock_mono_ns(&in->clock);
-    uint64_t now = psc__clock_wall_ms(&in->clock);
     psc__view *view;
     psc_err e = psc__view_new(&in->alloc, in->pool, in->arena_hint, &view);
     if (e != PSC_OK)
@@ -76,8 +80,8 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
         return e;
     }
 
-    psc__build bld = {in, view, &view->arena, &view->snap, now, 0};
-    psc__snap *s = bld.snap;
+    *bld = (psc__build){in, view, &view->arena, &view->snap, now, 0};
+    psc__snap *s = bld->snap;
     s->seq = in->seq + 1;
     s->instant_ts = now;
     s->start_ts = in->seq ? in->last_instant_ts : in->start_ts;
@@ -85,30 +89,54 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
     s->duration_ms = span > UINT32_MAX ? UINT32_MAX : (uint32_t)span;
 
     size_t n_next = 0;
-    uint64_t after = 0;
+    uint64_t after = 0, hung_since = 0;
     psc_provider *p;
-    while ((p = psc__registry_next(in, after, max_serial)) != NULL) {
+    while ((p = psc__registry_next(in, after, max_serial, &hung_since)) != NULL) {
         after = p->serial;
         /* p may be freed by an unregister as soon as it is done: copy what we need */
         bool swarm = p->kind == PSC__KIND_SWARM;
         const psc__baseline *old = swarm ? find_baseline(in, p->serial) : NULL;
         psc__baseline fresh = {0};
         bool ok = false;
-        e = psc__run_provider(&bld, p, old, &fresh, &ok);
+        e = hung_since ? psc__skip_hung(bld, p, hung_since) : psc__run_provider(bld, p, old, &fresh, &ok);
         psc__registry_done(in, p);
         p = NULL;
         if (e != PSC_OK) {
-            psc__view_unref(view);
+            psc__view_unref(view); /* after a timeout the late collect holds its own reference */
             return e;
         }
         if (!swarm)
             continue;
-        /* a failed provider keeps comparing against what it last reported */
+        /* a failed or hung provider keeps comparing against what it last reported */
         if (ok)
             in->next_baselines[n_next++] = fresh;
         else if (old)
             in->next_baselines[n_next++] = *old;
     }
+    *n_next_out = n_next;
+    return PSC_OK;
+}
+
+/* Everything between the locks: returns the sealed message or an error. */
+static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_providers, psc_msg **out)
+{
+    uint64_t t0 = psc__clock_mono_ns(&in->clock);
+    uint64_t now;
+    psc__build bld;
+    size_t n_next = 0;
+    psc_err e;
+    /* each round that times out marks one more provider hung, so this ends */
+    for (;;) {
+        now = psc__clock_wall_ms(&in->clock);
+        if ((e = collect_all(in, max_serial, n_providers, now, &bld, &n_next)) != PSC_ERR_TIMEOUT)
+            break;
+        psc__log(in, PSC_LOG_WARN, "a provider's collect missed its %u ms deadline: snapshot taken again without it",
+                 (unsigned)in->collect_timeout_ms);
+    }
+    if (e != PSC_OK)
+        return e;
+    psc__view *view = bld.view;
+    psc__snap *s = bld.snap;
 
     psc_msg *msg = NULL;
     uint8_t *body = NULL;
@@ -135,6 +163,9 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
 
 bool psc__intro_in_snapshot(psc_introspector *intro)
 {
+    const psc_provider *p = psc__collecting_here();
+    if (p && p->intro == intro)
+        return true; /* a collect, on a collector thread or inline */
     pthread_mutex_lock(&intro->reg_lock);
     bool here = intro->snapping && pthread_equal(intro->snapper, pthread_self());
     pthread_mutex_unlock(&intro->reg_lock);
