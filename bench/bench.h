@@ -39,7 +39,8 @@ typedef struct snap_result {
     const char *name;
     size_t conns, streams;
     size_t bytes;
-    bench_stat snapshot_ms;         /* collect + encode (+ frame checksum), CPU time */
+    bench_stat snapshot_ms;         /* collect + encode (+ frame checksum), process CPU time */
+    bench_stat inline_ms;           /* the same with collects on the snapshotting thread (PSC_COLLECT_INLINE) */
     bench_stat pbc_pack_ms;         /* protobuf-c's pack of the same State as a message tree */
     bench_stat memcpy_ms;           /* memcpy of the encoded bytes */
     bench_stat fnv_ms;              /* FNV-1a of the encoded bytes (part of snapshot_ms) */

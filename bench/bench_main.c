@@ -120,6 +120,8 @@ static size_t evaluate(const results *r, bar_line *b)
         n = bar_add(b, n, name, s->snapshot_ms.median / s->pbc_pack_ms.median, 1.0, "x");
         snprintf(name, sizeof name, "snapshot %s / memcpy", s->name);
         n = bar_add(b, n, name, s->snapshot_ms.median / s->memcpy_ms.median, 10.0, "x");
+        snprintf(name, sizeof name, "snapshot %s collector thread / inline", s->name);
+        n = bar_add(b, n, name, s->snapshot_ms.median / s->inline_ms.median, 1.1, "x");
     }
     if ((r->done & SEC_SNAPSHOT) && r->n_snap) {
         /* O(1): the biggest scenario allocates no more per snapshot than a small constant */
@@ -187,15 +189,15 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
                 h->emit_2t_ns.max);
     }
     if (r->done & SEC_SNAPSHOT) {
-        fprintf(f, "snapshot (thread CPU ms)  conns streams    bytes  collect+encode        "
-                   "protobuf-c pack       memcpy   of which FNV-1a  /pack  /memcpy allocs\n");
+        fprintf(f, "snapshot (CPU ms)         conns streams    bytes  collect+encode        "
+                   "protobuf-c pack       memcpy   of which FNV-1a  /pack  /memcpy allocs  inline\n");
         for (size_t i = 0; i < r->n_snap; i++) {
             const snap_result *s = &r->snap[i];
-            fprintf(f, "  %-22s %6zu %7zu %8zu  %7.3f [%.3f..%.3f]  %7.3f [%.3f..%.3f]  %7.4f  %7.3f  %6.2f  %7.1f  %5.1f\n",
+            fprintf(f, "  %-22s %6zu %7zu %8zu  %7.3f [%.3f..%.3f]  %7.3f [%.3f..%.3f]  %7.4f  %7.3f  %6.2f  %7.1f  %5.1f  %7.3f\n",
                     s->name, s->conns, s->streams, s->bytes, s->snapshot_ms.median, s->snapshot_ms.min,
                     s->snapshot_ms.max, s->pbc_pack_ms.median, s->pbc_pack_ms.min, s->pbc_pack_ms.max,
                     s->memcpy_ms.median, s->fnv_ms.median, s->snapshot_ms.median / s->pbc_pack_ms.median,
-                    s->snapshot_ms.median / s->memcpy_ms.median, s->allocs_per_snapshot);
+                    s->snapshot_ms.median / s->memcpy_ms.median, s->allocs_per_snapshot, s->inline_ms.median);
         }
         fprintf(f, "  peak RSS after the last scenario: %ld KiB\n", r->snap[r->n_snap - 1].peak_rss_kb);
     }
@@ -299,6 +301,7 @@ static void json(const results *r, const bar_line *bar, size_t n_bar, const char
             printf("%s{\"scenario\":\"%s\",\"connections\":%zu,\"streams\":%zu,\"bytes\":%zu,", i ? "," : "", s->name,
                    s->conns, s->streams, s->bytes);
             jstat("collect_encode_ms", s->snapshot_ms, ",");
+            jstat("collect_encode_inline_ms", s->inline_ms, ",");
             jstat("protobuf_c_pack_ms", s->pbc_pack_ms, ",");
             jstat("memcpy_ms", s->memcpy_ms, ",");
             jstat("fnv1a_ms", s->fnv_ms, ",");

@@ -43,16 +43,26 @@ int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r
     psc_config cfg = PSC_CONFIG_INIT;
     cfg.allocator = &alloc;
     cfg.runtime.implementation = "peerscope-bench";
-    psc_introspector *intro;
+    psc_introspector *intro, *inl = NULL;
     if (psc_introspector_new(&cfg, &intro))
         return -1;
+    /* the same node, its collects on the snapshotting thread: what the
+     * collector thread and its deadline cost */
+    psc_config icfg = cfg;
+    icfg.allocator = NULL;
+    icfg.collect_timeout_ms = PSC_COLLECT_INLINE;
+    if (psc_introspector_new(&icfg, &inl)) {
+        psc_introspector_free(intro);
+        return -1;
+    }
     bench_node *node = bench_node_new(sc, 42);
     uint8_t *buf = NULL, *dst = NULL;
     Peerscope__ServerMessage *tree = NULL;
-    psc_msg *last = NULL;
-    if (!node || bench_node_register(node, intro))
+    psc_msg *last = NULL, *ilast = NULL;
+    if (!node || bench_node_register(node, intro) || bench_node_register(node, inl))
         goto fail;
     double snap[BENCH_MAX_RUNS], pack[BENCH_MAX_RUNS], copy[BENCH_MAX_RUNS], fnv[BENCH_MAX_RUNS];
+    double inline_ms[BENCH_MAX_RUNS];
     uint64_t alloc_total = 0;
     /* warm-up snapshots so steady-state buffers exist, as in a running host */
     for (int i = 0; i < 2; i++) {
@@ -60,6 +70,10 @@ int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r
         last = NULL;
         if (psc_introspector_snapshot(intro, &last))
             goto fail;
+        psc_msg *im = NULL;
+        if (psc_introspector_snapshot(inl, &im))
+            goto fail;
+        psc_msg_unref(im);
     }
     /* protobuf-c's input: the identical State as a message tree */
     size_t len;
@@ -78,12 +92,21 @@ int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r
     for (int run = 0; run < o->runs; run++) {
         psc_msg *m;
         uint64_t calls0 = __atomic_load_n(&ca.calls, __ATOMIC_RELAXED);
-        uint64_t t0 = bench_thread_cpu_ns();
+        /* process CPU: the collect runs on the library's collector thread */
+        uint64_t t0 = bench_cpu_ns();
         psc_err e = psc_introspector_snapshot(intro, &m);
-        snap[run] = (double)(bench_thread_cpu_ns() - t0) / 1e6;
+        snap[run] = (double)(bench_cpu_ns() - t0) / 1e6;
         alloc_total += __atomic_load_n(&ca.calls, __ATOMIC_RELAXED) - calls0;
         if (e)
             goto fail;
+        psc_msg *im;
+        t0 = bench_cpu_ns();
+        e = psc_introspector_snapshot(inl, &im);
+        inline_ms[run] = (double)(bench_cpu_ns() - t0) / 1e6;
+        if (e)
+            goto fail;
+        psc_msg_unref(ilast);
+        ilast = im;
         /* the previous one is dropped after the next is made, as when clients still send it */
         psc_msg_unref(last);
         last = m;
@@ -119,6 +142,7 @@ int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r
     r->streams = sum.streams;
     r->bytes = len;
     r->snapshot_ms = bench_summarise(snap, (size_t)o->runs);
+    r->inline_ms = bench_summarise(inline_ms, (size_t)o->runs);
     r->pbc_pack_ms = bench_summarise(pack, (size_t)o->runs);
     r->memcpy_ms = bench_summarise(copy, (size_t)o->runs);
     r->fnv_ms = bench_summarise(fnv, (size_t)o->runs);
@@ -130,7 +154,9 @@ int bench_snapshot(const bench_scenario *sc, const bench_opts *o, snap_result *r
     free(dst);
     peerscope__server_message__free_unpacked(tree, NULL);
     psc_msg_unref(last);
+    psc_msg_unref(ilast);
     psc_introspector_free(intro);
+    psc_introspector_free(inl);
     bench_node_free(node);
     return 0;
 fail:
@@ -139,7 +165,9 @@ fail:
     if (tree)
         peerscope__server_message__free_unpacked(tree, NULL);
     psc_msg_unref(last);
+    psc_msg_unref(ilast);
     psc_introspector_free(intro);
+    psc_introspector_free(inl);
     bench_node_free(node);
     return -1;
 }
