@@ -164,6 +164,10 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
         it = push(r, 'S');
         it->id = m->state->seq;
         it->count = m->state->subsystems ? m->state->subsystems->n_connections : 0;
+        it->result = (int)m->state->n_provider_errors;
+        if (m->state->n_provider_errors)
+            snprintf(it->text, sizeof it->text, "%s: %s", m->state->provider_errors[0]->provider,
+                     m->state->provider_errors[0]->error);
         break;
     case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME:
         it = push(r, 'T');

@@ -20,12 +20,12 @@ typedef struct rec_item {
                            '?' other message, 'x' error, 'c' close */
     psc_err err;        /* for 'x' and 'c' */
     uint64_t id;        /* response id, event/state seq */
-    int result;         /* response result */
+    int result;         /* response result; state: provider errors */
     uint64_t retention, interval; /* response effective_config */
     bool has_config;
     size_t count;       /* state: connections; runtime: event types; event: property types sent */
     int code;           /* close code */
-    char text[128];     /* error/close reason, event type name */
+    char text[128];     /* error/close reason, event type name; state: "provider: error" of the first */
 } rec_item;
 
 typedef struct rec {

@@ -34,6 +34,29 @@ static psc_err collect(void *user, psc_collect *ctx, psc_swarm_builder *b)
 
 static const psc_swarm_provider swarm_vt = {sizeof(psc_swarm_provider), "test-swarm", collect, NULL};
 
+/* A provider that blocks while the test says so: a host stuck on a lock. */
+static psc_err hang_collect(void *user, psc_collect *ctx, psc_custom_builder *b)
+{
+    (void)ctx;
+    test_host *h = user;
+    pthread_mutex_lock(&h->mu);
+    h->hang_collects++;
+    while (h->hang)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    return psc_custom_add_integer(b, "alive", 1);
+}
+
+static const psc_custom_provider hang_vt = {sizeof(psc_custom_provider), "hangs", hang_collect, NULL};
+
+void host_hang(test_host *h, bool on)
+{
+    pthread_mutex_lock(&h->mu);
+    h->hang = on;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
 static const psc_prop_def ping_props[] = {
     {"seq", PSC_PROP_NUMBER, false},
     {"pad", PSC_PROP_STRING, false},
@@ -105,12 +128,15 @@ int host_start(test_host *h, const test_host_opts *o)
     cfg.event_ring_capacity = o->event_ring;
     cfg.max_event_size = o->max_event_size;
     cfg.clock = o->clock;
+    cfg.collect_timeout_ms = o->collect_timeout_ms;
     if (psc_introspector_new(&cfg, &h->intro))
         return -1;
     if (psc_event_declare_well_known(h->intro) || psc_event_declare(h->intro, &ping_def, &h->ping) ||
         psc_event_lookup(h->intro, "PeerConnected", &h->peer))
         return -1;
     if (psc_register_swarm(h->intro, &swarm_vt, h, NULL))
+        return -1;
+    if (o->hang_provider && psc_register_custom(h->intro, &hang_vt, h, NULL))
         return -1;
 
     psc_ws_config wc = PSC_WS_CONFIG_INIT;
@@ -151,6 +177,7 @@ void host_stop(test_host *h)
 {
     pthread_mutex_lock(&h->mu);
     h->quit = true;
+    h->hang = false; /* freeing the introspector waits for a late collect */
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
     pthread_join(h->thread, NULL);

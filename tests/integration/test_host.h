@@ -25,6 +25,8 @@ typedef struct test_host_opts {
     size_t max_event_size;              /* 0: the default */
     const char *tls_cert, *tls_key;
     const psc_clock *clock;             /* the introspector's clocks; NULL: the system's */
+    uint32_t collect_timeout_ms;        /* provider deadline; 0: the library's */
+    bool hang_provider;                 /* also a custom provider "hangs" that host_hang can block */
 } test_host_opts;
 
 typedef struct test_host {
@@ -45,6 +47,8 @@ typedef struct test_host {
     size_t pad;                         /* length of the pad string of the next ones */
     uint64_t emit_errors;
     bool quit;
+    bool hang;                          /* under mu: the "hangs" provider's collect blocks */
+    uint64_t hang_collects;             /* under mu: its collects begun */
 } test_host;
 
 /* Start everything; 0 on success. */
@@ -54,6 +58,8 @@ int host_start(test_host *h, const test_host_opts *o);
 void host_emit(test_host *h, size_t n, size_t pad);
 /* Wait until the host thread emitted everything asked for. */
 void host_emit_wait(test_host *h);
+/* Make the "hangs" provider's collects block (on) until called with off. */
+void host_hang(test_host *h, bool on);
 /* Stop the emitter; close and free the endpoint and the introspector. */
 void host_stop(test_host *h);
 
