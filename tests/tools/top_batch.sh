@@ -30,7 +30,7 @@ check "sorted by bytes in: 10.0.0.6 first (got $first)" test "$first" = /ip4/10.
 last=$(grep -o '/ip4/10\.0\.0\.[0-9]*/' "$TMP/conns.txt" | tail -1)
 check "sorted by bytes in: 10.0.0.1 last (got $last)" test "$last" = /ip4/10.0.0.1/
 check "rates come from the host's inst_bw" grep -q "6.00 KB/s" "$TMP/conns.txt"
-check "the footer lists the views" grep -q "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events" "$TMP/conns.txt"
+check "the footer lists the views" grep -q "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts" "$TMP/conns.txt"
 check "Unicode sparkline in a UTF-8 locale" grep -q "[▁▂▃▄▅▆▇█]" "$TMP/conns.txt"
 
 view() {
@@ -50,6 +50,10 @@ view peers "tool-host-peer/1.0"
 view limits "system"
 view events "TestTick"
 view 7 "n=[0-9]*  peer=12D3KooW"
+# tool-host has no analyzers: the alerts view says so, the header has no count
+view alerts "no alert fires (or this node has no analyzers)"
+view 8 "SEVERITY.* RULE *SUBJECT"
+check "no alert count in the header of a host without alerts" bash -c "! sed -n 3p '$TMP/alerts.txt' | grep -qi alert"
 
 TOP --batch --ascii "$URL" >"$TMP/ascii.txt"
 check "--ascii: pure ASCII frame" bash -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/ascii.txt'"

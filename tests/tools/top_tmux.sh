@@ -74,7 +74,7 @@ run_top one "$URL"
 wait_for "the header shows the node's peer id" shows "peer $SELF"
 wait_for "connected" shows "connected"
 wait_for "six connection rows" rows_are 6
-wait_for "the footer lists the views" shows "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events"
+wait_for "the footer lists the views" shows "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts"
 wait_for "bandwidth with a sparkline" shows "in .*KB/s.*[▁▂▃▄▅▆▇█]"
 
 # ---------------------------------------------------------------- sorting
@@ -110,6 +110,13 @@ keys y
 wait_for "y: one type in typed columns" shows "only [A-Za-z]* ("
 keys Escape
 wait_for "Esc: every type again" shows "Enter or y: one type in columns"
+keys '!'
+wait_for "!: the alerts view" shows "SEVERITY.* RULE *SUBJECT"
+wait_for "!: tool-host has no analyzers" shows "no alert fires (or this node has no analyzers)"
+keys 1
+wait_for "1: connections" shows "REMOTE ADDR"
+keys 8
+wait_for "8: the alerts view" shows "SEVERITY.* RULE *SUBJECT"
 keys 1
 wait_for "1: connections again" shows "REMOTE ADDR"
 
