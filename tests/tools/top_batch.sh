@@ -104,6 +104,30 @@ check "no terminal: says to use --batch" grep -q "needs a terminal" "$TMP/notty.
 TOP --help | grep -q "Keys:"
 check "--help lists the keys" test $? -eq 0
 
+# a host whose states carry alerts and milestones
+if start_alert_host; then
+    TOP --batch --width 120 --height 20 "$ALERT_URL" >"$TMP/alerting.txt" 2>"$TMP/alerting.err"
+    expect_status "alerting host: exit 0" 0 $? "$(cat "$TMP/alerting.err")"
+    check "alerting host: the header counts the alerts, the critical one named" \
+        grep -q "peers 12  ALERTS 5 (1 critical)" "$TMP/alerting.txt"
+    check "alerting host: the header shows the durations" \
+        grep -q "first peer 850ms  8 peers 2.43s  sync 8.48s" "$TMP/alerting.txt"
+    TOP --batch --view alerts --width 120 --height 20 "$ALERT_URL" >"$TMP/alerting-view.txt" 2>&1
+    check "alerting host: the alerts view says what fires" \
+        grep -q "5 firing: 1 critical, 3 warning, 1 info" "$TMP/alerting-view.txt"
+    check "alerting host: the critical alert is the first row" \
+        bash -c "sed -n 6p '$TMP/alerting-view.txt' | grep -q '^critical *slow-peer .* peer *912.5 *500 '"
+    check "alerting host: one row per alert" \
+        test "$(grep -c -E '^(critical|warning|info) ' "$TMP/alerting-view.txt")" -eq 5
+    for want in "mesh-low *peerscope-demo *topic" "dht-bucket-fill *0 *bucket" "stream-leak */ipfs/kad/1.0.0 *protocol" \
+        "scope-near-limit *libp2p.relay/v2 *scope"; do
+        check "alerting host: a row '$want'" grep -q -- "$want" "$TMP/alerting-view.txt"
+    done
+    stop_pid "$ALERT_PID"
+else
+    if [ -n "${ALERT_SKIP:-}" ]; then skip_test "top against a host with alerts" "$ALERT_SKIP"; else not_ok "the alert host starts"; fi
+fi
+
 if [ ! -x "${PSC_DEMO:-}" ]; then
     skip_test "top against the demo host" "peerscope-demo not built"
 elif start_demo; then

@@ -249,6 +249,28 @@ else
     not_ok "tool-host with a token starts"
 fi
 
+# ------------------------------------------- a host with alerts firing
+
+if start_alert_host; then
+    run_top alerts "$ALERT_URL"
+    wait_for "alerting host: the header counts the alerts" shows "ALERTS 5 (1 critical)"
+    wait_for "alerting host: the header shows the durations" shows "first peer 850ms  8 peers 2.43s  sync 8.48s"
+    keys '!'
+    wait_for "!: the firing alerts, the critical one first" shows "^critical *slow-peer"
+    wait_for "!: the summary counts them" shows "5 firing: 1 critical, 3 warning, 1 info"
+    keys / d h t Enter
+    wait_for "/dht: the bucket alert alone" shows "1/5 rows"
+    wait_for "/dht: its row" shows "^warning *dht-bucket-fill"
+    keys Escape q
+    wait_for "alerting host: top exits with status 0" shows "TOP-EXIT=0"
+    check "alerting host: nothing on stderr" test ! -s "$TMP/top-alerts.err"
+    stop_pid "$ALERT_PID"
+elif [ -n "${ALERT_SKIP:-}" ]; then
+    skip_test "top against a host with alerts" "$ALERT_SKIP"
+else
+    not_ok "the alert host starts"
+fi
+
 # Ctrl-C (SIGINT from the terminal) is a clean way out too
 run_top three "$URL"
 wait_for "third run: connected" shows "  connected"
