@@ -5,10 +5,12 @@
 // (lib/alerts-feed.mjs).
 
 import { test, check, equal, Failure } from './lib/harness.mjs';
-import { vector } from './lib/paths.mjs';
+import { vector, webModule } from './lib/paths.mjs';
 import { nextFrame, pauseSettled, watchPage } from './lib/pagewire.mjs';
 import { MILESTONES } from './lib/alerts-feed.mjs';
 import { startMockServer } from './mock-server.mjs';
+
+const { buildRecording } = await webModule('wire.js');
 
 async function openMock(t, opts) {
   const mock = await startMockServer(opts);
@@ -141,3 +143,34 @@ test('alerts: a 2020 endpoint without alerts or milestones shows none of it', as
   check(await page.locator('.alerts-body').isHidden(), 'no alert tables');
 });
 
+
+test('alerts: the count and the view follow the state the time bar shows', async (t) => {
+  const { page } = t;
+  const { mock } = await openMock(t, { synthetic: { conns: 4 } });
+  // A recording of a host whose alerts change: none, then a critical one,
+  // then two lesser ones (the critical one resolved).
+  const T = 1700000000000;
+  const a = (rule, severity, subject) => ({ rule, kind: rule, severity, subject, subject_kind: 'topic', value: 1, threshold: 2, since_ts: T, firing_ts: T });
+  const msgs = [
+    { runtime: { peer_id: '12D3KooWRecordedHost', implementation: 'recorded' } },
+    { state: { seq: 1, instant_ts: T + 1000, start_ts: T } },
+    { state: { seq: 2, instant_ts: T + 2000, start_ts: T, alerts: [a('mesh-low', 2, 'blocks')] } },
+    { state: { seq: 3, instant_ts: T + 3000, start_ts: T, alerts: [a('mesh-high', 1, 'chat'), a('idle', 0, 'sync')] } },
+  ].map((m) => mock.codec.encode('ServerMessage', { version: { version: 1 }, ...m }));
+  await page.setInputFiles('#file-input', { name: 'alerting.rec', mimeType: 'application/octet-stream', buffer: Buffer.from(buildRecording(msgs)) });
+  await page.waitForSelector('body[data-phase="file"]');
+  const banner = (want, what) => eventually(page, (w) => {
+    const b = document.querySelector('#alert-banner');
+    return `${b.hidden ? 'hidden' : b.dataset.count}/${b.dataset.worst}` === w;
+  }, want, what);
+  // A file opens on its last state.
+  await banner('2/warning', 'last state: two alerts, the worst a warning');
+  await showView(page, 'alerts');
+  await eventually(page, () => document.querySelector('.alerts-active').dataset.rows === '2', null, 'two rows at the last state');
+  await page.locator('body').press('ArrowLeft');
+  await banner('1/critical', 'one state back: the critical alert');
+  await eventually(page, () => document.querySelector('.alerts-active tbody tr').dataset.rule === 'mesh-low', null, 'its row');
+  await page.locator('body').press('ArrowLeft');
+  await banner('hidden/info', 'the first state: none');
+  await eventually(page, () => !document.querySelector('section[data-view="alerts"] .empty-state').hidden, null, 'the view says none');
+});
