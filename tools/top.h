@@ -25,6 +25,7 @@ typedef enum top_view_id {
     VIEW_PEERS,
     VIEW_LIMITS,
     VIEW_EVENTS,
+    VIEW_ALERTS,
     VIEW_COUNT,
 } top_view_id;
 

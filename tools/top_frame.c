@@ -1,8 +1,8 @@
 /*
  * One frame of peerscope-top, drawn into the character grid:
  *   0    title: node n/N, URL, connection status (see draw_title)
- *   1    the node: peer id, implementation, version, uptime
- *   2    counts and total bandwidth with sparklines
+ *   1    the node: peer id, uptime, the main durations, implementation, version
+ *   2    counts, the alerts firing, total bandwidth with sparklines
  *   3    the view's summary line (why the node is down, when it is)
  *   4..  the view's table (header, rows)
  *   h-2  status: sort, filter, rows, PAUSED, interval, messages
@@ -13,6 +13,7 @@
 
 #include "tool_util.h"
 #include "top.h"
+#include "top_alerts.h"
 #include "top_views.h"
 
 #define MIN_W 40
@@ -22,6 +23,8 @@
 #define GAP 2
 /* The URL is cut (with an ellipsis) only as a last resort, and never below this. */
 #define URL_MIN_W 20
+/* A peer id is shortened (never below this) to leave the durations room. */
+#define PEER_MIN_W 16
 
 /*
  * Line 0: name, node n/N, URL, status. The URL and the status are what
@@ -103,12 +106,28 @@ static void draw_identity(top_app *app, top_node *n, uint64_t wall)
             scr_text(s, 1, 0, -1, n->ever_data ? "no runtime received" : "waiting for the node...", SCR_DIM, true);
         return;
     }
-    int x = scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
-    x += scr_text(s, 1, x, -1, rt->peer_id && *rt->peer_id ? rt->peer_id : "(unknown)", SCR_BOLD, true);
+    char up[48] = "", took[160], id[128];
     if (rt->start_ts && wall > rt->start_ts) {
-        char up[32];
-        tool_fmt_duration(up, sizeof up, wall - rt->start_ts);
-        x += scr_printf(s, 1, x, -1, 0, "  up %s", up);
+        char d[32];
+        tool_fmt_duration(d, sizeof d, wall - rt->start_ts);
+        snprintf(up, sizeof up, "  up %s", d);
+    }
+    top_durations_line(&n->model, took, sizeof took);
+    const char *pid = rt->peer_id && *rt->peer_id ? rt->peer_id : "(unknown)";
+    /* The durations say how the node is doing; a long peer id gives way to
+     * them (its full form is in the peers view). */
+    int room = s->w - 5 - scr_width(s, up) - (took[0] ? 2 + scr_width(s, took) : 0);
+    if (took[0] && scr_width(s, pid) > room) {
+        fmt_peer(id, sizeof id, pid, (size_t)(room > PEER_MIN_W ? room : PEER_MIN_W), s->utf8);
+        pid = id;
+    }
+    int x = scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
+    x += scr_text(s, 1, x, -1, pid, SCR_BOLD, true);
+    if (up[0])
+        x += scr_text(s, 1, x, -1, up, 0, false);
+    if (took[0]) {
+        x += scr_text(s, 1, x, -1, "  ", 0, false);
+        x += scr_text(s, 1, x, -1, took, SCR_CYAN, true);
     }
     char buf[256];
     snprintf(buf, sizeof buf, "  %s %s%s%s%s", rt->implementation ? rt->implementation : "", rt->version ? rt->version : "",
@@ -126,6 +145,16 @@ static void draw_totals(top_app *app, top_node *n)
         return;
     }
     int x = scr_printf(s, 2, 0, -1, 0, "conns %zu  streams %zu  peers %zu", m->conns_open, m->streams, m->peers);
+    /* Alerts before the bandwidth: they matter more than the sparklines, which shrink for them. */
+    top_alert_counts ac = top_alerts_count(m);
+    if (ac.total) {
+        uint8_t attr = ac.critical ? SCR_RED | SCR_BOLD : ac.warning ? SCR_YELLOW | SCR_BOLD : SCR_BOLD;
+        x += scr_text(s, 2, x, -1, "  ", 0, false);
+        if (ac.critical)
+            x += scr_printf(s, 2, x, -1, attr, "ALERTS %zu (%zu critical)", ac.total, ac.critical);
+        else
+            x += scr_printf(s, 2, x, -1, attr, "alerts %zu", ac.total);
+    }
     char in[32], out[32];
     fmt_rate(in, sizeof in, m->rate_in);
     fmt_rate(out, sizeof out, m->rate_out);
@@ -203,8 +232,8 @@ static void draw_help(top_app *app)
     static const char *const lines[] = {
         "peerscope-top keys",
         "",
-        "  1-7 or c t d g a l e   views: Conns, sTreams, Dht, pubsub (Gossip),",
-        "                         peerstore (Address book), Limits, Events",
+        "  1-8 or c t d g a l e ! views: Conns, sTreams, Dht, pubsub (Gossip),",
+        "                         peerstore (Address book), Limits, Events, Alerts (!)",
         "  Tab / n, Shift-Tab / N next / previous node (several URLs)",
         "  s, < >                 sort by the next / previous / left / right column",
         "  r                      reverse the sort",

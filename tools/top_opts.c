@@ -40,7 +40,7 @@ static void usage(FILE *f)
           "  --token T        access token (default: $PEERSCOPE_TOKEN); the same for every node\n"
           "  --ca-file PATH   wss: trust these CAs; --insecure: accept any certificate\n"
           "  --interval MS    state interval to ask for (default 1000; + and - change it)\n"
-          "  --view V         first view: conns, streams, dht, pubsub, peers, limits, events\n"
+          "  --view V         first view: conns, streams, dht, pubsub, peers, limits, events, alerts\n"
           "  --ascii          ASCII only (default: Unicode blocks when the locale is UTF-8)\n"
           "  --no-color\n"
           "  --batch, --once  no terminal UI: wait for each node's first state, print one\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f)
           "  --timeout S      --batch: give up waiting after S seconds (default 10)\n"
           "  --help, --version\n"
           "\n"
-          "Keys: 1-7 views, s < > sort column, r reverse, / filter, p pause, + - interval,\n"
+          "Keys: 1-8 views, s < > sort column, r reverse, / filter, p pause, + - interval,\n"
           "Tab n N nodes, ? help, q quit.\n"
           "\n"
           "Exit status: 0 ok; 1 failure (no terminal, out of memory); 2 usage; with --batch\n"
@@ -59,7 +59,8 @@ static void usage(FILE *f)
 
 int top_view_by_name(const char *s)
 {
-    static const char *const names[VIEW_COUNT] = {"conns", "streams", "dht", "pubsub", "peers", "limits", "events"};
+    static const char *const names[VIEW_COUNT] = {"conns", "streams", "dht", "pubsub", "peers", "limits", "events",
+                                                  "alerts"};
     if (s[0] >= '1' && s[0] < '1' + VIEW_COUNT && s[1] == 0)
         return s[0] - '1';
     for (int i = 0; i < VIEW_COUNT; i++)
@@ -82,7 +83,7 @@ static bool own_option(cli_parser *p, int id, const char *arg, void *user)
     case OPT_VIEW: {
         int vi = top_view_by_name(arg);
         if (vi < 0)
-            return cli_bad(p, "wants conns, streams, dht, pubsub, peers, limits or events");
+            return cli_bad(p, "wants conns, streams, dht, pubsub, peers, limits, events or alerts");
         o->view = (top_view_id)vi;
         return true;
     }

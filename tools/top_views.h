@@ -39,6 +39,7 @@ void top_view_pubsub(const top_model *m, const top_view_ctx *ctx, top_table *t, 
 void top_view_peers(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
 void top_view_limits(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
 void top_view_events(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
+void top_view_alerts(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
 
 /* Formatting helpers shared by the views (top_views_fmt.c). */
 /* A peer id shortened to "12D3KooW…x6nXTN" when longer than max. */

@@ -15,6 +15,7 @@ const top_view_def top_view_defs[] = {
     {"Peers", 'a', 0, false, top_view_peers},     /* by peer id */
     {"Limits", 'l', 2, true, top_view_limits},    /* closest to a limit first */
     {"Events", 'e', 0, true, top_view_events},    /* newest first */
+    {"Alerts", '!', 0, true, top_view_alerts},    /* the worst first */
 };
 
 void fmt_peer(char *buf, size_t len, const char *id, size_t max, bool utf8)

@@ -5,7 +5,7 @@
 // session protocol over a real WebSocket at /introspect, replaying a
 // recording or a synthetic host.
 //
-//   node mock-server.mjs [--port N] [--recording FILE | --synthetic [--conns N --streams N]] [--token T]
+//   node mock-server.mjs [--port N] [--recording FILE | --synthetic [--conns N --streams N]] [--token T] [--alerts]
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { webModule } from './lib/paths.mjs';
 import { stageAssets, loadSchema } from './lib/assets.mjs';
 import { SyntheticHost } from './lib/synthetic.mjs';
+import { AlertsFeed } from './lib/alerts-feed.mjs';
 
 const { createCodec } = await webModule('codec.js');
 const { buildFrame, parseRecording } = await webModule('wire.js');
@@ -117,7 +118,8 @@ function shiftTs(o, offset) {
 
 /**
  * Start a mock endpoint. opts: port (0), recording (path) or synthetic
- * ({conns, streamsPerConn}), token. Resolves to a handle with url, log,
+ * ({conns, streamsPerConn}), token, alerts (true or {milestones}: states
+ * carry alerts and milestones, lib/alerts-feed.mjs). Resolves to a handle with url, log,
  * and controls for the tests (dropAll, corruptNext, close).
  */
 export async function startMockServer(opts = {}) {
@@ -126,7 +128,16 @@ export async function startMockServer(opts = {}) {
   const codec = createCodec(await loadSchema(assets));
   const Cmd = codec.enumValues('ClientCommand.Command');
   const Src = codec.enumValues('ClientCommand.Source');
-  const feed = opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
+  const baseFeed = opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
+  const alerts = opts.alerts ? new AlertsFeed(opts.alerts === true ? {} : opts.alerts) : null;
+  const feed = !alerts ? baseFeed : {
+    runtimeMsg: () => baseFeed.runtimeMsg(),
+    step(session, now) {
+      const { state, events } = baseFeed.step(session, now);
+      const more = alerts.step(session, state);
+      return { state: more.state, events: [...events, ...more.events] };
+    },
+  };
   const token = opts.token || '';
   const log = { commands: [], sentStates: [], upgrades: [], http: [] };
   const sessions = new Set();
@@ -340,6 +351,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     recording: opt('recording', ''),
     synthetic: { conns: Number(opt('conns', '48')), streamsPerConn: Number(opt('streams', '4')) },
     token: opt('token', ''),
+    alerts: args.includes('--alerts'),
   });
   console.log(`peerscope mock endpoint: ${srv.url}/`);
 }

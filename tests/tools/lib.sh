@@ -122,6 +122,40 @@ start_demo() {
     [ -n "$DEMO_URL" ] && [ -n "$DEMO_PEER" ]
 }
 
+# start_alert_host: a host with analyzers, for what peerscope-top shows of
+# alerts and durations: the browser tests' mock endpoint
+# ($PSC_ALERT_ENDPOINT, a real WebSocket speaking the 2020 session
+# protocol) with --alerts, whose states carry alerts and milestones. Sets
+# ALERT_URL and ALERT_PID; fails with ALERT_SKIP set when node or the npm
+# packages of tests/browser are not installed.
+start_alert_host() {
+    ALERT_SKIP=""
+    if ! command -v node >/dev/null 2>&1; then
+        ALERT_SKIP="node is not installed"
+        return 1
+    fi
+    if [ ! -d "$(dirname "${PSC_ALERT_ENDPOINT:-.}")/node_modules/ws" ]; then
+        ALERT_SKIP="tests/browser/node_modules missing (npm ci in tests/browser)"
+        return 1
+    fi
+    node "$PSC_ALERT_ENDPOINT" --port 0 --conns 12 --alerts >"$TMP/alert-host.out" 2>"$TMP/alert-host.err" &
+    ALERT_PID=$!
+    STARTED_PIDS+=("$ALERT_PID")
+    ALERT_URL=""
+    local i base
+    for i in $(seq 1 100); do
+        base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/alert-host.out" 2>/dev/null | head -1)
+        if [ -n "$base" ]; then
+            ALERT_URL="ws://${base#http://}/introspect"
+            return 0
+        fi
+        kill -0 "$ALERT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "# the alert host did not start: $(cat "$TMP/alert-host.err" 2>/dev/null)"
+    return 1
+}
+
 # stop_pid PID [SIGNAL]: end one process we started and wait for it.
 stop_pid() {
     kill "-${2:-TERM}" "$1" 2>/dev/null

@@ -360,6 +360,132 @@ static void test_sink_writes_a_readable_recording(void **state)
     unlink(path);
 }
 
+/* ------------------------------------------- alerts and milestones (peerscope) */
+
+/* A state with two alerts and a milestone, a runtime with a milestone and an
+ * AlertFiring event, written as a recording with the library's encoder. */
+static void write_alert_recording(const char *path)
+{
+    Peerscope__Alert a1 = PEERSCOPE__ALERT__INIT, a2 = PEERSCOPE__ALERT__INIT;
+    a1.rule = "expected-peer";
+    a1.kind = "expected_peers";
+    a1.severity = PEERSCOPE__ALERT__SEVERITY__CRITICAL;
+    a1.subject = "12D3KooWPeer";
+    a1.subject_kind = "peer";
+    a1.value = 0;
+    a1.threshold = 1;
+    a1.since_ts = 1700000000000ull;
+    a1.firing_ts = 1700000030000ull;
+    a1.message = "expected peer 12D3KooWPeer is not connected";
+    a2.rule = "mesh-low";
+    a2.kind = "mesh_low";
+    a2.severity = PEERSCOPE__ALERT__SEVERITY__INFO;
+    a2.subject = "blocks";
+    a2.subject_kind = "topic";
+    a2.value = 2.5;
+    a2.threshold = 4;
+    Peerscope__Alert *alerts[] = {&a1, &a2};
+    Peerscope__Milestone m1 = PEERSCOPE__MILESTONE__INIT, m2 = PEERSCOPE__MILESTONE__INIT;
+    m1.name = "first_peer";
+    m1.reached_ts = 1699999990850ull;
+    m1.duration_ms = 850;
+    m2.name = "sync_completed";
+    m2.reached_ts = 1700000001000ull;
+    m2.duration_ms = 8000;
+    m2.from = "sync_started";
+    Peerscope__Milestone *state_ms[] = {&m1, &m2}, *rt_ms[] = {&m1};
+
+    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
+    v.version = 1;
+    Peerscope__Runtime rt = PEERSCOPE__RUNTIME__INIT;
+    rt.peer_id = "12D3KooWSelf";
+    rt.n_milestones = 1;
+    rt.milestones = rt_ms;
+    Peerscope__State st = PEERSCOPE__STATE__INIT;
+    st.instant_ts = 1700000031000ull;
+    st.n_alerts = 2;
+    st.alerts = alerts;
+    st.n_milestones = 2;
+    st.milestones = state_ms;
+    Peerscope__EventType et = PEERSCOPE__EVENT_TYPE__INIT;
+    et.name = "AlertFiring";
+    Peerscope__Event ev = PEERSCOPE__EVENT__INIT;
+    ev.type = &et;
+    ev.ts = 1700000030000ull;
+    ev.content = "{\"rule\":\"expected-peer\",\"severity\":\"CRITICAL\",\"subject\":\"12D3KooWPeer\"}";
+
+    Peerscope__ServerMessage msgs[3];
+    for (int i = 0; i < 3; i++) {
+        peerscope__server_message__init(&msgs[i]);
+        msgs[i].version = &v;
+    }
+    msgs[0].payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
+    msgs[0].runtime = &rt;
+    msgs[1].payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
+    msgs[1].state = &st;
+    msgs[2].payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT;
+    msgs[2].event = &ev;
+
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(psc_recording_write_header(f), PSC_OK);
+    for (int i = 0; i < 3; i++) {
+        uint8_t buf[1024];
+        size_t n = peerscope__server_message__get_packed_size(&msgs[i]);
+        assert_true(n <= sizeof buf);
+        peerscope__server_message__pack(&msgs[i], buf);
+        assert_int_equal(psc_recording_write(f, buf, n), PSC_OK);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_file_keeps_alerts_and_milestones(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/psc-dump-alerts-XXXXXX", dir && *dir ? dir : P_tmpdir);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_alert_recording(path);
+
+    dump_opts o;
+    memset(&o, 0, sizeof o);
+    o.file = path;
+    o.kinds = DUMP_KIND_ALL;
+    dump_sink s;
+    assert_int_equal(dump_sink_open(&s, &o, false), TOOL_EXIT_OK);
+    memout out;
+    s.json = memout_open(&out);
+    assert_int_equal(dump_run_file(&o, &s), TOOL_EXIT_OK);
+    const char *got = memout_text(&out);
+
+    /* every field of both alerts, the severity by name, in field order */
+    assert_non_null(strstr(got,
+        "\"alerts\":[{\"rule\":\"expected-peer\",\"kind\":\"expected_peers\",\"severity\":\"CRITICAL\","
+        "\"subject\":\"12D3KooWPeer\",\"subject_kind\":\"peer\",\"value\":0,\"threshold\":1,"
+        "\"since_ts\":1700000000000,\"firing_ts\":1700000030000,"
+        "\"message\":\"expected peer 12D3KooWPeer is not connected\"},"
+        "{\"rule\":\"mesh-low\",\"kind\":\"mesh_low\",\"severity\":\"INFO\",\"subject\":\"blocks\","
+        "\"subject_kind\":\"topic\",\"value\":2.5,\"threshold\":4,\"since_ts\":0,\"firing_ts\":0,\"message\":\"\"}]"));
+    assert_non_null(strstr(got,
+        "\"milestones\":[{\"name\":\"first_peer\",\"reached_ts\":1699999990850,\"duration_ms\":850,\"from\":\"\"},"
+        "{\"name\":\"sync_completed\",\"reached_ts\":1700000001000,\"duration_ms\":8000,\"from\":\"sync_started\"}]"));
+    /* the runtime's own milestones, on the runtime's line */
+    const char *rt = strstr(got, "\"runtime\":{");
+    const char *nl = rt ? strchr(rt, '\n') : NULL;
+    const char *rt_ms = strstr(got, "\"milestones\":[{\"name\":\"first_peer\",\"reached_ts\":1699999990850,\"duration_ms\":850,\"from\":\"\"}]");
+    assert_non_null(rt);
+    assert_non_null(rt_ms);
+    assert_true(rt_ms > rt && rt_ms < nl);
+    /* the event as it came, and nothing the schema does not know */
+    assert_non_null(strstr(got, "\"type\":{\"name\":\"AlertFiring\""));
+    assert_null(strstr(got, "_unknown_fields"));
+    memout_free(&out);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_write_errors_are_reported),
         cmocka_unit_test(test_sink_filters_kinds_and_stops_at_count),
         cmocka_unit_test(test_sink_writes_a_readable_recording),
+        cmocka_unit_test(test_file_keeps_alerts_and_milestones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

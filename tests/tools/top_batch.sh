@@ -30,7 +30,7 @@ check "sorted by bytes in: 10.0.0.6 first (got $first)" test "$first" = /ip4/10.
 last=$(grep -o '/ip4/10\.0\.0\.[0-9]*/' "$TMP/conns.txt" | tail -1)
 check "sorted by bytes in: 10.0.0.1 last (got $last)" test "$last" = /ip4/10.0.0.1/
 check "rates come from the host's inst_bw" grep -q "6.00 KB/s" "$TMP/conns.txt"
-check "the footer lists the views" grep -q "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events" "$TMP/conns.txt"
+check "the footer lists the views" grep -q "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts" "$TMP/conns.txt"
 check "Unicode sparkline in a UTF-8 locale" grep -q "[▁▂▃▄▅▆▇█]" "$TMP/conns.txt"
 
 view() {
@@ -50,6 +50,10 @@ view peers "tool-host-peer/1.0"
 view limits "system"
 view events "TestTick"
 view 7 "n=[0-9]*  peer=12D3KooW"
+# tool-host has no analyzers: the alerts view says so, the header has no count
+view alerts "no alert fires (or this node has no analyzers)"
+view 8 "SEVERITY.* RULE *SUBJECT"
+check "no alert count in the header of a host without alerts" bash -c "! sed -n 3p '$TMP/alerts.txt' | grep -qi alert"
 
 TOP --batch --ascii "$URL" >"$TMP/ascii.txt"
 check "--ascii: pure ASCII frame" bash -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/ascii.txt'"
@@ -99,6 +103,30 @@ expect_status "no terminal and no --batch: exit 1" 1 $?
 check "no terminal: says to use --batch" grep -q "needs a terminal" "$TMP/notty.err"
 TOP --help | grep -q "Keys:"
 check "--help lists the keys" test $? -eq 0
+
+# a host whose states carry alerts and milestones
+if start_alert_host; then
+    TOP --batch --width 120 --height 20 "$ALERT_URL" >"$TMP/alerting.txt" 2>"$TMP/alerting.err"
+    expect_status "alerting host: exit 0" 0 $? "$(cat "$TMP/alerting.err")"
+    check "alerting host: the header counts the alerts, the critical one named" \
+        grep -q "peers 12  ALERTS 5 (1 critical)" "$TMP/alerting.txt"
+    check "alerting host: the header shows the durations" \
+        grep -q "first peer 850ms  8 peers 2.43s  sync 8.48s" "$TMP/alerting.txt"
+    TOP --batch --view alerts --width 120 --height 20 "$ALERT_URL" >"$TMP/alerting-view.txt" 2>&1
+    check "alerting host: the alerts view says what fires" \
+        grep -q "5 firing: 1 critical, 3 warning, 1 info" "$TMP/alerting-view.txt"
+    check "alerting host: the critical alert is the first row" \
+        bash -c "sed -n 6p '$TMP/alerting-view.txt' | grep -q '^critical *slow-peer .* peer *912.5 *500 '"
+    check "alerting host: one row per alert" \
+        test "$(grep -c -E '^(critical|warning|info) ' "$TMP/alerting-view.txt")" -eq 5
+    for want in "mesh-low *peerscope-demo *topic" "dht-bucket-fill *0 *bucket" "stream-leak */ipfs/kad/1.0.0 *protocol" \
+        "scope-near-limit *libp2p.relay/v2 *scope"; do
+        check "alerting host: a row '$want'" grep -q -- "$want" "$TMP/alerting-view.txt"
+    done
+    stop_pid "$ALERT_PID"
+else
+    if [ -n "${ALERT_SKIP:-}" ]; then skip_test "top against a host with alerts" "$ALERT_SKIP"; else not_ok "the alert host starts"; fi
+fi
 
 if [ ! -x "${PSC_DEMO:-}" ]; then
     skip_test "top against the demo host" "peerscope-demo not built"

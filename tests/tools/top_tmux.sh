@@ -74,7 +74,7 @@ run_top one "$URL"
 wait_for "the header shows the node's peer id" shows "peer $SELF"
 wait_for "connected" shows "connected"
 wait_for "six connection rows" rows_are 6
-wait_for "the footer lists the views" shows "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events"
+wait_for "the footer lists the views" shows "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts"
 wait_for "bandwidth with a sparkline" shows "in .*KB/s.*[▁▂▃▄▅▆▇█]"
 
 # ---------------------------------------------------------------- sorting
@@ -110,6 +110,13 @@ keys y
 wait_for "y: one type in typed columns" shows "only [A-Za-z]* ("
 keys Escape
 wait_for "Esc: every type again" shows "Enter or y: one type in columns"
+keys '!'
+wait_for "!: the alerts view" shows "SEVERITY.* RULE *SUBJECT"
+wait_for "!: tool-host has no analyzers" shows "no alert fires (or this node has no analyzers)"
+keys 1
+wait_for "1: connections" shows "REMOTE ADDR"
+keys 8
+wait_for "8: the alerts view" shows "SEVERITY.* RULE *SUBJECT"
 keys 1
 wait_for "1: connections again" shows "REMOTE ADDR"
 
@@ -240,6 +247,28 @@ elif start_host auth --conns 1 --token correct-horse-battery-staple; then
     stop_pid "$HOST_PID"
 else
     not_ok "tool-host with a token starts"
+fi
+
+# ------------------------------------------- a host with alerts firing
+
+if start_alert_host; then
+    run_top alerts "$ALERT_URL"
+    wait_for "alerting host: the header counts the alerts" shows "ALERTS 5 (1 critical)"
+    wait_for "alerting host: the header shows the durations" shows "first peer 850ms  8 peers 2.43s  sync 8.48s"
+    keys '!'
+    wait_for "!: the firing alerts, the critical one first" shows "^critical *slow-peer"
+    wait_for "!: the summary counts them" shows "5 firing: 1 critical, 3 warning, 1 info"
+    keys / d h t Enter
+    wait_for "/dht: the bucket alert alone" shows "1/5 rows"
+    wait_for "/dht: its row" shows "^warning *dht-bucket-fill"
+    keys Escape q
+    wait_for "alerting host: top exits with status 0" shows "TOP-EXIT=0"
+    check "alerting host: nothing on stderr" test ! -s "$TMP/top-alerts.err"
+    stop_pid "$ALERT_PID"
+elif [ -n "${ALERT_SKIP:-}" ]; then
+    skip_test "top against a host with alerts" "$ALERT_SKIP"
+else
+    not_ok "the alert host starts"
 fi
 
 # Ctrl-C (SIGINT from the terminal) is a clean way out too

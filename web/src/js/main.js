@@ -16,6 +16,9 @@ import { pubsubView } from './views/pubsub.js';
 import { peerstoreView } from './views/peerstore.js';
 import { resourcesView } from './views/resources.js';
 import { eventsView } from './views/events.js';
+import { alertsView } from './views/alerts.js';
+import { createAlertBanner } from './alertbanner.js';
+import { createFocus } from './focus.js';
 import { createTimebar } from './timebar.js';
 import { createDrawer } from './drawer.js';
 import { createSettings, loadConfig } from './settings.js';
@@ -38,7 +41,7 @@ async function boot() {
   store.setConfig(config);
 
   // ---------------------------------------------------------------- views
-  const views = [overviewView(app), connectionsView(app), streamsView(app), dhtView(app), pubsubView(app), peerstoreView(app), resourcesView(app), eventsView(app)];
+  const views = [overviewView(app), connectionsView(app), streamsView(app), dhtView(app), pubsubView(app), peerstoreView(app), resourcesView(app), eventsView(app), alertsView(app)];
   const viewsEl = document.getElementById('views');
   const tabs = document.getElementById('tabs');
   const tabEls = new Map();
@@ -116,6 +119,9 @@ async function boot() {
   };
   const status = createStatus({ store, wsUrl, client: () => client, backToLive });
   const topbar = createTopbar(app);
+  const alertBanner = createAlertBanner(app, () => showView('alerts'));
+  const focus = createFocus(app, { showView });
+  app.focusSubject = focus.open;
 
   function backToLive() {
     timebar.stopPlay();
@@ -132,6 +138,7 @@ async function boot() {
 
   function renderNow() {
     topbar.render();
+    alertBanner.render();
     for (const v of views) {
       const t = tabEls.get(v.id);
       const b = v.badge();
@@ -213,7 +220,7 @@ async function boot() {
       case 'ArrowLeft': timebar.step(-1); break;
       case 'ArrowRight': timebar.step(1); break;
       case 'End': timebar.live(); break;
-      case 'Escape': app.selectPeer(''); break;
+      case 'Escape': app.selectPeer(''); focus.clear(); break;
       case '/': if (active.focusFilter) active.focusFilter(); break;
       default: return;
     }

@@ -5,6 +5,7 @@
 //
 // columns: [{key, title, w (px), flex (grows), align: 'right', sortable,
 //            text(row) -> string, tip(row) -> string, render(cell, row)}]
+// rowPeer(row) and rowKey(row) become the row element's data-peer and data-key.
 // A column with render() draws its own cell content (and must diff itself).
 
 import { h } from './dom.js';
@@ -17,6 +18,8 @@ export class VTable {
     this.rowHeight = opts.rowHeight || 28;
     this.rowClass = opts.rowClass || (() => '');
     this.rowPeer = opts.rowPeer || (() => '');
+    // data-key of a row: what an alert's subject is found by (focus.js).
+    this.rowKey = opts.rowKey || (() => '');
     this.onRowClick = opts.onRowClick || null;
     this.onSort = opts.onSort || null;
     this.emptyText = opts.empty || 'Nothing to show';
@@ -157,6 +160,8 @@ export class VTable {
     if (el.className !== cls) el.className = cls;
     const peer = this.rowPeer(row) || '';
     if (el.dataset.peer !== peer) el.dataset.peer = peer;
+    const key = this.rowKey(row) || '';
+    if (el.dataset.key !== key) el.dataset.key = key;
     const cols = this.columns;
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k];

@@ -92,7 +92,7 @@ export function dhtView(app) {
         rowCells.push(c);
       }
       for (let i = peers.length; i < k; i++) rowCells.push(h('span', { class: 'dht-slot' }));
-      rows.push(h('div', { class: 'dht-row', role: 'row' },
+      rows.push(h('div', { class: 'dht-row', role: 'row', dataset: { cpl: String(cpl) } },
         h('span', { class: 'dht-cpl', title: `bucket of peers sharing ${cpl} leading bits with our key` }, `${cpl}`),
         h('span', { class: 'dht-cells' }, rowCells),
         h('span', { class: 'dht-n' }, `${peers.length}/${k}`)));

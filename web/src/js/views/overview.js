@@ -5,6 +5,7 @@
 import { h, setText, replace } from '../dom.js';
 import * as fmt from '../format.js';
 import { TimeChart } from '../chart.js';
+import { milestonesCard } from './milestones.js';
 
 function tile(label) {
   const value = h('div', { class: 'tile-value' }, '–');
@@ -230,8 +231,10 @@ export function overviewView(app) {
     return c.el;
   }
 
-  function renderCards(v) {
+  function renderCards(v, state) {
     const list = [];
+    const durations = milestonesCard(state, store.runtime);
+    if (durations) list.push(durations);
     for (const d of v.dhts) list.push(dhtCard(d, v));
     if (v.pubsub) list.push(pubsubCard(v.pubsub));
     if (v.transports.length) list.push(transportsCard(v.transports, v));
@@ -260,7 +263,7 @@ export function overviewView(app) {
     if (v === lastView) return;
     lastView = v;
     renderTop(v);
-    renderCards(v);
+    renderCards(v, cur.state);
     renderErrors(v);
   }
 

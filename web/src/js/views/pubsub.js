@@ -68,6 +68,7 @@ export function pubsubView(app) {
     sort,
     rowClass: (r) => (r.kind === 'topic' ? (r.t.subscribed ? 'group' : 'group dim') : 'child'),
     rowPeer: (r) => r.peer || '',
+    rowKey: (r) => (r.kind === 'topic' ? r.t.name : ''),
     onSort: (key) => { sort = nextSort(sort, key, SORT_DEFAULTS); table.setSort(sort.key, sort.dir); rebuild(); },
     onRowClick: (r) => {
       if (r.kind !== 'topic') return;

@@ -14,6 +14,11 @@ const RESOURCES = [
   ['fds', 'FDs', fmt.int],
 ];
 
+/** A scope's data-key: "kind:name" with the kind's lowercased name (alerts find scopes by it). */
+export function scopeKey(app, s) {
+  return `${(app.names.scopeKind[s.kind] || String(s.kind)).toLowerCase()}:${s.name || ''}`;
+}
+
 /** Fraction of a limit in use; NaN when there is no limit (0). */
 function fraction(use, limit) {
   return limit > 0 ? use / limit : NaN;
@@ -58,6 +63,7 @@ export function resourcesView(app) {
     columns,
     rowHeight: 30,
     rowPeer: (r) => (r.kind === PEER ? r.name : ''),
+    rowKey: (r) => scopeKey(app, r),
     rowClass: (r) => {
       let worst = 0;
       for (const [key] of RESOURCES) {

@@ -56,6 +56,7 @@ export function streamsView(app) {
     sort,
     rowClass: (r) => (isProto(r) ? 'group' : `child st-${app.statusName(r.status)}`),
     rowPeer: (r) => (isProto(r) ? '' : r.peer),
+    rowKey: (r) => (isProto(r) ? r.protocol : ''),
     onSort: (key) => { sort = nextSort(sort, key, SORT_DEFAULTS); table.setSort(sort.key, sort.dir); rebuild(); },
     onRowClick: (r) => {
       if (!isProto(r)) return;
