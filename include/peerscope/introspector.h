@@ -56,8 +56,16 @@ typedef struct psc_config {
      * collects run on the thread taking the snapshot (no extra thread).
      */
     uint32_t collect_timeout_ms;
+    /**
+     * Entities (connections, streams, peers, topics, scopes, values...) one
+     * collect may add; 0: PSC_MAX_ENTITIES_DEFAULT. Builder calls past it
+     * return PSC_ERR_TOO_BIG, and the section, cut there, comes with a
+     * ProviderError of code PSC_ERR_TOO_BIG saying how many were left out.
+     */
+    size_t max_entities_per_collect;
 } psc_config;
 
+#define PSC_MAX_ENTITIES_DEFAULT 500000u
 #define PSC_COLLECT_TIMEOUT_DEFAULT 2000u
 #define PSC_COLLECT_INLINE UINT32_MAX
 

@@ -51,6 +51,13 @@
  * an array count without its array or with a NULL element, and
  * PSC_ERR_NOMEM when memory runs out; a call that fails appends nothing.
  *
+ * Caps against absurd data: a string or byte field over PSC_MAX_TEXT bytes
+ * is PSC_ERR_TOO_BIG (and is not read past the cap), as is every entity
+ * past psc_config.max_entities_per_collect in one collect; the section then
+ * keeps what came before the cap and a ProviderError (code
+ * PSC_ERR_TOO_BIG) says how many were left out. A duplicate connection id
+ * is PSC_ERR_EXISTS.
+ *
  * What collect may call: the builder and psc_collect_* functions, psc_emit,
  * the state view of messages it holds, psc_register_* and
  * psc_provider_unregister of OTHER providers. psc_introspector_snapshot
@@ -68,6 +75,9 @@
 
 #include "peerscope/common.h"
 #include "peerscope/model.h"
+
+/** Longest string or byte field a builder copies (64 KiB). */
+#define PSC_MAX_TEXT 65536u
 
 #ifdef __cplusplus
 extern "C" {

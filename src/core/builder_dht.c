@@ -73,9 +73,9 @@ psc_err psc_dht_add_peer(psc_dht_builder *b, uint32_t cpl, const psc_dht_peer *p
     bool had_bucket = had_index && d->by_cpl[cpl] != NULL;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__dht_peer_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__dht_peer_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     psc__bucket_rec *k = NULL;
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK || !(k = bucket_get(b, cpl))) {
         /* what bucket_get made after the mark is about to be rewound */

@@ -34,9 +34,9 @@ psc_err psc_pubsub_add_topic(psc_pubsub_builder *b, const psc_topic *t, psc_topi
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__topic_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__topic_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
     r->subscribed = in.subscribed;
@@ -65,9 +65,9 @@ psc_err psc_topic_add_mesh_peer(psc_topic_builder *tb, const psc_mesh_peer *p)
         return PSC_ERR_INVALID;
     psc__arena *ar = tb->bld->arena;
     psc__arena_mark mark;
-    psc__mesh_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__mesh_rec *r = psc__rec_new(tb->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(tb->bld);
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
     r->score = in.score;
@@ -84,9 +84,9 @@ psc_err psc_topic_add_fanout_peer(psc_topic_builder *tb, const char *peer_id)
         return PSC_ERR_STATE;
     psc__arena *ar = tb->bld->arena;
     psc__arena_mark mark;
-    psc__str_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__str_rec *r = psc__rec_new(tb->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(tb->bld);
     psc_err e = psc__copy_str(ar, peer_id, &r->s);
     if (e != PSC_OK)
         return psc__rec_undo(ar, mark, e);
@@ -111,9 +111,9 @@ psc_err psc_peerstore_add_peer(psc_peerstore_builder *b, const psc_peer_info *p)
             return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__peer_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__peer_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK ||
         (e = psc__copy_str(ar, in.agent_version, &r->agent_version)) != PSC_OK ||
         (e = psc__copy_str(ar, in.protocol_version, &r->protocol_version)) != PSC_OK ||
@@ -161,9 +161,9 @@ psc_err psc_rcmgr_add_scope(psc_rcmgr_builder *b, const psc_resource_scope *s)
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__scope_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__scope_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
     r->kind = in.kind;
@@ -180,9 +180,9 @@ static psc_err custom_add(psc_custom_builder *b, const char *name, psc__value_ki
 {
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__value_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__value_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     psc_err e;
     if ((e = psc__copy_str(ar, name, &r->name)) != PSC_OK || (e = psc__copy_str(ar, text, &r->text)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);

@@ -28,9 +28,9 @@ psc_err psc_swarm_add_connection(psc_swarm_builder *b, const psc_connection *con
      * the copy made before it is rewound, which only costs on that error */
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__conn_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__conn_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_bytes(ar, c.id, c.id_len, &r->id)) != PSC_OK ||
         (e = psc__copy_bytes(ar, c.transport_id, c.transport_id_len, &r->transport_id)) != PSC_OK ||
         (e = psc__copy_bytes(ar, c.relay_conn_id, c.relay_conn_id_len, &r->relay_conn_id)) != PSC_OK ||
@@ -76,9 +76,9 @@ psc_err psc_conn_add_stream(psc_conn_builder *cb, const psc_stream *stream)
 
     psc__arena *ar = cb->bld->arena;
     psc__arena_mark mark;
-    psc__stream_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__stream_rec *r = psc__rec_new(cb->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(cb->bld);
     if ((e = psc__copy_bytes(ar, s.id, s.id_len, &r->id)) != PSC_OK ||
         (e = psc__copy_str(ar, s.protocol, &r->protocol)) != PSC_OK ||
         (e = psc__copy_str(ar, s.close_reason, &r->close_reason)) != PSC_OK ||
@@ -104,9 +104,9 @@ psc_err psc_swarm_add_transport(psc_swarm_builder *b, const psc_transport *t)
         return e;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__transport_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__transport_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_bytes(ar, in.id, in.id_len, &r->id)) != PSC_OK ||
         (e = psc__copy_str(ar, in.name, &r->name)) != PSC_OK ||
         (e = psc__copy_strv(ar, in.listen_addrs, in.n_listen_addrs, &r->listen)) != PSC_OK)
@@ -137,9 +137,9 @@ psc_err psc_swarm_add_dial(psc_swarm_builder *b, const psc_dial *d)
         return e;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__dial_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__dial_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK ||
         (e = psc__copy_str(ar, in.addr, &r->addr)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
@@ -190,9 +190,9 @@ psc_err psc_swarm_add_ping_peer(psc_swarm_builder *b, const psc_ping_peer *p)
         return PSC_ERR_INVALID;
     psc__arena *ar = b->bld->arena;
     psc__arena_mark mark;
-    psc__ping_rec *r = psc__rec_new(ar, sizeof *r, &mark);
+    psc__ping_rec *r = psc__rec_new(b->bld, sizeof *r, &mark);
     if (!r)
-        return PSC_ERR_NOMEM;
+        return psc__rec_refused(b->bld);
     if ((e = psc__copy_str(ar, in.peer_id, &r->peer_id)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
     r->last_rtt_ns = in.last_rtt_ns;

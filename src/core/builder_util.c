@@ -29,7 +29,9 @@ psc_err psc__copy_str(psc__arena *ar, const char *s, psc__str *out)
         out->len = 0;
         return PSC_OK;
     }
-    size_t n = strlen(s);
+    size_t n = strnlen(s, PSC_MAX_TEXT + 1);
+    if (n > PSC_MAX_TEXT)
+        return PSC_ERR_TOO_BIG; /* and is not read to its end */
     if (!psc__text_valid(s, n))
         return PSC_ERR_INVALID;
     char *d = psc__arena_bytes(ar, n + 1);
@@ -52,6 +54,8 @@ psc_err psc__copy_bytes(psc__arena *ar, const uint8_t *p, size_t len, psc__bytes
 {
     if (len && !p)
         return PSC_ERR_INVALID;
+    if (len > PSC_MAX_TEXT)
+        return PSC_ERR_TOO_BIG;
     if (!len) {
         out->p = NULL;
         out->len = 0;

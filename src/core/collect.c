@@ -69,6 +69,14 @@ static psc_err record_error(psc__build *bld, const psc_provider *p, const psc_co
     return PSC_OK;
 }
 
+/* The section stays, cut at the cap: say so, as an error with TOO_BIG. */
+static psc_err record_truncated(psc__build *bld, const psc_provider *p, size_t cap, size_t refused)
+{
+    psc_collect ctx = {0};
+    psc_collect_fail(&ctx, "too many entities: %zu over the cap of %zu per collect were left out", refused, cap);
+    return record_error(bld, p, &ctx, PSC_ERR_TOO_BIG);
+}
+
 static void sum_traffic(psc_traffic *t, const psc_traffic *add)
 {
     t->in.bytes += add->in.bytes;
@@ -256,7 +264,7 @@ psc_err psc__run_provider(psc__build *bld, psc_provider *p, const psc__baseline 
         bld->snap->dht_slot_used = true; /* the first DHT keeps its slot even when it fails */
     *ok = e == PSC_OK;
     if (e == PSC_OK)
-        return PSC_OK;
+        return c->bld.refused ? record_truncated(bld, p, c->bld.max_entities, c->bld.refused) : PSC_OK;
     psc__arena_rewind(bld->arena, mark);
     return record_error(bld, p, &c->ctx, e);
 }

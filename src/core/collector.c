@@ -134,6 +134,9 @@ psc__call *psc__collector_prepare(psc_introspector *intro, const psc__build *bld
     }
     psc__call *c = &co->call;
     c->bld = *bld;
+    c->bld.entities = 0;
+    c->bld.refused = 0;
+    c->bld.max_entities = intro->max_entities;
     c->p = p;
     memset(&c->ctx, 0, sizeof c->ctx);
     c->ctx.now_ms = bld->now_ms;

@@ -96,6 +96,7 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
     in->log_level = cfg.log_level;
     in->next_serial = 1;
     in->collect_timeout_ms = cfg.collect_timeout_ms ? cfg.collect_timeout_ms : PSC_COLLECT_TIMEOUT_DEFAULT;
+    in->max_entities = cfg.max_entities_per_collect ? cfg.max_entities_per_collect : PSC_MAX_ENTITIES_DEFAULT;
 
     bool ok = true;
     in->implementation = dup_or_empty(&a, cfg.runtime.implementation, &ok);

@@ -106,6 +106,7 @@ struct psc_introspector {
     uint64_t last_instant_ts;   /* [snap] */
     size_t arena_hint;          /* [snap] size of the previous snapshot's arena */
     uint32_t collect_timeout_ms; /* a provider's deadline; PSC_COLLECT_INLINE: none */
+    size_t max_entities;        /* records one collect may add */
     psc__collector *collector;  /* [snap] the idle collector thread, made on first use */
     psc__idmap stream_map;      /* [snap] scratch */
     psc__baseline *baselines;   /* [snap] */

@@ -295,6 +295,9 @@ typedef struct psc__build {
     psc__snap *snap;
     uint64_t now_ms;
     uint64_t epoch; /* increments for each collect call */
+    size_t entities;     /* records the current collect added */
+    size_t max_entities; /* its cap (psc_config.max_entities_per_collect) */
+    size_t refused;      /* records refused over the cap */
 } psc__build;
 
 struct psc_collect {
@@ -375,10 +378,25 @@ psc_err psc__retain(psc__build *bld, psc_swarm_builder *sb, const psc__baseline 
  * where psc__rec_undo rewinds to when filling it fails, so that a failed
  * add leaves nothing behind. NULL when the arena is out of memory.
  */
-static inline void *psc__rec_new(psc__arena *ar, size_t size, psc__arena_mark *mark)
+/* A new zeroed record of one collect, or NULL: out of memory, or over the
+ * entities one collect may add (counted in bld->refused). */
+static inline void *psc__rec_new(psc__build *bld, size_t size, psc__arena_mark *mark)
 {
-    *mark = psc__arena_mark_get(ar);
-    return psc__arena_zalloc(ar, size);
+    if (bld->entities >= bld->max_entities) {
+        bld->refused++;
+        return NULL;
+    }
+    *mark = psc__arena_mark_get(bld->arena);
+    void *r = psc__arena_zalloc(bld->arena, size);
+    if (r)
+        bld->entities++;
+    return r;
+}
+
+/* The error for a psc__rec_new that gave NULL. */
+static inline psc_err psc__rec_refused(const psc__build *bld)
+{
+    return bld->entities >= bld->max_entities ? PSC_ERR_TOO_BIG : PSC_ERR_NOMEM;
 }
 
 /* Give back what a failed add took from ar, and pass its error on. */

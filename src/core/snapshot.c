@@ -80,7 +80,7 @@ static psc_err collect_all(psc_introspector *in, uint64_t max_serial, size_t n_p
         return e;
     }
 
-    *bld = (psc__build){in, view, &view->arena, &view->snap, now, 0};
+    *bld = (psc__build){.intro = in, .view = view, .arena = &view->arena, .snap = &view->snap, .now_ms = now};
     psc__snap *s = bld->snap;
     s->seq = in->seq + 1;
     s->instant_ts = now;
