@@ -63,6 +63,16 @@ typedef struct psc_config {
      * ProviderError of code PSC_ERR_TOO_BIG saying how many were left out.
      */
     size_t max_entities_per_collect;
+    /**
+     * A cap on the bytes the library holds through its allocator (event
+     * ring, states and their records, pooled buffers, session queues,
+     * recorder, everything); 0: none. An allocation past it fails as out
+     * of memory, which the library meets by dropping what it cannot keep
+     * (a state, events for a slow session, with notices) rather than by
+     * failing the host. The ring is allocated at creation: a cap below it
+     * fails psc_introspector_new. See psc_introspector_memory.
+     */
+    size_t max_memory_bytes;
 } psc_config;
 
 #define PSC_MAX_ENTITIES_DEFAULT 500000u
@@ -96,6 +106,25 @@ PSC_API psc_err psc_introspector_new(const psc_config *config, psc_introspector 
  * not from a provider, log or endpoint callback.
  */
 PSC_API void psc_introspector_free(psc_introspector *intro);
+
+/** What the library holds (psc_introspector_memory). */
+typedef struct psc_memory_stats {
+    size_t struct_size;          /**< set by the caller: sizeof(psc_memory_stats) */
+    size_t held_bytes;           /**< held now, by this introspector and what it made (messages, sessions) */
+    size_t peak_bytes;           /**< the most held at once */
+    size_t limit_bytes;          /**< psc_config.max_memory_bytes; 0: none */
+    uint64_t refused_allocations;/**< allocations refused for going over it */
+} psc_memory_stats;
+
+/**
+ * Fill *out (up to out->struct_size) with what the library holds. Bytes
+ * are those asked for, without the allocator's own overhead; memory of
+ * messages that outlive intro is not reported after it is freed.
+ * Errors: PSC_ERR_INVALID for NULL arguments or a struct_size below
+ * sizeof(size_t). Thread-safe (the figures are read without a lock and
+ * may be a moment apart).
+ */
+PSC_API psc_err psc_introspector_memory(const psc_introspector *intro, psc_memory_stats *out);
 
 /**
  * Set or change the peer id reported in Runtime (hosts often learn it after

@@ -13,6 +13,8 @@ typedef struct psc__events psc__events;
 
 /* The introspector's allocator; valid for its lifetime. Thread-safe. */
 const psc__alloc *psc__intro_alloc(const psc_introspector *intro);
+/* The same memory budget with its reserve: only for the notices that say what was lost. */
+const psc__alloc *psc__intro_reserve_alloc(const psc_introspector *intro);
 /* Its event store; valid for its lifetime. Thread-safe. */
 psc__events *psc__intro_events(const psc_introspector *intro);
 /* Clocks as configured. Thread-safe. */

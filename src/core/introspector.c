@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include "core/collector.h"
+#include "util/budget.h"
 #include "core/records.h"
 #include "events/events.h"
 
@@ -84,12 +85,20 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
         !text_ok(cfg.runtime.version) || !text_ok(cfg.runtime.platform) || !text_ok(cfg.runtime.peer_id))
         return PSC_ERR_INVALID;
 
-    psc__alloc a;
-    psc__alloc_init(&a, cfg.allocator);
-    psc_introspector *in = psc__calloc(&a, 1, sizeof *in);
-    if (!in)
+    psc__alloc raw, a;
+    psc__alloc_init(&raw, cfg.allocator);
+    psc__budget *budget;
+    psc__alloc reserve;
+    if (psc__budget_new(&raw, cfg.max_memory_bytes, &budget, &a, &reserve) != PSC_OK)
         return PSC_ERR_NOMEM;
+    psc_introspector *in = psc__calloc(&a, 1, sizeof *in);
+    if (!in) {
+        psc__budget_release(budget);
+        return PSC_ERR_NOMEM;
+    }
     in->alloc = a;
+    in->reserve_alloc = reserve;
+    in->budget = budget;
     psc__clock_init(&in->clock, cfg.clock);
     in->log = cfg.log;
     in->log_user = cfg.log_user;
@@ -121,6 +130,7 @@ psc_err psc_introspector_new(const psc_config *config, psc_introspector **out)
         psc__pool_unref(in->pool);
         free_strings(in);
         psc__free(&a, in);
+        psc__budget_release(budget);
         return e;
     }
     in->start_ts = psc__clock_wall_ms(&in->clock);
@@ -163,7 +173,27 @@ void psc_introspector_free(psc_introspector *intro)
     free_strings(intro);
     destroy_locks(intro);
     psc__alloc a = intro->alloc;
+    psc__budget *budget = intro->budget;
     psc__free(&a, intro);
+    psc__budget_release(budget); /* stays while messages still hold memory */
+}
+
+psc_err psc_introspector_memory(const psc_introspector *intro, psc_memory_stats *out)
+{
+    if (!intro || !out || out->struct_size < sizeof(size_t))
+        return PSC_ERR_INVALID;
+    psc__budget_stats b;
+    psc__budget_get(intro->budget, &b);
+    psc_memory_stats m = {.struct_size = sizeof m};
+    m.held_bytes = b.held;
+    m.peak_bytes = b.peak;
+    m.limit_bytes = b.limit;
+    m.refused_allocations = b.refused;
+    size_t n = out->struct_size < sizeof m ? out->struct_size : sizeof m;
+    size_t keep = out->struct_size;
+    memcpy(out, &m, n);
+    out->struct_size = keep;
+    return PSC_OK;
 }
 
 psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char *peer_id)
@@ -190,6 +220,11 @@ uint64_t psc_introspector_now_ms(const psc_introspector *intro)
 const psc__alloc *psc__intro_alloc(const psc_introspector *intro)
 {
     return &intro->alloc;
+}
+
+const psc__alloc *psc__intro_reserve_alloc(const psc_introspector *intro)
+{
+    return &intro->reserve_alloc;
 }
 
 psc__events *psc__intro_events(const psc_introspector *intro)

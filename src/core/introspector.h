@@ -75,7 +75,9 @@ typedef struct psc__attached {
 } psc__attached;
 
 struct psc_introspector {
-    psc__alloc alloc;
+    psc__alloc alloc;           /* counted by budget */
+    psc__alloc reserve_alloc;   /* the same budget, reserve included: for notices */
+    struct psc__budget *budget;
     psc__clock clock;
     psc__events *events;
     uint64_t start_ts;

@@ -146,6 +146,7 @@ psc_err psc_endpoint_new(psc_introspector *intro, const psc_endpoint_vtable *vt,
     if (!ep)
         return PSC_ERR_NOMEM;
     ep->alloc = *a;
+    ep->reserve_alloc = *psc__intro_reserve_alloc(intro);
     memcpy(&ep->vt, vt, vt->struct_size < sizeof(ep->vt) ? vt->struct_size : sizeof(ep->vt));
     ep->vt.struct_size = sizeof(ep->vt);
     ep->intro = intro;

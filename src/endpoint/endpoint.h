@@ -25,6 +25,7 @@ struct psc_endpoint_session {
 struct psc_endpoint {
     psc_introspector *intro;
     psc__alloc alloc;              /* a copy: the endpoint may outlive the introspector */
+    psc__alloc reserve_alloc;      /* the memory reserve, for sessions' notices */
     psc_endpoint_vtable vt;        /* a copy, zero-filled past the caller's struct_size */
     void *user;
     void *state;

@@ -36,6 +36,8 @@ psc_err psc_endpoint_session_open(psc_endpoint *ep, const char *remote, psc_endp
     psc__session_env env;
     psc__endpoint_env(ep, &env);
     err = psc__session_new(&ep->alloc, &env, &ep->lim, psc__endpoint_now_ms(ep), &s->core);
+    if (err == PSC_OK)
+        psc__session_use_reserve(s->core, &ep->reserve_alloc);
     if (err) {
         psc__free(&ep->alloc, s);
         return err;

@@ -13,6 +13,7 @@ psc_err psc__session_new(const psc__alloc *a, const psc__session_env *env, const
     if (!s)
         return PSC_ERR_NOMEM;
     s->a = a;
+    s->reserve = a;
     s->env = *env;
     s->lim = *lim;
     /* The held queue is only allocated by the first PUSH_PAUSE. */
@@ -268,7 +269,10 @@ bool psc__session_pushes_events(const psc__session *s)
 
 uint64_t psc__session_next_due(const psc__session *s)
 {
-    return s->push_state ? s->next_due : UINT64_MAX;
+    uint64_t due = s->push_state ? s->next_due : UINT64_MAX;
+    if (s->dropped_pending && s->notice_retry && s->notice_retry < due)
+        due = s->notice_retry;
+    return due;
 }
 
 static bool take(psc__queue *q, psc__qitem *it)
@@ -304,6 +308,8 @@ psc_err psc__session_pull(psc__session *s, psc_msg **out, uint64_t now_ms)
     }
     if (!got)
         return PSC_ERR_AGAIN;
+    if (it.kind == PSC__Q_NOTICE)
+        s->notices_queued--;
     s->msgs_sent++;
     s->bytes_sent += psc__queue_msg_bytes(it.msg);
     *out = it.msg;
@@ -330,4 +336,9 @@ void psc__session_fill_info(const psc__session *s, psc_session_info *out)
     out->states_replaced = s->states_replaced;
     out->queued = s->out.count + (s->paused ? 0 : s->held.count);
     out->paused_queued = s->paused ? s->held.count : 0;
+}
+
+void psc__session_use_reserve(psc__session *s, const psc__alloc *a)
+{
+    s->reserve = a;
 }

@@ -71,6 +71,8 @@ psc_err psc__session_limits_from(const psc_endpoint_options *options, psc__sessi
 
 /* Events encoded per poll per session before yielding to others. */
 #define PSC__SESSION_EVENT_BATCH 256u
+/* A notice that found no room or memory is tried again this much later. */
+#define PSC__SESSION_NOTICE_RETRY_MS 100u
 /* Sessions whose state push falls due within this many ms share a snapshot pass. */
 #define PSC__SESSION_COALESCE_MS 20u
 /* Queue slots kept free of events, for responses, states and notices. */
@@ -210,6 +212,9 @@ struct psc__session {
     uint8_t *seen;                /* bit per event type index: metadata already sent */
     size_t seen_bytes;
     uint64_t dropped_pending;     /* events lost and not reported by a notice yet */
+    const psc__alloc *reserve;    /* notices allocate here: a memory cap keeps room for them */
+    uint64_t notice_retry;
+    size_t notices_queued;        /* notices in a queue, not sent yet */        /* when to try again a notice that found no room or memory; 0: none */
 
     uint32_t malformed_row;
     uint64_t tokens;              /* command budget, in thousandths of a command */
@@ -235,6 +240,8 @@ bool psc__session_rate_take(psc__session *s, uint64_t now_ms);
 psc_err psc__session_encode_response(const psc__alloc *a, uint64_t id, bool ok, const char *error,
                                      const psc__session *with_config, psc_msg **out);
 psc_err psc__session_encode_notice(const psc__alloc *a, uint64_t dropped, psc_msg **out);
+/* Allocate notices from a (which outlives s) instead of the session's allocator. */
+void psc__session_use_reserve(psc__session *s, const psc__alloc *a);
 
 /* session_push.c */
 void psc__session_push_state(psc__session *s, uint64_t now_ms);

@@ -83,6 +83,7 @@ static void held_drop_front(psc__session *s, bool count_as_drop)
     } else if (it.kind == PSC__Q_NOTICE) {
         /* Its count has not reached the client: carry it to the next notice. */
         s->dropped_pending += it.dropped;
+        s->notices_queued--;
     }
     psc_msg_unref(it.msg);
     if (it.kind == PSC__Q_EVENT && it.meta)
@@ -263,14 +264,25 @@ static void push_notice(psc__session *s, uint64_t now_ms)
     if (s->paused)
         held_make_room(s, 64, now_ms);
     psc__queue *q = push_queue(s);
-    if (psc__queue_full(q))
-        return; /* stays pending: reported with the next one */
-    psc_msg *m = NULL;
-    if (psc__session_encode_notice(s->a, s->dropped_pending, &m))
+    /* A client that does not read gets one notice at a time: the next
+     * carries what was lost meanwhile (a stalled reader would otherwise
+     * fill its queue, and a memory cap's reserve, with notices). */
+    if (s->notices_queued) {
+        s->notice_retry = now_ms + PSC__SESSION_NOTICE_RETRY_MS;
         return;
+    }
+    psc_msg *m = NULL;
+    if (psc__queue_full(q) || psc__session_encode_notice(s->reserve, s->dropped_pending, &m)) {
+        /* stays pending, reported with the next one; if no event comes to
+         * carry it, a poll soon tries again (out of memory passes) */
+        s->notice_retry = now_ms + PSC__SESSION_NOTICE_RETRY_MS;
+        return;
+    }
     psc__qitem it = {.msg = m, .t = now_ms, .kind = PSC__Q_NOTICE, .dropped = s->dropped_pending};
     psc__queue_push(q, &it);
+    s->notices_queued++;
     s->dropped_pending = 0;
+    s->notice_retry = 0;
 }
 
 static void push_event(psc__session *s, const psc_event_record *rec, uint64_t now_ms)

@@ -247,11 +247,73 @@ static void test_allocations_per_snapshot(void **state)
     assert_int_equal(ta.live, 0);
 }
 
+/* The memory cap: counted, never exceeded, refused allocations are clean
+ * errors, and memory of messages that outlive the introspector still goes
+ * back through the allocator. */
+static void test_memory_cap(void **state)
+{
+    (void)state;
+    psc_test_alloc ta;
+    psc_test_alloc_init(&ta);
+    fake_clock fc = {1, 1};
+    psc_clock clk = fake_clock_iface(&fc);
+    psc_config cfg = PSC_CONFIG_INIT;
+    cfg.clock = &clk;
+    cfg.allocator = &ta.iface;
+    cfg.log_level = PSC_LOG_ERROR;
+    cfg.max_memory_bytes = 1024; /* below the event ring */
+    psc_introspector *intro = NULL;
+    assert_int_equal(psc_introspector_new(&cfg, &intro), PSC_ERR_NOMEM);
+    assert_int_equal(ta.live, 0);
+
+    cfg.max_memory_bytes = 0;
+    assert_int_equal(psc_introspector_new(&cfg, &intro), PSC_OK);
+    psc_memory_stats m = {.struct_size = sizeof m};
+    assert_int_equal(psc_introspector_memory(intro, &m), PSC_OK);
+    size_t base = m.held_bytes;
+    assert_true(base > 0 && m.limit_bytes == 0 && m.peak_bytes >= base);
+    psc_introspector_free(intro);
+
+    /* room for the introspector and little more (ordinary allocations
+     * leave 1/16 of the cap to notices): the snapshot is refused */
+    size_t want_soft = base + 256, cap = want_soft * 16 / 15 + 16;
+    if (cap / 16 > 256u * 1024u)
+        cap = want_soft + 256u * 1024u; /* the reserve is at most 256 KiB */
+    cfg.max_memory_bytes = cap;
+    assert_int_equal(psc_introspector_new(&cfg, &intro), PSC_OK);
+    world w = {N_CONNS};
+    static const psc_swarm_provider v1 = {sizeof v1, "swarm", swarm_collect, NULL};
+    assert_int_equal(psc_register_swarm(intro, &v1, &w, NULL), PSC_OK);
+    psc_msg *msg = NULL;
+    assert_int_equal(psc_introspector_snapshot(intro, &msg), PSC_ERR_NOMEM);
+    assert_int_equal(psc_introspector_memory(intro, &m), PSC_OK);
+    assert_true(m.refused_allocations > 0);
+    assert_true(m.peak_bytes <= cfg.max_memory_bytes);
+    psc_introspector_free(intro);
+    assert_int_equal(ta.live, 0);
+
+    /* enough room: a state, kept past the introspector */
+    cfg.max_memory_bytes = 16u << 20;
+    assert_int_equal(psc_introspector_new(&cfg, &intro), PSC_OK);
+    assert_int_equal(psc_register_swarm(intro, &v1, &w, NULL), PSC_OK);
+    assert_int_equal(psc_introspector_snapshot(intro, &msg), PSC_OK);
+    assert_int_equal(psc_introspector_memory(intro, &m), PSC_OK);
+    assert_true(m.held_bytes > base && m.refused_allocations == 0);
+    psc_introspector_free(intro);
+    size_t len = 0;
+    assert_non_null(psc_msg_payload(msg, &len));
+    assert_true(len > 0);
+    assert_true(ta.live > 0);
+    psc_msg_unref(msg);
+    assert_int_equal(ta.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_allocation_fails),
         cmocka_unit_test(test_allocations_per_snapshot),
+        cmocka_unit_test(test_memory_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

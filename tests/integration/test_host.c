@@ -129,6 +129,7 @@ int host_start(test_host *h, const test_host_opts *o)
     cfg.max_event_size = o->max_event_size;
     cfg.clock = o->clock;
     cfg.collect_timeout_ms = o->collect_timeout_ms;
+    cfg.max_memory_bytes = o->max_memory_bytes;
     if (psc_introspector_new(&cfg, &h->intro))
         return -1;
     if (psc_event_declare_well_known(h->intro) || psc_event_declare(h->intro, &ping_def, &h->ping) ||

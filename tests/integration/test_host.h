@@ -26,6 +26,7 @@ typedef struct test_host_opts {
     const char *tls_cert, *tls_key;
     const psc_clock *clock;             /* the introspector's clocks; NULL: the system's */
     uint32_t collect_timeout_ms;        /* provider deadline; 0: the library's */
+    size_t max_memory_bytes;            /* the library's memory cap; 0: none */
     bool hang_provider;                 /* also a custom provider "hangs" that host_hang can block */
 } test_host_opts;
 
