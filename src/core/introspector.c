@@ -147,6 +147,7 @@ void psc_introspector_free(psc_introspector *intro)
     if (!intro)
         return;
     close_attached(intro);
+    psc__intro_replay_free(intro); /* its sessions went with the endpoints */
     psc__registry_clear(intro);
     for (size_t i = 0; i < intro->n_baselines; i++)
         psc__view_unref(intro->baselines[i].view);

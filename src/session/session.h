@@ -39,6 +39,22 @@
 #include "peerscope/message.h"
 
 typedef struct psc__session psc__session;
+typedef struct psc__timeline psc__timeline;
+
+/*
+ * What the sessions of a replaying endpoint play (session_replay.c): the
+ * recording, its Runtime (with Runtime.recording set) and how to play it.
+ * Immutable and shared by every session; owned by the replay attached to
+ * the introspector, which outlives them.
+ */
+typedef struct psc__replay_source {
+    const psc__timeline *tl;
+    psc_msg *runtime;             /* what REQUEST RUNTIME answers */
+    double speed;                 /* recorded ms per played ms; 0: as fast as the client takes them */
+    uint64_t start_ts;            /* playback starts at the first message stamped at or after it (0: see start_offset_ms) */
+    uint64_t start_offset_ms;     /* with start_ts 0: this long after the recording's first message */
+    bool loop;                    /* at the end, start again from the recording's beginning */
+} psc__replay_source;
 
 /* Where a session gets what it sends. */
 typedef struct psc__session_env {
@@ -55,6 +71,12 @@ typedef struct psc__session_env {
      * NULL: this environment has no deltas (such sessions get full states).
      */
     psc_err (*delta)(void *user, psc_msg *base, psc_msg *cur, psc_msg **out);
+    /*
+     * Non-NULL on an endpoint that replays a recording: pushed states and
+     * events come from it, in recorded order, paced by the session's clock
+     * (see session_replay.c), instead of from state() and the event ring.
+     */
+    const psc__replay_source *replay;
 } psc__session_env;
 
 /* Effective limits (psc_endpoint_options with defaults applied). */
@@ -180,6 +202,18 @@ void psc__queue_replace_msg(psc__queue *q, psc__qitem *it, psc_msg *m);
 size_t psc__queue_msg_bytes(const psc_msg *m);
 
 
+/* A session's place in a replayed recording (session_replay.c). */
+typedef struct psc__replay_cursor {
+    bool started;                 /* playback began (first PUSH_ENABLE) */
+    size_t next;                  /* the timeline item to play next */
+    uint64_t origin_now;          /* session time at which origin_ts plays */
+    uint64_t origin_ts;           /* recorded time played at origin_now */
+    uint64_t paused_at;           /* session time of PUSH_PAUSE (playback holds still) */
+    uint64_t loops;               /* times playback went back to the beginning */
+    uint8_t *seen;                /* bit per timeline event type: metadata already sent */
+    size_t seen_bytes;
+} psc__replay_cursor;
+
 struct psc__session {
     const psc__alloc *a;
     psc__session_env env;
@@ -221,6 +255,8 @@ struct psc__session {
     uint64_t bytes_sent;
     uint64_t events_dropped;
     uint64_t states_replaced;
+
+    psc__replay_cursor rp;        /* env.replay only */
 };
 
 /* session_config.c */
@@ -243,5 +279,24 @@ void psc__session_state_replied(psc__session *s, psc_msg *full);
 void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
 void psc__session_prune_held(psc__session *s, uint64_t now_ms);
 void psc__session_events_stop(psc__session *s);
+
+/* session_replay.c (env.replay set) */
+/* Playback begins (PUSH_ENABLE of states or events); later calls do nothing. */
+void psc__session_replay_start(psc__session *s, uint64_t now_ms);
+/* PUSH_PAUSE (pause true) holds playback still; PUSH_RESUME goes on from there. */
+void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms);
+/* Queue what has fallen due, at most budget messages (*more: more are due now). */
+void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
+/* When the next recorded message falls due (UINT64_MAX: none, or blocked, paused or done). */
+uint64_t psc__session_replay_next_due(const psc__session *s);
+/* REQUEST STATE: the state at the session's place in the recording (a new reference). */
+psc_err psc__session_replay_state(psc__session *s, psc_msg **out);
+/*
+ * REQUEST STATE with at_ts: a CommandResponse{id, OK, state} holding the
+ * state as it was at at_ts, or an error response saying why not (every
+ * endpoint: a live one has no past to answer from). *out is new.
+ */
+psc_err psc__session_replay_state_at(psc__session *s, uint64_t id, uint64_t at_ts, psc_msg **out);
+void psc__session_replay_free(psc__session *s);
 
 #endif

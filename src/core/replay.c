@@ -1,0 +1,271 @@
+/* A recording served by an introspector's endpoints (peerscope/replay.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/introspector.h"
+#include "session/session.h"
+#include "wire/msg.h"
+#include "wire/timeline.h"
+#include "peerscope/peerscope.pb-c.h"
+#include "peerscope/replay.h"
+#include "peerscope/version.h"
+
+#define MAX_SPEED 1e6
+
+struct psc_replay {
+    psc__alloc a;
+    psc__timeline *tl;
+    psc__replay_source src;       /* what sessions read once served */
+    char *source, *node;
+    bool served;
+};
+
+psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out)
+{
+    psc_replay_options o = PSC_REPLAY_OPTIONS_INIT;
+    if (!out)
+        return PSC_ERR_INVALID;
+    if (opt) {
+        if (opt->struct_size < offsetof(psc_replay_options, node) + sizeof(opt->node))
+            return PSC_ERR_INVALID;
+        memcpy(&o, opt, sizeof o < opt->struct_size ? sizeof o : opt->struct_size);
+    }
+    if (isnan(o.speed) || o.speed < 0 || o.speed > MAX_SPEED)
+        return PSC_ERR_INVALID;
+    psc__alloc a;
+    psc__alloc_init(&a, o.allocator);
+    psc_replay *r = psc__calloc(&a, 1, sizeof *r);
+    if (!r)
+        return PSC_ERR_NOMEM;
+    r->a = a;
+    bool ok = true;
+    r->source = psc__strdup(&a, o.source ? o.source : "", &ok);
+    r->node = psc__strdup(&a, o.node ? o.node : "", &ok);
+    if (!ok || psc__timeline_new(&a, &r->tl) != PSC_OK) {
+        psc__free(&a, r->source);
+        psc__free(&a, r->node);
+        psc__free(&a, r);
+        return PSC_ERR_NOMEM;
+    }
+    r->src.speed = o.max_speed ? 0 : (o.speed > 0 ? o.speed : 1.0);
+    r->src.start_ts = o.start_ts;
+    r->src.start_offset_ms = o.start_offset_ms;
+    r->src.loop = o.loop;
+    *out = r;
+    return PSC_OK;
+}
+
+static void replay_destroy(psc_replay *r)
+{
+    psc__alloc a = r->a;
+    psc__timeline_free(r->tl);
+    psc_msg_unref(r->src.runtime);
+    psc__free(&a, r->source);
+    psc__free(&a, r->node);
+    psc__free(&a, r);
+}
+
+void psc_replay_free(psc_replay *r)
+{
+    if (r && !r->served)
+        replay_destroy(r);
+}
+
+typedef struct load_ctx {
+    psc_replay_report_fn fn;
+    void *user;
+} load_ctx;
+
+static bool relay(void *user, const psc__tl_problem *p)
+{
+    const load_ctx *c = user;
+    if (!c->fn)
+        return true;
+    psc_replay_problem q = {.offset = p->offset, .index = p->index, .err = p->err, .fatal = p->fatal};
+    memcpy(q.what, p->what, sizeof q.what);
+    return c->fn(c->user, &q);
+}
+
+psc_err psc_replay_load(psc_replay *r, const uint8_t *data, size_t len, psc_replay_report_fn fn, void *user)
+{
+    if (!r || (!data && len))
+        return PSC_ERR_INVALID;
+    if (r->served)
+        return PSC_ERR_CLOSED;
+    load_ctx c = {fn, user};
+    return psc__timeline_load(r->tl, data, len, relay, &c);
+}
+
+psc_err psc_replay_add_message(psc_replay *r, const uint8_t *payload, size_t len, uint64_t ts, char *why,
+                               size_t why_len)
+{
+    if (!r || (!payload && len))
+        return PSC_ERR_INVALID;
+    if (r->served)
+        return PSC_ERR_CLOSED;
+    return psc__timeline_add(r->tl, payload, len, ts, why, why_len);
+}
+
+/* Times as served: a timeline not sealed yet is measured the way the seal will. */
+static void times(const psc_replay *r, uint64_t *start, uint64_t *end)
+{
+    size_t n = psc__timeline_count(r->tl);
+    *start = *end = 0;
+    for (size_t i = 0; i < n && !*start; i++)
+        *start = psc__timeline_item(r->tl, i)->ts;
+    if (n)
+        *end = psc__timeline_item(r->tl, n - 1)->ts;
+}
+
+psc_err psc_replay_info_get(const psc_replay *r, psc_replay_info *out)
+{
+    if (!r || !out || out->struct_size < offsetof(psc_replay_info, event_types) + sizeof(out->event_types))
+        return PSC_ERR_INVALID;
+    psc__tl_counts c;
+    psc__timeline_counts(r->tl, &c);
+    psc_replay_info i = {.struct_size = sizeof i};
+    times(r, &i.start_ts, &i.end_ts);
+    i.states = c.states;
+    i.deltas = c.deltas;
+    i.events = c.events;
+    i.runtimes = c.runtimes;
+    i.skipped = c.skipped;
+    i.problems = c.problems;
+    i.event_types = psc__timeline_type_count(r->tl);
+    memcpy(out, &i, sizeof i);
+    return PSC_OK;
+}
+
+/*
+ * The Runtime every session's REQUEST RUNTIME gets: the recorded one (or
+ * an empty one when the recording has none) with Runtime.recording and
+ * the "at_ts" capability added.
+ */
+static psc_err build_runtime(psc_replay *r, psc_msg **out)
+{
+    ProtobufCAllocator pa;
+    psc__alloc_protobuf(&r->a, &pa);
+    Peerscope__ServerMessage *sm = NULL;
+    psc_msg *rec = psc__timeline_runtime(r->tl);
+    if (rec) {
+        size_t n;
+        const uint8_t *p = psc_msg_payload(rec, &n);
+        if (!(sm = peerscope__server_message__unpack(&pa, n, p)))
+            return PSC_ERR_NOMEM; /* the timeline checked it decodes */
+    }
+    Peerscope__ServerMessage fresh = PEERSCOPE__SERVER_MESSAGE__INIT;
+    Peerscope__Version version = PEERSCOPE__VERSION__INIT;
+    Peerscope__Runtime empty = PEERSCOPE__RUNTIME__INIT;
+    Peerscope__ServerMessage *m = sm;
+    if (!m) {
+        version.version = PSC_PROTOCOL_VERSION;
+        fresh.version = &version;
+        fresh.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
+        fresh.runtime = &empty;
+        m = &fresh;
+    }
+    Peerscope__Runtime *rt = m->runtime;
+
+    psc__tl_counts c;
+    psc__timeline_counts(r->tl, &c);
+    Peerscope__Recording info = PEERSCOPE__RECORDING__INIT;
+    info.start_ts = psc__timeline_start_ts(r->tl);
+    info.end_ts = psc__timeline_end_ts(r->tl);
+    info.speed = r->src.speed;
+    info.loop = r->src.loop;
+    info.source = r->source;
+    info.node = r->node;
+    info.state_count = c.states;
+    info.event_count = c.events;
+
+    /* Borrowed for the pack, put back before the free. */
+    Peerscope__Recording *own_rec = rt->recording;
+    char **own_caps = rt->capabilities;
+    size_t own_n = rt->n_capabilities;
+    bool has = false;
+    for (size_t i = 0; i < own_n; i++)
+        has = has || strcmp(own_caps[i], "at_ts") == 0;
+    char *caps_buf[64];
+    char at_ts[] = "at_ts";
+    if (!has && own_n < 63) {
+        for (size_t i = 0; i < own_n; i++)
+            caps_buf[i] = own_caps[i];
+        caps_buf[own_n] = at_ts;
+        rt->capabilities = caps_buf;
+        rt->n_capabilities = own_n + 1;
+    }
+    rt->recording = &info;
+
+    size_t n = peerscope__server_message__get_packed_size(m);
+    psc_msg *msg = NULL;
+    psc_err e = psc__msg_new(&r->a, PSC_MSG_RUNTIME, n, &msg);
+    if (e == PSC_OK) {
+        peerscope__server_message__pack(m, psc__msg_payload_mut(msg));
+        psc__msg_seal(msg);
+        *out = msg;
+    }
+    rt->recording = own_rec;
+    rt->capabilities = own_caps;
+    rt->n_capabilities = own_n;
+    if (sm)
+        peerscope__server_message__free_unpacked(sm, &pa);
+    return e;
+}
+
+psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro)
+{
+    if (!r || !intro)
+        return PSC_ERR_INVALID;
+    if (r->served)
+        return PSC_ERR_STATE;
+    psc__tl_counts c;
+    psc__timeline_counts(r->tl, &c);
+    if (c.states + c.events == 0)
+        return PSC_ERR_NOT_FOUND;
+    pthread_mutex_lock(&intro->reg_lock);
+    bool busy = intro->replay || intro->attached;
+    pthread_mutex_unlock(&intro->reg_lock);
+    if (busy)
+        return PSC_ERR_STATE;
+    psc__timeline_seal(r->tl);
+    psc_msg *rt = NULL;
+    psc_err e = build_runtime(r, &rt);
+    if (e != PSC_OK)
+        return e;
+    r->src.tl = r->tl;
+    r->src.runtime = rt;
+    pthread_mutex_lock(&intro->reg_lock);
+    busy = intro->replay || intro->attached;
+    if (!busy) {
+        intro->replay = r;
+        r->served = true;
+    }
+    pthread_mutex_unlock(&intro->reg_lock);
+    if (busy) {
+        r->src.runtime = NULL;
+        psc_msg_unref(rt);
+        return PSC_ERR_STATE;
+    }
+    psc__log(intro, PSC_LOG_INFO, "replaying %s: %llu states, %llu events", r->source[0] ? r->source : "a recording",
+             (unsigned long long)c.states, (unsigned long long)c.events);
+    return PSC_OK;
+}
+
+bool psc_introspector_replaying(const psc_introspector *intro)
+{
+    return psc__intro_replay(intro) != NULL;
+}
+
+const psc__replay_source *psc__intro_replay(const psc_introspector *intro)
+{
+    /* written before any endpoint exists, under reg_lock; read-only after */
+    return intro && intro->replay ? &intro->replay->src : NULL;
+}
+
+void psc__intro_replay_free(psc_introspector *intro)
+{
+    if (intro->replay)
+        replay_destroy(intro->replay);
+    intro->replay = NULL;
+}

@@ -1,0 +1,277 @@
+/*
+ * A session of a replaying endpoint (env.replay): what a live session
+ * pushes from snapshots and the event ring, it pushes from a recording.
+ *
+ * Each session plays the recording on its own, from the first PUSH_ENABLE
+ * (of states or events) on: the message stamped origin_ts goes out at
+ * session time origin_now, and each later one after its recorded distance
+ * divided by the speed (at speed 0, as fast as the client takes them). So
+ * every client of a replay sees the whole recording from the start (or
+ * from the configured start time), and what a live node would have pushed
+ * it pushes: every recorded state and event, in recorded order, never
+ * dropped (a slow client holds playback back instead: the recording is
+ * not going anywhere). PUSH_PAUSE holds playback still; PUSH_RESUME goes
+ * on from the same place. States go out whole (the timeline rebuilt the
+ * recorded deltas), so 2020 clients see a plain live stream.
+ */
+#include "session/session.h"
+
+#include <stdio.h>
+
+#include "wire/timeline.h"
+#include "wire/wire.h"
+
+static const psc__timeline *timeline(const psc__session *s)
+{
+    return s->env.replay->tl;
+}
+
+static bool seen_get(const psc__session *s, size_t idx)
+{
+    return idx / 8 < s->rp.seen_bytes && (s->rp.seen[idx / 8] >> (idx % 8)) & 1u;
+}
+
+/* false when the bitmap cannot grow: the next event then carries metadata too. */
+static void seen_set(psc__session *s, size_t idx)
+{
+    if (idx / 8 >= s->rp.seen_bytes) {
+        size_t n = (idx / 8 + 1) * 2;
+        uint8_t *bits = psc__calloc(s->a, n, 1);
+        if (!bits)
+            return;
+        if (s->rp.seen_bytes)
+            memcpy(bits, s->rp.seen, s->rp.seen_bytes);
+        psc__free(s->a, s->rp.seen);
+        s->rp.seen = bits;
+        s->rp.seen_bytes = n;
+    }
+    s->rp.seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
+}
+
+void psc__session_replay_free(psc__session *s)
+{
+    psc__free(s->a, s->rp.seen);
+    s->rp.seen = NULL;
+    s->rp.seen_bytes = 0;
+}
+
+/* Where playback begins: the configured start, or the recording's. */
+static uint64_t begin_ts(const psc__session *s)
+{
+    uint64_t start = psc__timeline_start_ts(timeline(s));
+    const psc__replay_source *rs = s->env.replay;
+    if (!rs->start_ts)
+        return rs->start_offset_ms > UINT64_MAX - start ? UINT64_MAX : start + rs->start_offset_ms;
+    return rs->start_ts > start ? rs->start_ts : start;
+}
+
+void psc__session_replay_start(psc__session *s, uint64_t now_ms)
+{
+    if (s->rp.started)
+        return;
+    s->rp.started = true;
+    s->rp.origin_ts = begin_ts(s);
+    s->rp.next = psc__timeline_find(timeline(s), s->rp.origin_ts);
+    s->rp.origin_now = now_ms;
+    s->rp.paused_at = now_ms; /* if it starts paused, the clock holds from here */
+}
+
+void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms)
+{
+    if (!s->rp.started || pause == s->paused)
+        return;
+    if (pause)
+        s->rp.paused_at = now_ms;
+    else if (now_ms > s->rp.paused_at)
+        s->rp.origin_now += now_ms - s->rp.paused_at;
+}
+
+/* Session time at which item i plays (0 at speed 0: always due). */
+static uint64_t due_of(const psc__session *s, size_t i)
+{
+    double speed = s->env.replay->speed;
+    if (speed <= 0)
+        return 0;
+    const psc__tl_item *it = psc__timeline_item(timeline(s), i);
+    uint64_t ts = it->ts > s->rp.origin_ts ? it->ts - s->rp.origin_ts : 0;
+    double d = (double)ts / speed;
+    if (d >= (double)(UINT64_MAX - s->rp.origin_now))
+        return UINT64_MAX - 1;
+    return s->rp.origin_now + (uint64_t)d;
+}
+
+/* Whether the recording has anything to push (a loop over runtimes only would spin). */
+static bool has_pushable(const psc__session *s)
+{
+    psc__tl_counts c;
+    psc__timeline_counts(timeline(s), &c);
+    return c.states + c.events > 0;
+}
+
+/* At the end: go back to the beginning when looping. false when playback is over. */
+static bool at_end(psc__session *s, uint64_t now_ms)
+{
+    const psc__timeline *tl = timeline(s);
+    if (s->rp.next < psc__timeline_count(tl))
+        return false;
+    if (!s->env.replay->loop || !has_pushable(s))
+        return true;
+    /* The last message played at now (or earlier, when behind): the first
+     * one follows it straight away, so a loop has no gap of its own. */
+    s->rp.next = 0;
+    s->rp.origin_ts = psc__timeline_start_ts(tl);
+    s->rp.origin_now = now_ms;
+    s->rp.loops++;
+    return false;
+}
+
+static bool room(const psc__session *s)
+{
+    return s->out.count + PSC__SESSION_RESERVE < s->out.cap;
+}
+
+void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, bool *more)
+{
+    *more = false;
+    if (!s->rp.started || s->paused || s->close_reason)
+        return;
+    const psc__timeline *tl = timeline(s);
+    for (size_t n = 0;;) {
+        if (at_end(s, now_ms))
+            return;
+        const psc__tl_item *it = psc__timeline_item(tl, s->rp.next);
+        if (due_of(s, s->rp.next) > now_ms)
+            return;
+        bool wanted = (it->kind == PSC__TL_STATE && s->push_state) || (it->kind == PSC__TL_EVENT && s->push_events);
+        if (!wanted) {
+            /* A Runtime is answered to REQUEST RUNTIME, not pushed; a kind
+             * the client does not follow passes by, as it would live. */
+            s->rp.next++;
+            continue;
+        }
+        if (!room(s)) {
+            /* psc__session_pull calls back here once the client took some. */
+            s->events_blocked = true;
+            return;
+        }
+        if (n == budget) {
+            *more = true;
+            return;
+        }
+        psc_msg *m = NULL;
+        psc__qitem q = {.t = now_ms};
+        if (it->kind == PSC__TL_STATE) {
+            m = psc_msg_ref(it->msg);
+            q.kind = PSC__Q_STATE;
+        } else {
+            bool meta = !seen_get(s, it->type);
+            if (!meta)
+                m = psc_msg_ref(it->msg);
+            else if (psc__timeline_event_with_meta(tl, s->rp.next, &m) != PSC_OK)
+                return; /* out of memory: try again at the next poll, nothing is skipped */
+            if (meta)
+                seen_set(s, it->type);
+            q.kind = PSC__Q_EVENT;
+        }
+        q.msg = m;
+        psc__queue_push(&s->out, &q);
+        s->rp.next++;
+        n++;
+    }
+}
+
+uint64_t psc__session_replay_next_due(const psc__session *s)
+{
+    if (!s->rp.started || s->paused || s->events_blocked || s->close_reason || (!s->push_state && !s->push_events))
+        return UINT64_MAX;
+    const psc__timeline *tl = timeline(s);
+    size_t n = psc__timeline_count(tl);
+    if (s->rp.next < n)
+        return due_of(s, s->rp.next);
+    /* At the end: a loop starts again once the last message has played. */
+    return s->env.replay->loop && has_pushable(s) && n ? due_of(s, n - 1) : UINT64_MAX;
+}
+
+psc_err psc__session_replay_state(psc__session *s, psc_msg **out)
+{
+    const psc__timeline *tl = timeline(s);
+    psc_msg *m = s->rp.started ? psc__timeline_state_before(tl, s->rp.next) : NULL;
+    if (!m)
+        m = psc__timeline_state_at(tl, begin_ts(s));
+    if (!m)
+        return PSC_ERR_NOT_FOUND;
+    *out = psc_msg_ref(m);
+    return PSC_OK;
+}
+
+/* The State body inside a ServerMessage{version, state} payload (field 2). */
+static bool state_body(const psc_msg *m, const uint8_t **body, size_t *body_len)
+{
+    size_t len;
+    const uint8_t *p = psc_msg_payload(m, &len);
+    const uint8_t *end = p + len;
+    while (p < end) {
+        uint64_t key = 0, n = 0;
+        for (unsigned sh = 0; p < end && sh < 64; sh += 7) {
+            key |= (uint64_t)(*p & 0x7f) << sh;
+            if (!(*p++ & 0x80))
+                break;
+        }
+        if ((key & 7) == 0) {
+            while (p < end && (*p++ & 0x80))
+                ;
+            continue;
+        }
+        if ((key & 7) != 2)
+            return false; /* a ServerMessage holds nothing else at its top level */
+        for (unsigned sh = 0; p < end && sh < 64; sh += 7) {
+            n |= (uint64_t)(*p & 0x7f) << sh;
+            if (!(*p++ & 0x80))
+                break;
+        }
+        if (n > (uint64_t)(end - p))
+            return false;
+        if (key >> 3 == PSC__F_SERVER_MESSAGE__STATE) {
+            *body = p;
+            *body_len = (size_t)n;
+            return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+psc_err psc__session_replay_state_at(psc__session *s, uint64_t id, uint64_t at_ts, psc_msg **out)
+{
+    char why[160];
+    if (!s->env.replay)
+        return psc__session_encode_response(
+            s->a, id, false, "at_ts needs an endpoint that replays a recording (Runtime.recording set)", NULL, out);
+    const psc__timeline *tl = timeline(s);
+    uint64_t start = psc__timeline_start_ts(tl), end = psc__timeline_end_ts(tl);
+    if (at_ts < start || at_ts > end) {
+        snprintf(why, sizeof why, "at_ts %llu is outside the recording (%llu to %llu)", (unsigned long long)at_ts,
+                 (unsigned long long)start, (unsigned long long)end);
+        return psc__session_encode_response(s->a, id, false, why, NULL, out);
+    }
+    psc_msg *st = psc__timeline_state_at(tl, at_ts);
+    const uint8_t *body = NULL;
+    size_t body_len = 0;
+    if (!st)
+        return psc__session_encode_response(s->a, id, false, "the recording holds no state", NULL, out);
+    if (!state_body(st, &body, &body_len))
+        return psc__session_encode_response(s->a, id, false, "the recorded state cannot be read", NULL, out);
+    size_t n = psc__pb_uint_size_opt(PSC__F_COMMAND_RESPONSE__ID, id) +
+               psc__pb_len_size(PSC__F_COMMAND_RESPONSE__STATE, body_len);
+    psc_msg *m;
+    uint8_t *p;
+    psc_err e = psc__wire_sm_new(s->a, PSC_MSG_RESPONSE, n, &m, &p);
+    if (e != PSC_OK)
+        return e;
+    p = psc__pb_put_uint_opt(p, PSC__F_COMMAND_RESPONSE__ID, id);
+    p = psc__pb_put_bytes(p, PSC__F_COMMAND_RESPONSE__STATE, body, body_len);
+    if ((e = psc__wire_sm_seal(m, p)) != PSC_OK)
+        return e;
+    *out = m;
+    return PSC_OK;
+}
