@@ -341,6 +341,24 @@ static psc_err add_runtime(psc__timeline *tl, const uint8_t *payload, size_t len
     return PSC_OK;
 }
 
+/*
+ * protobuf-c answers NULL both for bytes that are not a message and for an
+ * allocation that failed: a second try with malloc tells them apart, so
+ * that running out of memory is never taken for a damaged record.
+ */
+static psc_err unpack(const psc__timeline *tl, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
+{
+    ProtobufCAllocator pa;
+    psc__alloc_protobuf(&tl->a, &pa);
+    if ((*out = peerscope__server_message__unpack(&pa, len, p)))
+        return PSC_OK;
+    Peerscope__ServerMessage *again = peerscope__server_message__unpack(NULL, len, p);
+    if (!again)
+        return PSC_ERR_PROTOCOL;
+    peerscope__server_message__free_unpacked(again, NULL);
+    return PSC_ERR_NOMEM;
+}
+
 psc_err psc__timeline_add(psc__timeline *tl, const uint8_t *payload, size_t len, uint64_t ts, char *why,
                           size_t why_len)
 {
@@ -352,12 +370,12 @@ psc_err psc__timeline_add(psc__timeline *tl, const uint8_t *payload, size_t len,
         return PSC_ERR_CLOSED;
     ProtobufCAllocator pa;
     psc__alloc_protobuf(&tl->a, &pa);
-    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(&pa, len, payload);
-    if (!sm) {
-        say(why, why_len, "not a valid ServerMessage", "");
-        return PSC_ERR_PROTOCOL;
+    Peerscope__ServerMessage *sm = NULL;
+    psc_err e = unpack(tl, payload, len, &sm);
+    if (e != PSC_OK) {
+        say(why, why_len, e == PSC_ERR_NOMEM ? "out of memory" : "not a valid ServerMessage", "");
+        return e;
     }
-    psc_err e = PSC_OK;
     switch (sm->payload_case) {
     case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE:
         return add_state(tl, sm, payload, len, ts, why, why_len); /* takes sm */
