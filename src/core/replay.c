@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/introspector.h"
-#include "session/session.h"
 #include "wire/msg.h"
 #include "wire/timeline.h"
 #include "peerscope/peerscope.pb-c.h"

@@ -41,6 +41,21 @@ typedef struct psc__tl_item {
 
 typedef struct psc__timeline psc__timeline;
 
+/*
+ * What the sessions of a replaying endpoint play (session/session_replay.c): the
+ * recording, its Runtime (with Runtime.recording set) and how to play it.
+ * Immutable and shared by every session; owned by the replay attached to
+ * the introspector, which outlives them.
+ */
+typedef struct psc__replay_source {
+    const psc__timeline *tl;
+    psc_msg *runtime;             /* what REQUEST RUNTIME answers */
+    double speed;                 /* recorded ms per played ms; 0: as fast as the client takes them */
+    uint64_t start_ts;            /* playback starts at the first message stamped at or after it (0: see start_offset_ms) */
+    uint64_t start_offset_ms;     /* with start_ts 0: this long after the recording's first message */
+    bool loop;                    /* at the end, start again from the recording's beginning */
+} psc__replay_source;
+
 /* What was wrong with one record of a recording, and where. */
 typedef struct psc__tl_problem {
     uint64_t offset;      /* byte offset of the record (of its header) in the file */
