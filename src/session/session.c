@@ -127,8 +127,8 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
     switch (c->source) {
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE:
         if (enable && s->env.replay) {
+            psc__session_replay_enable(s, false, now_ms);
             s->push_state = true;
-            psc__session_replay_start(s, now_ms);
         } else if (enable && !s->push_state) {
             s->push_state = true;
             s->next_due = now_ms + s->interval_ms;
@@ -139,8 +139,8 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
         break;
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS:
         if (enable && s->env.replay) {
+            psc__session_replay_enable(s, true, now_ms);
             s->push_events = true;
-            psc__session_replay_start(s, now_ms);
         } else if (enable && !s->push_events) {
             psc_event_reader *r = NULL;
             psc_err err = s->env.reader_new(s->env.user, &r);

@@ -187,10 +187,16 @@ void psc__queue_replace_msg(psc__queue *q, psc__qitem *it, psc_msg *m);
 size_t psc__queue_msg_bytes(const psc_msg *m);
 
 
-/* A session's place in a replayed recording (session_replay.c). */
+/*
+ * A session's place in a replayed recording (session_replay.c): one
+ * position per pushed kind (states, events), merged in recorded order, so
+ * that a kind enabled a little after the other (clients send their
+ * PUSH_ENABLEs one by one) still gets the recording from the start.
+ */
 typedef struct psc__replay_cursor {
     bool started;                 /* playback began (first PUSH_ENABLE) */
-    size_t next;                  /* the timeline item to play next */
+    size_t cur[2];                /* per kind (0 states, 1 events): the next timeline item to look at */
+    bool enabled_once[2];         /* the kind was enabled before (a later enable goes on from the others' place) */
     uint64_t origin_now;          /* session time at which origin_ts plays */
     uint64_t origin_ts;           /* recorded time played at origin_now */
     uint64_t paused_at;           /* session time of PUSH_PAUSE (playback holds still) */
@@ -266,8 +272,8 @@ void psc__session_prune_held(psc__session *s, uint64_t now_ms);
 void psc__session_events_stop(psc__session *s);
 
 /* session_replay.c (env.replay set) */
-/* Playback begins (PUSH_ENABLE of states or events); later calls do nothing. */
-void psc__session_replay_start(psc__session *s, uint64_t now_ms);
+/* PUSH_ENABLE of states (events false) or events: playback begins with the first. */
+void psc__session_replay_enable(psc__session *s, bool events, uint64_t now_ms);
 /* PUSH_PAUSE (pause true) holds playback still; PUSH_RESUME goes on from there. */
 void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms);
 /* Queue what has fallen due, at most budget messages (*more: more are due now). */

@@ -65,15 +65,84 @@ static uint64_t begin_ts(const psc__session *s)
     return rs->start_ts > start ? rs->start_ts : start;
 }
 
-void psc__session_replay_start(psc__session *s, uint64_t now_ms)
+static bool follows(const psc__session *s, int kind)
 {
-    if (s->rp.started)
+    return kind ? s->push_events : s->push_state;
+}
+
+/* Where a kind's position is: past the items of other kinds from cur[kind] on. */
+static size_t advance(psc__session *s, int kind)
+{
+    const psc__timeline *tl = timeline(s);
+    size_t n = psc__timeline_count(tl), i = s->rp.cur[kind];
+    uint8_t want = kind ? PSC__TL_EVENT : PSC__TL_STATE;
+    while (i < n && psc__timeline_item(tl, i)->kind != want)
+        i++;
+    return s->rp.cur[kind] = i;
+}
+
+/* The next item to play: the earliest of the followed kinds' positions (count when none). */
+static size_t next_item(psc__session *s, int *kind)
+{
+    size_t best = psc__timeline_count(timeline(s));
+    for (int k = 0; k < 2; k++) {
+        if (!follows(s, k))
+            continue;
+        size_t i = advance(s, k);
+        if (i < best) {
+            best = i;
+            *kind = k;
+        }
+    }
+    return best;
+}
+
+/*
+ * next_item without moving anything (for next_due). Cheap: the drain that
+ * ran before has moved the positions up to the items it stopped at.
+ */
+static size_t peek_next(const psc__session *s)
+{
+    const psc__timeline *tl = timeline(s);
+    size_t n = psc__timeline_count(tl), best = n;
+    for (int k = 0; k < 2; k++) {
+        if (!follows(s, k))
+            continue;
+        uint8_t want = k ? PSC__TL_EVENT : PSC__TL_STATE;
+        size_t i = s->rp.cur[k];
+        while (i < best && psc__timeline_item(tl, i)->kind != want)
+            i++;
+        if (i < best)
+            best = i;
+    }
+    return best;
+}
+
+/* Whether the recording holds anything of the kinds followed (a loop over nothing would spin). */
+static bool has_followed(const psc__session *s)
+{
+    psc__tl_counts c;
+    psc__timeline_counts(timeline(s), &c);
+    return (s->push_state && c.states) || (s->push_events && c.events);
+}
+
+void psc__session_replay_enable(psc__session *s, bool events, uint64_t now_ms)
+{
+    int kind = events ? 1 : 0;
+    if (follows(s, kind))
         return;
-    s->rp.started = true;
-    s->rp.origin_ts = begin_ts(s);
-    s->rp.next = psc__timeline_find(timeline(s), s->rp.origin_ts);
-    s->rp.origin_now = now_ms;
-    s->rp.paused_at = now_ms; /* if it starts paused, the clock holds from here */
+    if (!s->rp.started) {
+        s->rp.started = true;
+        s->rp.origin_ts = begin_ts(s);
+        s->rp.cur[0] = s->rp.cur[1] = psc__timeline_find(timeline(s), s->rp.origin_ts);
+        s->rp.origin_now = now_ms;
+        s->rp.paused_at = now_ms; /* if it starts paused, the clock holds from here */
+    } else if (s->rp.enabled_once[kind] && follows(s, !kind) && s->rp.cur[kind] < s->rp.cur[!kind]) {
+        /* Enabled again after a PUSH_DISABLE: from where playback is, as live. */
+        s->rp.cur[kind] = s->rp.cur[!kind];
+    }
+    /* enabled for the first time: from where playback began (what came since is due at once) */
+    s->rp.enabled_once[kind] = true;
 }
 
 void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms)
@@ -100,26 +169,18 @@ static uint64_t due_of(const psc__session *s, size_t i)
     return s->rp.origin_now + (uint64_t)d;
 }
 
-/* Whether the recording has anything to push (a loop over runtimes only would spin). */
-static bool has_pushable(const psc__session *s)
-{
-    psc__tl_counts c;
-    psc__timeline_counts(timeline(s), &c);
-    return c.states + c.events > 0;
-}
-
-/* At the end: go back to the beginning when looping. false when playback is over. */
+/* At the end of what is followed: back to the beginning when looping. false when playback is over. */
 static bool at_end(psc__session *s, uint64_t now_ms)
 {
-    const psc__timeline *tl = timeline(s);
-    if (s->rp.next < psc__timeline_count(tl))
+    int kind = 0;
+    if (next_item(s, &kind) < psc__timeline_count(timeline(s)))
         return false;
-    if (!s->env.replay->loop || !has_pushable(s))
+    if (!s->env.replay->loop || !has_followed(s))
         return true;
     /* The last message played at now (or earlier, when behind): the first
      * one follows it straight away, so a loop has no gap of its own. */
-    s->rp.next = 0;
-    s->rp.origin_ts = psc__timeline_start_ts(tl);
+    s->rp.cur[0] = s->rp.cur[1] = 0;
+    s->rp.origin_ts = psc__timeline_start_ts(timeline(s));
     s->rp.origin_now = now_ms;
     s->rp.loops++;
     return false;
@@ -139,16 +200,10 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
     for (size_t n = 0;;) {
         if (at_end(s, now_ms))
             return;
-        const psc__tl_item *it = psc__timeline_item(tl, s->rp.next);
-        if (due_of(s, s->rp.next) > now_ms)
+        int kind = 0;
+        size_t i = next_item(s, &kind);
+        if (due_of(s, i) > now_ms)
             return;
-        bool wanted = (it->kind == PSC__TL_STATE && s->push_state) || (it->kind == PSC__TL_EVENT && s->push_events);
-        if (!wanted) {
-            /* A Runtime is answered to REQUEST RUNTIME, not pushed; a kind
-             * the client does not follow passes by, as it would live. */
-            s->rp.next++;
-            continue;
-        }
         if (!room(s)) {
             /* psc__session_pull calls back here once the client took some. */
             s->events_blocked = true;
@@ -158,16 +213,17 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
             *more = true;
             return;
         }
+        const psc__tl_item *it = psc__timeline_item(tl, i);
         psc_msg *m = NULL;
         psc__qitem q = {.t = now_ms};
-        if (it->kind == PSC__TL_STATE) {
+        if (kind == 0) {
             m = psc_msg_ref(it->msg);
             q.kind = PSC__Q_STATE;
         } else {
             bool meta = !seen_get(s, it->type);
             if (!meta)
                 m = psc_msg_ref(it->msg);
-            else if (psc__timeline_event_with_meta(tl, s->rp.next, &m) != PSC_OK)
+            else if (psc__timeline_event_with_meta(tl, i, &m) != PSC_OK)
                 return; /* out of memory: try again at the next poll, nothing is skipped */
             if (meta)
                 seen_set(s, it->type);
@@ -175,7 +231,7 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
         }
         q.msg = m;
         psc__queue_push(&s->out, &q);
-        s->rp.next++;
+        s->rp.cur[kind] = i + 1;
         n++;
     }
 }
@@ -185,17 +241,22 @@ uint64_t psc__session_replay_next_due(const psc__session *s)
     if (!s->rp.started || s->paused || s->events_blocked || s->close_reason || (!s->push_state && !s->push_events))
         return UINT64_MAX;
     const psc__timeline *tl = timeline(s);
-    size_t n = psc__timeline_count(tl);
-    if (s->rp.next < n)
-        return due_of(s, s->rp.next);
+    size_t n = psc__timeline_count(tl), i = peek_next(s);
+    if (i < n)
+        return due_of(s, i);
     /* At the end: a loop starts again once the last message has played. */
-    return s->env.replay->loop && has_pushable(s) && n ? due_of(s, n - 1) : UINT64_MAX;
+    return s->env.replay->loop && has_followed(s) ? due_of(s, n - 1) : UINT64_MAX;
 }
 
 psc_err psc__session_replay_state(psc__session *s, psc_msg **out)
 {
     const psc__timeline *tl = timeline(s);
-    psc_msg *m = s->rp.started ? psc__timeline_state_before(tl, s->rp.next) : NULL;
+    /* where playback is: the furthest of the followed kinds */
+    size_t at = 0;
+    for (int k = 0; k < 2; k++)
+        if (follows(s, k) && s->rp.cur[k] > at)
+            at = s->rp.cur[k];
+    psc_msg *m = s->rp.started ? psc__timeline_state_before(tl, at) : NULL;
     if (!m)
         m = psc__timeline_state_at(tl, begin_ts(s));
     if (!m)

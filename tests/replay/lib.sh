@@ -68,3 +68,15 @@ live_messages() {
     grep -v '^{"version":{[^}]*},"runtime"' "$out.all" >"$out"
     return $st
 }
+
+# same_per_kind A B: the states of A are those of B, in the same order, and
+# so are the events. (How the two kinds interleave depends on when the
+# client's PUSH_ENABLEs arrive, one message each; the unit tests check
+# the recorded interleaving with an injected clock.)
+same_per_kind() {
+    local k
+    for k in state event; do
+        cmp -s <(grep "^{\"version\":{[^}]*},\"$k\"" "$1") <(grep "^{\"version\":{[^}]*},\"$k\"" "$2") || return 1
+    done
+    [ "$(lines "$1")" = "$(lines "$2")" ]
+}

@@ -24,8 +24,8 @@ for f in sample-1min sample-dht-2min; do
     fi
     live_messages "$REP_URL" $((n + 1)) "$TMP/$f.live"
     expect_status "$f: peerscope-dump receives the runtime and $n states and events" 0 $? "$(head -3 "$TMP/$f.live.err")"
-    if cmp -s "$TMP/$f.file" "$TMP/$f.live"; then
-        ok "$f: every state and event as the file holds them, in its order"
+    if same_per_kind "$TMP/$f.file" "$TMP/$f.live"; then
+        ok "$f: every state and every event as the file holds them, each kind in its order"
     else
         not_ok "$f: every state and event as the file holds them" "$(diff "$TMP/$f.file" "$TMP/$f.live" | head -5 | cut -c1-200)"
     fi
@@ -93,6 +93,13 @@ if start_replay at --speed 1 --quiet "$F"; then
     check "at the end: the last state" grep -q "^at $END ok instant_ts=$LAST " "$TMP/at.out"
     check "before the recording: an error that says so" grep -q "^at $((START - 1)) err .*outside the recording" "$TMP/at.out"
     check "after it: an error that says so" grep -q "^at $((END + 1)) err .*outside the recording" "$TMP/at.out"
+    timeout 60 "$DUMP" --state-at "$MID" "$REP_URL" >"$TMP/dump-at.jsonl" 2>"$TMP/dump-at.err"
+    expect_status "peerscope-dump --state-at: exit 0" 0 $? "$(cat "$TMP/dump-at.err")"
+    check "  ... one line: that state, as the file holds it" \
+        test "$(jq -c 'select(.state.instant_ts == '"$WANT_MID"')' "$TMP/sample-1min.file")" = "$(cat "$TMP/dump-at.jsonl")"
+    timeout 60 "$DUMP" --state-at $((END + 1)) "$REP_URL" >/dev/null 2>"$TMP/dump-at2.err"
+    expect_status "peerscope-dump --state-at outside the recording: exit 5" 5 $?
+    check "  ... with the server's reason" grep -q "outside the recording" "$TMP/dump-at2.err"
     stop_replay
 else
     not_ok "peerscope-replay starts (at_ts)"
@@ -101,12 +108,15 @@ fi
 # ------------------------------------------------------------ --loop, --start
 
 if start_replay loop --speed max --loop --quiet "$F"; then
-    live_messages "$REP_URL" $((2 * N + 1)) "$TMP/loop.live"
-    expect_status "--loop: twice the recording's messages" 0 $? "$(head -3 "$TMP/loop.live.err")"
-    head -n "$N" "$TMP/loop.live" >"$TMP/loop.1"
-    tail -n "$N" "$TMP/loop.live" >"$TMP/loop.2"
-    check "--loop: the first pass is the recording" cmp -s "$TMP/loop.1" "$TMP/sample-1min.file"
-    check "--loop: the second pass is the recording again" cmp -s "$TMP/loop.2" "$TMP/sample-1min.file"
+    # events only: one kind, so the passes cannot interleave with another's
+    grep '"event":' "$TMP/sample-1min.file" >"$TMP/events.file"
+    E=$(lines "$TMP/events.file")
+    timeout 120 "$DUMP" --follow-events --count $((2 * E + 1)) "$REP_URL" >"$TMP/loop.live" 2>"$TMP/loop.err"
+    expect_status "--loop: more events than the recording holds ($((2 * E + 1)))" 0 $? "$(head -3 "$TMP/loop.err")"
+    check "--loop: the first pass is the recording's events" cmp -s <(head -n "$E" "$TMP/loop.live") "$TMP/events.file"
+    check "--loop: the second pass is the recording's events again" \
+        cmp -s <(sed -n "$((E + 1)),$((2 * E))p" "$TMP/loop.live") "$TMP/events.file"
+    check "--loop: then the third begins" cmp -s <(tail -n 1 "$TMP/loop.live") <(head -n 1 "$TMP/events.file")
     stop_replay
 else
     not_ok "peerscope-replay starts (loop)"
@@ -131,7 +141,7 @@ if start_replay start --speed max --start +30s --quiet "$F"; then
     expect_status "--start +30s: the messages from 30 s on ($((N - SKIP)))" 0 $? "$(head -3 "$TMP/start.live.err")"
     tail -n +$((SKIP + 1)) "$TMP/sample-1min.file" | jq -c 'del(.event.type.property_types)' >"$TMP/start.want"
     jq -c 'del(.event.type.property_types)' "$TMP/start.live" >"$TMP/start.got"
-    check "--start +30s: they are the recording's from there, in order" cmp -s "$TMP/start.want" "$TMP/start.got"
+    check "--start +30s: they are the recording's from there, in order" same_per_kind "$TMP/start.want" "$TMP/start.got"
     check "--start +30s: the first event of each type still carries its metadata" \
         test "$(jq -r 'select(.event) | .event.type.name' "$TMP/start.live" | sort -u | wc -l)" = \
         "$(jq -r 'select(.event and (.event.type.property_types | length) > 0) | .event.type.name' "$TMP/start.live" | sort -u | wc -l)"
@@ -167,7 +177,7 @@ if start_replay truncated --speed max "$TMP/truncated.mock"; then
         grep -q "record 499 at offset [0-9]*: truncated record" "$TMP/replay-truncated.out.err"
     live_messages "$REP_URL" $((M + 1)) "$TMP/trunc.live"
     expect_status "  ... every record before the damage is played ($M)" 0 $?
-    check "  ... as the file holds them" cmp -s "$TMP/trunc.live" "$TMP/truncated.file"
+    check "  ... as the file holds them" same_per_kind "$TMP/trunc.live" "$TMP/truncated.file"
     stop_replay
 else
     not_ok "a truncated file is served up to the damage"
@@ -195,7 +205,7 @@ if start_replay corrupt --speed max "$TMP/corrupt.mock"; then
         grep -q "record 99 at offset $OFF: checksum mismatch" "$TMP/replay-corrupt.out.err"
     live_messages "$REP_URL" $((M + 1)) "$TMP/corrupt.live"
     expect_status "  ... every other record is played ($M)" 0 $?
-    check "  ... as the file holds them" cmp -s "$TMP/corrupt.live" "$TMP/corrupt.file"
+    check "  ... as the file holds them" same_per_kind "$TMP/corrupt.live" "$TMP/corrupt.file"
     stop_replay
 else
     not_ok "a corrupted file is served without the bad record"

@@ -311,6 +311,29 @@ static void test_only_what_is_followed(void **state)
     cmd_ok(&r, CMD_ENABLE, SRC_STATE, 2);
     poll_at(&r, r.f.now);
     assert_string_equal(drain(&r, got, sizeof got), "S1 S2 S3");
+    /* events enabled after playback went by them: the recording's from its start */
+    cmd_ok(&r, CMD_ENABLE, SRC_EVENTS, 3);
+    poll_at(&r, r.f.now);
+    assert_string_equal(drain(&r, got, sizeof got), "A1+ B1+ A2");
+    rig_fini(&r);
+
+    /* at speed 1: a kind enabled late catches up at once, then plays in step */
+    rig_init(&r, 1.0, 0, false, NULL);
+    uint64_t t = r.f.now;
+    cmd_ok(&r, CMD_ENABLE, SRC_STATE, 2);
+    poll_at(&r, t + 600);
+    assert_string_equal(drain(&r, got, sizeof got), "S1 S2");
+    cmd_ok(&r, CMD_ENABLE, SRC_EVENTS, 3);
+    poll_at(&r, t + 600);
+    assert_string_equal(drain(&r, got, sizeof got), "A1+ B1+");
+    assert_int_equal(psc__session_next_due(r.s), t + 1000);
+    /* disabled and enabled again: from where playback is, as a live node would (A2 at +1000 is missed) */
+    cmd_ok(&r, CMD_DISABLE, SRC_EVENTS, 4);
+    poll_at(&r, t + 1500);
+    assert_string_equal(drain(&r, got, sizeof got), "");
+    cmd_ok(&r, CMD_ENABLE, SRC_EVENTS, 5);
+    poll_at(&r, t + 2000);
+    assert_string_equal(drain(&r, got, sizeof got), "S3");
     rig_fini(&r);
 }
 
