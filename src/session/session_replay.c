@@ -13,6 +13,14 @@
  * not going anywhere). PUSH_PAUSE holds playback still; PUSH_RESUME goes
  * on from the same place. States go out whole (the timeline rebuilt the
  * recorded deltas), so 2020 clients see a plain live stream.
+ *
+ * States and events have a position each, merged in recorded order: a
+ * client's PUSH_ENABLEs arrive one message at a time, and one poll between
+ * them must not make the second kind miss what the first already played
+ * (at speed 0 that would be the whole recording). A kind enabled for the
+ * first time starts where playback began, what is already due going out
+ * at once; enabled again after a PUSH_DISABLE, it goes on from the other
+ * kind's place, as on a live node.
  */
 #include "session/session.h"
 
@@ -31,7 +39,7 @@ static bool seen_get(const psc__session *s, size_t idx)
     return idx / 8 < s->rp.seen_bytes && (s->rp.seen[idx / 8] >> (idx % 8)) & 1u;
 }
 
-/* false when the bitmap cannot grow: the next event then carries metadata too. */
+/* When the bitmap cannot grow, nothing is marked: the next event of the type carries metadata too. */
 static void seen_set(psc__session *s, size_t idx)
 {
     if (idx / 8 >= s->rp.seen_bytes) {

@@ -49,6 +49,15 @@ if start_replay page --speed max --quiet "$F"; then
         -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
         -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Origin: http://evil.example' \
         "http://127.0.0.1:$REP_PORT/introspect")" = 403
+    if [ -x "${PSC_TOP:-}" ]; then
+        PEER=$("$DUMP" --file "$F" --only runtime 2>/dev/null | jq -r .runtime.peer_id)
+        timeout 60 "$PSC_TOP" --batch --width 120 --height 20 "$REP_URL" >"$TMP/top.txt" 2>"$TMP/top.err"
+        expect_status "peerscope-top --batch reads the replay" 0 $? "$(cat "$TMP/top.err")"
+        check "  ... showing the recorded node ($PEER) and its connections" \
+            sh -c "grep -q '^peer $PEER ' '$TMP/top.txt' && grep -q '^conns [1-9]' '$TMP/top.txt'"
+    else
+        skip_test "peerscope-top reads the replay" "peerscope-top not built"
+    fi
     PAGE_PORT=$REP_PORT
     PAGE_PID=$REP_PID
 else
