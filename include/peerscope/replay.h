@@ -29,8 +29,8 @@
  *    [Recording.start_ts, Recording.end_ts]. On a live endpoint the same
  *    command answers ERR.
  *
- * Lifecycle: psc_replay_new -> psc_replay_load / psc_replay_add_message
- * (any number) -> psc_replay_serve (ownership moves to the introspector,
+ * Lifecycle: psc_replay_new -> psc_replay_load / psc_replay_add_message /
+ * psc_replay_add_event (any number, in recorded order) -> psc_replay_serve (ownership moves to the introspector,
  * which frees the replay in psc_introspector_free) or psc_replay_free.
  * Memory: the replay keeps every message of the recording, states whole.
  */
@@ -135,6 +135,25 @@ PSC_API psc_err psc_replay_load(psc_replay *r, const uint8_t *data, size_t len, 
  */
 PSC_API psc_err psc_replay_add_message(psc_replay *r, const uint8_t *payload, size_t len, uint64_t ts, char *why,
                                        size_t why_len);
+
+typedef struct psc_event_def psc_event_def;
+
+/**
+ * Add one event after the messages added before, for recordings kept as
+ * rows rather than messages (a database of events): type is its type
+ * (name and properties, as psc_event_declare takes it; only the first
+ * event of each name carries the properties on the wire, later ones are
+ * given them again for sessions that start after it), ts its time in ms
+ * since the epoch, seq its Event.seq (0: none), content its properties as
+ * one JSON value (normally an object; NULL: "{}").
+ * Errors (nothing added; why as psc_replay_add_message): PSC_ERR_INVALID
+ * for a NULL r or type, a type without a name or with a property without
+ * one, more than 4096 properties, or content that is not valid JSON;
+ * PSC_ERR_CLOSED once served; PSC_ERR_NOMEM.
+ * Ownership: everything is copied. Not thread-safe against other calls on r.
+ */
+PSC_API psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t ts, uint64_t seq,
+                                     const char *content, char *why, size_t why_len);
 
 /**
  * Describe what the replay holds (times as psc_replay_serve will serve

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "core/introspector.h"
+#include "util/json.h"
 #include "wire/msg.h"
 #include "wire/timeline.h"
 #include "peerscope/peerscope.pb-c.h"
+#include "peerscope/event.h"
 #include "peerscope/replay.h"
 #include "peerscope/version.h"
 
@@ -104,6 +106,85 @@ psc_err psc_replay_add_message(psc_replay *r, const uint8_t *payload, size_t len
     if (r->served)
         return PSC_ERR_CLOSED;
     return psc__timeline_add(r->tl, payload, len, ts, why, why_len);
+}
+
+#define MAX_PROPS 4096u
+
+static psc_err refuse(char *why, size_t why_len, const char *what)
+{
+    if (why && why_len)
+        snprintf(why, why_len, "%s", what);
+    return PSC_ERR_INVALID;
+}
+
+psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t ts, uint64_t seq,
+                             const char *content, char *why, size_t why_len)
+{
+    if (why && why_len)
+        why[0] = '\0';
+    if (!r || !type)
+        return refuse(why, why_len, "no replay or no type");
+    if (r->served)
+        return PSC_ERR_CLOSED;
+    if (!type->name || !type->name[0])
+        return refuse(why, why_len, "an event type without a name");
+    if (type->n_props > MAX_PROPS || (type->n_props && !type->props))
+        return refuse(why, why_len, "an event type with too many properties (at most 4096), or none given");
+    if (!content)
+        content = "{}";
+    if (!psc__json_valid(content, strlen(content)))
+        return refuse(why, why_len, "event content that is not valid JSON");
+
+    /* the metadata goes with the first event of the type only, as a live node sends it */
+    bool meta = type->n_props && !psc__timeline_type_has_meta(r->tl, type->name);
+    Peerscope__EventType__EventProperty *props = NULL, **ptrs = NULL;
+    if (meta) {
+        props = psc__calloc(&r->a, type->n_props, sizeof *props);
+        ptrs = psc__calloc(&r->a, type->n_props, sizeof *ptrs);
+        if (!props || !ptrs) {
+            psc__free(&r->a, props);
+            psc__free(&r->a, ptrs);
+            return PSC_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < type->n_props; i++) {
+            if (!type->props[i].name || !type->props[i].name[0]) {
+                psc__free(&r->a, props);
+                psc__free(&r->a, ptrs);
+                return refuse(why, why_len, "an event property without a name");
+            }
+            peerscope__event_type__event_property__init(&props[i]);
+            props[i].name = (char *)type->props[i].name;
+            props[i].type = (Peerscope__EventType__EventProperty__PropertyType)type->props[i].type;
+            props[i].has_multiple = type->props[i].multiple;
+            ptrs[i] = &props[i];
+        }
+    }
+    Peerscope__EventType et = PEERSCOPE__EVENT_TYPE__INIT;
+    et.name = (char *)type->name;
+    et.n_property_types = meta ? type->n_props : 0;
+    et.property_types = ptrs;
+    Peerscope__Event ev = PEERSCOPE__EVENT__INIT;
+    ev.type = &et;
+    ev.ts = ts;
+    ev.seq = seq;
+    ev.content = (char *)content;
+    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
+    v.version = PSC_PROTOCOL_VERSION;
+    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
+    sm.version = &v;
+    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT;
+    sm.event = &ev;
+    size_t n = peerscope__server_message__get_packed_size(&sm);
+    uint8_t *buf = psc__malloc(&r->a, n ? n : 1);
+    psc_err e = PSC_ERR_NOMEM;
+    if (buf) {
+        peerscope__server_message__pack(&sm, buf);
+        e = psc__timeline_add(r->tl, buf, n, ts, why, why_len);
+        psc__free(&r->a, buf);
+    }
+    psc__free(&r->a, props);
+    psc__free(&r->a, ptrs);
+    return e;
 }
 
 /* Times as served: a timeline not sealed yet is measured the way the seal will. */

@@ -515,6 +515,14 @@ size_t psc__timeline_type_count(const psc__timeline *tl)
     return tl->n_types;
 }
 
+bool psc__timeline_type_has_meta(const psc__timeline *tl, const char *name)
+{
+    for (size_t i = 0; i < tl->n_types; i++)
+        if (strcmp(tl->types[i].name, name) == 0)
+            return tl->types[i].meta_item != SIZE_MAX;
+    return false;
+}
+
 size_t psc__timeline_find(const psc__timeline *tl, uint64_t ts)
 {
     size_t lo = 0, hi = tl->n;

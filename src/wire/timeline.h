@@ -115,6 +115,8 @@ typedef struct psc__tl_counts {
 void psc__timeline_counts(const psc__timeline *tl, psc__tl_counts *out);
 /* Number of distinct event types. */
 size_t psc__timeline_type_count(const psc__timeline *tl);
+/* Whether an event of the type called name that carries its metadata was added. */
+bool psc__timeline_type_has_meta(const psc__timeline *tl, const char *name);
 
 /* Index of the first item with ts >= ts (count when none). */
 size_t psc__timeline_find(const psc__timeline *tl, uint64_t ts);

@@ -367,6 +367,63 @@ static void test_serve_rules(void **state)
     free(f.p);
 }
 
+static bool carries_meta(const psc_msg *m)
+{
+    size_t len;
+    const uint8_t *p = psc_msg_payload(m, &len);
+    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(NULL, len, p);
+    assert_non_null(sm);
+    assert_int_equal(sm->payload_case, PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT);
+    bool meta = sm->event->type->n_property_types > 0;
+    if (meta) {
+        assert_string_equal(sm->event->type->property_types[0]->name, "peer");
+        assert_int_equal(sm->event->type->property_types[0]->type,
+                         PEERSCOPE__EVENT_TYPE__EVENT_PROPERTY__PROPERTY_TYPE__PEERID);
+        assert_true(sm->event->type->property_types[1]->has_multiple);
+    }
+    peerscope__server_message__free_unpacked(sm, NULL);
+    return meta;
+}
+
+static void test_add_event(void **state)
+{
+    (void)state;
+    static const psc_prop_def props[] = {{"peer", PSC_PROP_PEERID, false}, {"addrs", PSC_PROP_MULTIADDR, true}};
+    const psc_event_def def = {"PeerConnected", props, 2};
+    const psc_event_def nameless = {"", props, 2};
+    const psc_prop_def bad_props[] = {{NULL, PSC_PROP_STRING, false}};
+    const psc_event_def bad = {"Bad", bad_props, 1};
+    psc_replay *r = NULL;
+    assert_int_equal(psc_replay_new(NULL, &r), PSC_OK);
+    char why[160];
+    assert_int_equal(psc_replay_add_event(r, &def, T0, 1, "{\"peer\":", why, sizeof why), PSC_ERR_INVALID);
+    assert_non_null(strstr(why, "not valid JSON"));
+    assert_int_equal(psc_replay_add_event(r, &nameless, T0, 1, NULL, why, sizeof why), PSC_ERR_INVALID);
+    assert_int_equal(psc_replay_add_event(r, &bad, T0, 1, NULL, why, sizeof why), PSC_ERR_INVALID);
+    assert_non_null(strstr(why, "without a name"));
+    assert_int_equal(psc_replay_add_event(r, NULL, T0, 1, NULL, why, sizeof why), PSC_ERR_INVALID);
+    assert_int_equal(psc_replay_add_event(r, &def, T0, 7, "{\"peer\":\"a\",\"addrs\":[]}", why, sizeof why), PSC_OK);
+    assert_int_equal(psc_replay_add_event(r, &def, T0 + 1, 8, "{\"peer\":\"b\",\"addrs\":[]}", why, sizeof why), PSC_OK);
+    psc_replay_info i = info_of(r);
+    assert_int_equal(i.events, 2);
+    assert_int_equal(i.event_types, 1);
+    assert_int_equal(i.problems, 0);
+
+    psc_introspector *intro = NULL;
+    assert_int_equal(psc_introspector_new(NULL, &intro), PSC_OK);
+    assert_int_equal(psc_replay_serve(r, intro), PSC_OK);
+    assert_int_equal(psc_replay_add_event(r, &def, T0 + 2, 9, NULL, why, sizeof why), PSC_ERR_CLOSED);
+    const psc__replay_source *src = psc__intro_replay(intro);
+    /* the first carries the properties, the second only its name; a session starting there gets them */
+    assert_true(carries_meta(psc__timeline_item(src->tl, 0)->msg));
+    assert_false(carries_meta(psc__timeline_item(src->tl, 1)->msg));
+    psc_msg *m = NULL;
+    assert_int_equal(psc__timeline_event_with_meta(src->tl, 1, &m), PSC_OK);
+    assert_true(carries_meta(m));
+    psc_msg_unref(m);
+    psc_introspector_free(intro);
+}
+
 /* ------------------------------------------------------------ allocation failures */
 
 typedef struct fault_arg {
@@ -423,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_load_damaged),
         cmocka_unit_test(test_add_message),
         cmocka_unit_test(test_serve_rules),
+        cmocka_unit_test(test_add_event),
         cmocka_unit_test(test_each_allocation_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "../record/schema.h"
 #include "json_scan.h"
+#include "peerscope/event.h"
 #include "peerscope/pb.h"
 #include "peerscope/version.h"
 #include "replay_tool.h"
@@ -142,7 +143,7 @@ typedef struct etype {
     Peerscope__EventType__EventProperty **ptrs;
     size_t n;
     char **names;
-    bool sent;           /* an event of this type carried the metadata already */
+    psc_prop_def *defs;  /* the same properties, as psc_replay_add_event takes them */
 } etype;
 
 typedef struct etypes {
@@ -156,6 +157,7 @@ static void etypes_free(etypes *ts)
         for (size_t k = 0; k < ts->t[i].n; k++)
             free(ts->t[i].names[k]);
         free(ts->t[i].names);
+        free(ts->t[i].defs);
         free(ts->t[i].props);
         free(ts->t[i].ptrs);
         free(ts->t[i].name);
@@ -232,11 +234,12 @@ static bool etype_add(etypes *ts, const char *name, const char *json)
         p->name = t->names[t->n];
         t->n++;
     }
-    if (t->n && !(t->ptrs = malloc(t->n * sizeof *t->ptrs)))
+    if (t->n && (!(t->ptrs = malloc(t->n * sizeof *t->ptrs)) || !(t->defs = malloc(t->n * sizeof *t->defs))))
         return false;
     for (size_t k = 0; k < t->n; k++) {
         t->props[k].name = t->names[k];
         t->ptrs[k] = &t->props[k];
+        t->defs[k] = (psc_prop_def){t->names[k], (psc_prop_type)t->props[k].type, t->props[k].has_multiple};
     }
     return true;
 }
@@ -350,27 +353,22 @@ static int load_runtime(loader *l)
 static int add_event(loader *l, sqlite3_stmt *st)
 {
     const char *type = text(st, 4);
-    char *content = (char *)text(st, 5);
-    Peerscope__EventType et = PEERSCOPE__EVENT_TYPE__INIT;
-    et.name = (char *)type;
-    etype *t = etype_find(&l->types, type);
-    if (t && !t->sent) {
-        et.n_property_types = t->n;
-        et.property_types = t->ptrs;
-        t->sent = true;
+    const etype *t = etype_find(&l->types, type);
+    psc_event_def def = {type, t ? t->defs : NULL, t ? t->n : 0};
+    char why[160];
+    psc_err e = psc_replay_add_event(l->r, &def, (uint64_t)sqlite3_column_int64(st, 1),
+                                     (uint64_t)sqlite3_column_int64(st, 6), text(st, 5), why, sizeof why);
+    if (e == PSC_ERR_NOMEM)
+        return REP_EXIT_FAILURE;
+    if (e != PSC_OK) {
+        l->bad++;
+        if (!l->s->o->quiet)
+            rep_warnf("%s: event %lld cannot be replayed: %s", l->s->o->input, (long long)sqlite3_column_int64(st, 2),
+                      why);
+        if (l->s->o->strict)
+            return REP_EXIT_INPUT;
     }
-    Peerscope__Event ev = PEERSCOPE__EVENT__INIT;
-    ev.type = &et;
-    ev.ts = (uint64_t)sqlite3_column_int64(st, 1);
-    ev.content = content;
-    ev.seq = (uint64_t)sqlite3_column_int64(st, 6);
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    v.version = PSC_PROTOCOL_VERSION;
-    Peerscope__ServerMessage m = PEERSCOPE__SERVER_MESSAGE__INIT;
-    m.version = &v;
-    m.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT;
-    m.event = &ev;
-    return add_packed(l, &m, ev.ts);
+    return REP_EXIT_OK;
 }
 
 static int load_history(loader *l)
