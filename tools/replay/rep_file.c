@@ -76,6 +76,18 @@ static int slurp(const char *path, uint8_t **data, size_t *len)
     return REP_EXIT_OK;
 }
 
+/* By the header SQLite writes at the start of every database file. */
+bool rep_is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[16];
+    bool yes = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "SQLite format 3", 16) == 0;
+    fclose(f);
+    return yes;
+}
+
 int rep_load_file(const rep_opts *o, const psc_replay_options *ro, psc_replay **out)
 {
     uint8_t *data = NULL;

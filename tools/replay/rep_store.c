@@ -19,17 +19,6 @@
 #include "peerscope/version.h"
 #include "replay_tool.h"
 
-bool rep_is_sqlite(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char head[16];
-    bool yes = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "SQLite format 3", 16) == 0;
-    fclose(f);
-    return yes;
-}
-
 typedef struct store {
     const rep_opts *o;
     sqlite3 *db;
