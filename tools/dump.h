@@ -30,6 +30,7 @@ typedef struct dump_opts {
     /* live */
     cli_conn conn;             /* --token/$PEERSCOPE_TOKEN, --ca-file, --insecure, --interval */
     bool runtime, state_once, follow_states, follow_events;
+    uint64_t state_at;         /* --state-at: REQUEST STATE with at_ts (a replaying endpoint); 0: none */
     uint64_t duration_ms;      /* 0: no limit */
     uint64_t connect_timeout_ms;
     bool responses;

@@ -1,4 +1,5 @@
 /* peerscope-dump URL: a live endpoint through the client library. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dump.h"
@@ -20,6 +21,8 @@ typedef struct live {
     } cmds[MAX_COMMANDS];
     size_t n_cmds;
     bool want_runtime, want_state; /* one-shot answers still missing */
+    bool want_state_at;            /* --state-at: its answer is still missing */
+    uint64_t state_at_id;          /* the id of its REQUEST */
     bool opened;
     bool finished;                 /* the outcome is known; closing */
     bool closed;                   /* on_close ran */
@@ -52,6 +55,37 @@ static void on_open(void *user, psc_client *c)
     (void)c;
 }
 
+/* The answer to --state-at: its state goes out as a ServerMessage{state}, like --state-once's. */
+static void state_at_answer(live *l, const Peerscope__ServerMessage *m)
+{
+    l->want_state_at = false;
+    if (!m->response->state) {
+        dump_errorf("the server answered REQUEST STATE at %llu without a state (not a replaying endpoint?)",
+                    (unsigned long long)l->o->state_at);
+        finish(l, TOOL_EXIT_PROTOCOL);
+        return;
+    }
+    Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
+    sm.version = m->version;
+    sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
+    sm.state = m->response->state;
+    size_t n = peerscope__server_message__get_packed_size(&sm);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        dump_errorf("out of memory");
+        finish(l, TOOL_EXIT_FAILURE);
+        return;
+    }
+    peerscope__server_message__pack(&sm, buf);
+    dump_put p = dump_sink_put(l->sink, &sm, buf, n);
+    free(buf);
+    if (p == DUMP_PUT_FAILED)
+        finish(l, TOOL_EXIT_FAILURE);
+    else if (p == DUMP_PUT_DONE ||
+             (!l->o->follow_states && !l->o->follow_events && !l->want_runtime && !l->want_state))
+        finish(l, TOOL_EXIT_OK);
+}
+
 static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage *m, const uint8_t *payload,
                        size_t len)
 {
@@ -67,6 +101,11 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
         finish(l, TOOL_EXIT_PROTOCOL);
         return;
     }
+    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RESPONSE && l->want_state_at &&
+        m->response->id == l->state_at_id) {
+        state_at_answer(l, m);
+        return;
+    }
     dump_put p = dump_sink_put(l->sink, m, payload, len);
     if (p == DUMP_PUT_FAILED) {
         finish(l, TOOL_EXIT_FAILURE);
@@ -80,7 +119,7 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
         l->want_runtime = false;
     else if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE)
         l->want_state = false;
-    if (!l->o->follow_states && !l->o->follow_events && !l->want_runtime && !l->want_state)
+    if (!l->o->follow_states && !l->o->follow_events && !l->want_runtime && !l->want_state && !l->want_state_at)
         finish(l, TOOL_EXIT_OK);
 }
 
@@ -181,6 +220,16 @@ static psc_err send_commands(live *l)
         l->cmds[l->n_cmds].name = plan[i].name;
         l->n_cmds++;
     }
+    if (o->state_at) {
+        uint64_t id = 0;
+        psc_err e = psc_client_request_state_at(l->c, o->state_at, &id);
+        if (e != PSC_OK)
+            return e;
+        l->state_at_id = id;
+        l->cmds[l->n_cmds].id = id;
+        l->cmds[l->n_cmds].name = "REQUEST STATE with at_ts";
+        l->n_cmds++;
+    }
     return PSC_OK;
 }
 
@@ -195,6 +244,7 @@ int dump_run_live(const dump_opts *o, dump_sink *s)
     l.sink = s;
     l.want_runtime = o->runtime;
     l.want_state = o->state_once;
+    l.want_state_at = o->state_at != 0;
 
     const psc_client_callbacks cb = {
         .struct_size = sizeof cb,

@@ -9,6 +9,7 @@
 enum {
     OPT_RUNTIME = CLI_OPT_OWN,
     OPT_STATE_ONCE,
+    OPT_STATE_AT,
     OPT_FOLLOW_STATES,
     OPT_FOLLOW_EVENTS,
     OPT_DURATION,
@@ -26,6 +27,7 @@ enum {
 static const struct option own_opts[] = {
     {"runtime", no_argument, NULL, OPT_RUNTIME},
     {"state-once", no_argument, NULL, OPT_STATE_ONCE},
+    {"state-at", required_argument, NULL, OPT_STATE_AT},
     {"follow-states", no_argument, NULL, OPT_FOLLOW_STATES},
     {"follow-events", no_argument, NULL, OPT_FOLLOW_EVENTS},
     {"duration", required_argument, NULL, OPT_DURATION},
@@ -54,6 +56,9 @@ static void usage(FILE *f)
           "  --runtime            REQUEST RUNTIME (the host's identity and event types)\n"
           "  --state-once         REQUEST STATE; without a --follow option, exit once\n"
           "                       every requested item has arrived\n"
+          "  --state-at MS        the state as it was at MS (ms since the epoch), from an\n"
+          "                       endpoint that replays a recording (peerscope-replay),\n"
+          "                       printed as a state; exits like --state-once\n"
           "  --follow-states      PUSH_ENABLE STATE: a state every interval, until stopped\n"
           "  --follow-events      PUSH_ENABLE EVENTS: every event, until stopped\n"
           "  --interval MS        state interval asked for in HELLO (the server clamps it)\n"
@@ -140,6 +145,10 @@ static bool own_option(cli_parser *p, int id, const char *arg, void *user)
     switch (id) {
     case OPT_RUNTIME: o->runtime = true; break;
     case OPT_STATE_ONCE: o->state_once = true; break;
+    case OPT_STATE_AT:
+        if (!cli_u64(p, arg, 1, UINT64_MAX, &o->state_at))
+            return false;
+        break;
     case OPT_FOLLOW_STATES: o->follow_states = true; break;
     case OPT_FOLLOW_EVENTS: o->follow_events = true; break;
     case OPT_RESPONSES: o->responses = true; break;
@@ -214,7 +223,7 @@ cli_status dump_opts_parse(int argc, char **argv, dump_opts *o, FILE *out, FILE 
         return cli_usage_error(&spec, err, "give a ws:// URL or a recording file");
     if (o->file && o->live_flag[0])
         return cli_usage_error(&spec, err, "%s applies to a live endpoint, not to a recording file", o->live_flag);
-    if (o->url && !o->runtime && !o->state_once && !o->follow_states && !o->follow_events)
+    if (o->url && !o->runtime && !o->state_once && !o->state_at && !o->follow_states && !o->follow_events)
         o->runtime = o->follow_states = o->follow_events = true;
     if (!o->kinds_given) {
         o->kinds = DUMP_KIND_ALL;

@@ -352,6 +352,21 @@ PSC_API psc_err psc_client_hello(psc_client *c, const psc_client_settings *setti
 PSC_API psc_err psc_client_request(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
 
 /**
+ * Send REQUEST STATE with ClientCommand.at_ts = at_ts (ms since the
+ * epoch): ask an endpoint that replays a recording (Runtime.recording
+ * set, capability "at_ts") for the state as it was at that time. The
+ * answer is a CommandResponse with this command's id and, when OK, the
+ * full state in CommandResponse.state (the last state recorded at or
+ * before at_ts; the first state for a time before every state); ERR with
+ * a reason for a time outside the recording, and on a live endpoint. It
+ * arrives through on_response (after on_message) like every response;
+ * pushes go on meanwhile.
+ * PSC_ERR_INVALID for an at_ts of 0 (that is a plain REQUEST STATE).
+ * Other errors, ownership and threads: see above.
+ */
+PSC_API psc_err psc_client_request_state_at(psc_client *c, uint64_t at_ts, uint64_t *id);
+
+/**
  * Send PUSH_ENABLE source (STATE or EVENTS: the server starts pushing it).
  * PSC_ERR_INVALID for a negative source. Other errors, ownership and
  * threads: see above.

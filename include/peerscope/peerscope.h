@@ -13,6 +13,7 @@
 #include "peerscope/provider.h"
 #include "peerscope/table.h"
 #include "peerscope/recorder.h"
+#include "peerscope/replay.h"
 #include "peerscope/counter.h"
 #include "peerscope/event.h"
 #include "peerscope/peerid.h"

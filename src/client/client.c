@@ -399,8 +399,9 @@ static psc_err enqueue(psc_client *c, const uint8_t *data, size_t len, const Pee
     return PSC_OK;
 }
 
-static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command,
-                        Peerscope__ClientCommand__Source source, const psc_client_settings *s, uint64_t *id)
+static psc_err send_cmd_at(psc_client *c, Peerscope__ClientCommand__Command command,
+                           Peerscope__ClientCommand__Source source, const psc_client_settings *s, uint64_t at_ts,
+                           uint64_t *id)
 {
     if (!c || (int)source < 0)
         return PSC_ERR_INVALID;
@@ -413,6 +414,7 @@ static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command
     cmd.id = c->next_id;
     cmd.command = command;
     cmd.source = source;
+    cmd.at_ts = at_ts;
     if (s) {
         conf.retention_period_ms = s->retention_period_ms;
         conf.state_snapshot_interval_ms = s->state_snapshot_interval_ms;
@@ -432,6 +434,20 @@ static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command
         *id = c->next_id;
     c->next_id++;
     return PSC_OK;
+}
+
+static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command,
+                        Peerscope__ClientCommand__Source source, const psc_client_settings *s, uint64_t *id)
+{
+    return send_cmd_at(c, command, source, s, 0, id);
+}
+
+psc_err psc_client_request_state_at(psc_client *c, uint64_t at_ts, uint64_t *id)
+{
+    if (!at_ts)
+        return PSC_ERR_INVALID;
+    return send_cmd_at(c, PEERSCOPE__CLIENT_COMMAND__COMMAND__REQUEST, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE,
+                       NULL, at_ts, id);
 }
 
 psc_err psc_client_hello(psc_client *c, const psc_client_settings *settings, uint64_t *id)

@@ -40,6 +40,16 @@ void psc__log(const psc_introspector *intro, psc_log_level level, const char *fm
  * to an introspector so that psc_introspector_free closes it first.
  * close_fn(obj) must be idempotent. Thread-safe.
  */
+/*
+ * The recording intro's endpoints play (peerscope/replay.h), or NULL for a
+ * live introspector. Set before any endpoint exists and constant after,
+ * so endpoints read it without a lock. Thread-safe.
+ */
+struct psc__replay_source;
+const struct psc__replay_source *psc__intro_replay(const psc_introspector *intro);
+/* Free the replay intro serves (psc_introspector_free, after its endpoints). */
+void psc__intro_replay_free(psc_introspector *intro);
+
 psc_err psc__intro_attach(psc_introspector *intro, void *obj, void (*close_fn)(void *obj));
 void psc__intro_detach(psc_introspector *intro, void *obj);
 

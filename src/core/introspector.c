@@ -160,6 +160,7 @@ void psc_introspector_free(psc_introspector *intro)
     if (!intro)
         return;
     close_attached(intro);
+    psc__intro_replay_free(intro); /* its sessions went with the endpoints */
     psc__registry_clear(intro); /* waits for late collects too: they free their own collectors */
     psc__collector_free(intro);
     for (size_t i = 0; i < intro->n_baselines; i++)

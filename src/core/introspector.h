@@ -98,6 +98,7 @@ struct psc_introspector {
     bool snapping;              /* [reg_lock] */
     pthread_t snapper;          /* [reg_lock] thread running a snapshot */
     psc__attached *attached;    /* [reg_lock] */
+    struct psc_replay *replay;  /* [reg_lock] set once, before any endpoint exists; freed last */
 
     psc__msgpool *msgpool;      /* big message buffers handed back by dead messages */
     psc__alloc msg_alloc;       /* allocates from msgpool: for states and deltas */

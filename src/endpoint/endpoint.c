@@ -66,6 +66,11 @@ static psc_err env_delta(void *user, psc_msg *base, psc_msg *cur, psc_msg **out)
 static psc_err env_runtime(void *user, psc_msg **out)
 {
     psc_endpoint *ep = user;
+    const psc__replay_source *rs = psc__intro_replay(ep->intro);
+    if (rs) {
+        *out = psc_msg_ref(rs->runtime);
+        return PSC_OK;
+    }
     return psc_introspector_runtime(ep->intro, out);
 }
 
@@ -81,6 +86,7 @@ void psc__endpoint_env(psc_endpoint *ep, psc__session_env *env)
     env->runtime = env_runtime;
     env->reader_new = env_reader_new;
     env->delta = env_delta;
+    env->replay = psc__intro_replay(ep->intro);
     env->user = ep;
 }
 

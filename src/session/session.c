@@ -36,6 +36,7 @@ void psc__session_free(psc__session *s)
     if (!s)
         return;
     psc__session_events_stop(s);
+    psc__session_replay_free(s);
     psc__queue_fini(&s->out, s->a);
     psc__queue_fini(&s->held, s->a);
     psc_msg_unref(s->have);
@@ -87,9 +88,18 @@ static void cmd_request(psc__session *s, const Peerscope__ClientCommand *c, uint
 {
     psc_msg *m = NULL;
     psc_err err;
+    if (c->source == PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE && c->at_ts) {
+        /* A past state is an answer (CommandResponse.state), not a push: it
+         * leaves the client's delta base alone. */
+        if (psc__session_replay_state_at(s, c->id, c->at_ts, &m) != PSC_OK)
+            psc__session_fail(s, "server out of memory");
+        else
+            reply_msg(s, m, now_ms);
+        return;
+    }
     switch (c->source) {
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE:
-        err = s->env.state(s->env.user, &m);
+        err = s->env.replay ? psc__session_replay_state(s, &m) : s->env.state(s->env.user, &m);
         break;
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__RUNTIME:
         err = s->env.runtime(s->env.user, &m);
@@ -117,7 +127,10 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
 {
     switch (c->source) {
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE:
-        if (enable && !s->push_state) {
+        if (enable && s->env.replay) {
+            psc__session_replay_enable(s, false, now_ms);
+            s->push_state = true;
+        } else if (enable && !s->push_state) {
             s->push_state = true;
             s->next_due = now_ms + s->interval_ms;
         } else if (!enable) {
@@ -126,7 +139,10 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
         }
         break;
     case PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS:
-        if (enable && !s->push_events) {
+        if (enable && s->env.replay) {
+            psc__session_replay_enable(s, true, now_ms);
+            s->push_events = true;
+        } else if (enable && !s->push_events) {
             psc_event_reader *r = NULL;
             psc_err err = s->env.reader_new(s->env.user, &r);
             if (err) {
@@ -199,11 +215,15 @@ static void dispatch(psc__session *s, const Peerscope__ClientCommand *c, uint64_
             reply_err(s, c->id, "PUSH_PAUSE failed: out of memory", now_ms);
             break;
         }
+        if (s->env.replay)
+            psc__session_replay_pause(s, true, now_ms);
         s->paused = true;
         reply(s, c->id, true, NULL, false, now_ms);
         break;
     case PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_RESUME:
         /* The OK goes to the live queue, which is sent before the held one. */
+        if (s->env.replay)
+            psc__session_replay_pause(s, false, now_ms);
         s->paused = false;
         reply(s, c->id, true, NULL, false, now_ms);
         break;
@@ -264,11 +284,14 @@ bool psc__session_hello_done(const psc__session *s)
 
 bool psc__session_pushes_events(const psc__session *s)
 {
-    return s->push_events && !s->close_reason;
+    /* a replay's events come from its recording, not from the ring */
+    return s->push_events && !s->close_reason && !s->env.replay;
 }
 
 uint64_t psc__session_next_due(const psc__session *s)
 {
+    if (s->env.replay)
+        return psc__session_replay_next_due(s);
     uint64_t due = s->push_state ? s->next_due : UINT64_MAX;
     if (s->dropped_pending && s->notice_retry && s->notice_retry < due)
         due = s->notice_retry;

@@ -34,6 +34,7 @@
 #define PSC_SESSION_SESSION_H
 
 #include "util/alloc.h"
+#include "wire/timeline.h"
 #include "peerscope/endpoint.h"
 #include "peerscope/event.h"
 #include "peerscope/message.h"
@@ -55,6 +56,12 @@ typedef struct psc__session_env {
      * NULL: this environment has no deltas (such sessions get full states).
      */
     psc_err (*delta)(void *user, psc_msg *base, psc_msg *cur, psc_msg **out);
+    /*
+     * Non-NULL on an endpoint that replays a recording: pushed states and
+     * events come from it, in recorded order, paced by the session's clock
+     * (see session_replay.c), instead of from state() and the event ring.
+     */
+    const psc__replay_source *replay;
 } psc__session_env;
 
 /* Effective limits (psc_endpoint_options with defaults applied). */
@@ -182,6 +189,24 @@ void psc__queue_replace_msg(psc__queue *q, psc__qitem *it, psc_msg *m);
 size_t psc__queue_msg_bytes(const psc_msg *m);
 
 
+/*
+ * A session's place in a replayed recording (session_replay.c): one
+ * position per pushed kind (states, events), merged in recorded order, so
+ * that a kind enabled a little after the other (clients send their
+ * PUSH_ENABLEs one by one) still gets the recording from the start.
+ */
+typedef struct psc__replay_cursor {
+    bool started;                 /* playback began (first PUSH_ENABLE) */
+    size_t cur[2];                /* per kind (0 states, 1 events): the next timeline item to look at */
+    bool enabled_once[2];         /* the kind was enabled before (a later enable goes on from the others' place) */
+    uint64_t origin_now;          /* session time at which origin_ts plays */
+    uint64_t origin_ts;           /* recorded time played at origin_now */
+    uint64_t paused_at;           /* session time of PUSH_PAUSE (playback holds still) */
+    uint64_t loops;               /* times playback went back to the beginning */
+    uint8_t *seen;                /* bit per timeline event type: metadata already sent */
+    size_t seen_bytes;
+} psc__replay_cursor;
+
 struct psc__session {
     const psc__alloc *a;
     psc__session_env env;
@@ -226,6 +251,8 @@ struct psc__session {
     uint64_t bytes_sent;
     uint64_t events_dropped;
     uint64_t states_replaced;
+
+    psc__replay_cursor rp;        /* env.replay only */
 };
 
 /* session_config.c */
@@ -250,5 +277,24 @@ void psc__session_state_replied(psc__session *s, psc_msg *full);
 void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
 void psc__session_prune_held(psc__session *s, uint64_t now_ms);
 void psc__session_events_stop(psc__session *s);
+
+/* session_replay.c (env.replay set) */
+/* PUSH_ENABLE of states (events false) or events: playback begins with the first. */
+void psc__session_replay_enable(psc__session *s, bool events, uint64_t now_ms);
+/* PUSH_PAUSE (pause true) holds playback still; PUSH_RESUME goes on from there. */
+void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms);
+/* Queue what has fallen due, at most budget messages (*more: more are due now). */
+void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
+/* When the next recorded message falls due (UINT64_MAX: none, or blocked, paused or done). */
+uint64_t psc__session_replay_next_due(const psc__session *s);
+/* REQUEST STATE: the state at the session's place in the recording (a new reference). */
+psc_err psc__session_replay_state(psc__session *s, psc_msg **out);
+/*
+ * REQUEST STATE with at_ts: a CommandResponse{id, OK, state} holding the
+ * state as it was at at_ts, or an error response saying why not (every
+ * endpoint: a live one has no past to answer from). *out is new.
+ */
+psc_err psc__session_replay_state_at(psc__session *s, uint64_t id, uint64_t at_ts, psc_msg **out);
+void psc__session_replay_free(psc__session *s);
 
 #endif

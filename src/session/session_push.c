@@ -201,6 +201,8 @@ static psc_msg *state_to_send(psc__session *s, psc_msg *base, psc_msg *cur, bool
 
 void psc__session_push_state(psc__session *s, uint64_t now_ms)
 {
+    if (s->env.replay)
+        return; /* recorded states are played with the events (psc__session_replay_drain) */
     if (!s->push_state || now_ms + PSC__SESSION_COALESCE_MS < s->next_due)
         return;
     /* Keep the cadence, but do not try to catch up on missed ticks. */
@@ -307,6 +309,10 @@ static void push_event(psc__session *s, const psc_event_record *rec, uint64_t no
 
 void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, bool *more)
 {
+    if (s->env.replay) {
+        psc__session_replay_drain(s, now_ms, budget, more);
+        return;
+    }
     *more = false;
     if (!s->push_events || s->close_reason)
         return;

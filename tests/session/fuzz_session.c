@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_paused = 8;
     lim.max_paused_bytes = 4096;
     lim.max_commands_per_sec = 1000;
-    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c, fz_delta};
+    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c, fz_delta, NULL};
     psc__session *s = NULL;
     uint64_t now = 1000000;
     if (psc__session_new(&psc__default_alloc, &env, &lim, now, &s)) {

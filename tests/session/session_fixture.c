@@ -90,7 +90,7 @@ void fx_init(fx *f, size_t ring_capacity, const psc__session_limits *lim)
 
 psc_err fx_session(fx *f, psc__session **out)
 {
-    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f, fake_delta};
+    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f, fake_delta, NULL};
     return psc__session_new(&f->a, &env, &f->lim, f->now, out);
 }
 
