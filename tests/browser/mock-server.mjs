@@ -107,7 +107,13 @@ class ReplayFeed {
     this.gapMs = gaps.length ? Math.max(1, gaps[gaps.length >> 1]) : 1000;
   }
 
-  runtimeMsg() { return { ...clone(this.runtime), recording: this.recording }; }
+  runtimeMsg() {
+    if (!this.runtimeWithRecording) {
+      this.runtimeWithRecording = Object.create(this.runtime); // the decoded runtime, defaults and all
+      this.runtimeWithRecording.recording = this.recording;
+    }
+    return this.runtimeWithRecording;
+  }
 
   /** The interval between pushes, or 0 when the test pushes (manual). */
   pushEveryMs() {
@@ -124,19 +130,19 @@ class ReplayFeed {
     session.feedStep = k + 1;
     session.feedAt = k;
     const st = this.steps[k];
-    return { state: clone(st.state), events: st.events.map(clone) };
+    return { state: st.state, events: st.events }; // sent as they are: nothing changes them
   }
 
   /** The state pushed last to the session (REQUEST STATE without at_ts). */
   current(session) {
-    return clone(this.states[Math.max(0, session.feedAt || 0)]);
+    return this.states[Math.max(0, session.feedAt || 0)];
   }
 
   /** The recorded state as it was at ts (the newest one at or before it), or null. */
   stateAt(ts) {
     let found = null;
     for (const st of this.states) if (st.instant_ts <= ts && (!found || st.instant_ts >= found.instant_ts)) found = st;
-    return found ? clone(found) : null;
+    return found;
   }
 }
 
