@@ -149,9 +149,25 @@ test('replay: the number of states held is bounded, far from the shown one goes 
   store.seek(-1);
   // 2,000 distinct answers, then more: the count stays at the bound.
   const base = recStates[0].msg.state;
-  for (let i = 0; i < 2010; i++) store.addAnswer(START + i * 10, { ...base, instant_ts: START + i * 10, seq: i + 1 });
+  const answer = (i) => store.addAnswer(START + i * 10, Object.assign(Object.create(base), { instant_ts: START + i * 10, seq: i + 1 }));
+  for (let i = 0; i < 2010; i++) answer(i);
   assert.equal(store.states.length, 2000);
   assert.ok(sorted(heldTimes(store)));
+  // Shown near the start: the latest times go.
+  store.seek(3);
+  const shown = store.current().entry;
+  for (let i = 2010; i < 2020; i++) answer(i);
+  assert.equal(store.states.length, 2000);
+  assert.equal(store.current().entry, shown);
+  assert.ok(store.states[store.states.length - 1].ts < START + 2010 * 10);
+  // Shown near the end: the earliest go.
+  store.seek(1990);
+  const late = store.current().entry;
+  const first = store.states[0].ts;
+  for (let i = 0; i < 5; i++) store.addAnswer(START + 5 + i * 10, Object.assign(Object.create(base), { instant_ts: START + 5 + i * 10, seq: 5000 + i }));
+  assert.equal(store.current().entry, late);
+  assert.ok(store.states[0].ts >= first);
+  assert.equal(store.states.length, 2000);
 });
 
 /** A Seeker whose requests the test answers by hand. */
