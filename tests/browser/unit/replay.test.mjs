@@ -245,3 +245,17 @@ test('seek: a refusal or a lost connection is reported, nothing is shown', async
   gone.cancel();
   assert.equal(gone.status().error, '');
 });
+
+test('seek: an answer that comes after the session changed is not taken', async () => {
+  const store = replayStore();
+  push(store, 0);
+  const { seeker, asked } = seekerOn(store);
+  seeker.seekTo(times[30]);
+  store.loadRecording('other.mock', rec, 0); // a file opened meanwhile
+  const held = store.states.length;
+  asked[0].resolve({ result: 0, state: stateAt(times[30]) });
+  await new Promise(setImmediate);
+  assert.equal(store.states.length, held);
+  assert.equal(store.replayStats.seekAnswers, 0);
+  assert.equal(seeker.status().pending, null);
+});

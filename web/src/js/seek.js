@@ -65,6 +65,7 @@ export class Seeker {
 
   async ask(ts) {
     this.inFlight = ts;
+    const replay = this.store.replay;
     let r = null;
     let failure = '';
     try {
@@ -73,6 +74,12 @@ export class Seeker {
       failure = e.message || String(e);
     }
     this.inFlight = null;
+    // The store holds another session by now (a file opened, another host): the answer is not of it.
+    if (this.store.replay !== replay) {
+      this.wanted = null;
+      this.onChange();
+      return;
+    }
     if (r && r.state) {
       const index = this.store.addAnswer(ts, r.state);
       if (this.wanted === ts) {
