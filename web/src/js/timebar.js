@@ -88,7 +88,10 @@ export function createTimebar(app, ctl, seeker) {
     const seek = seeker.status();
     replayTag.hidden = false;
     const speed = r.speed ? `${Number(r.speed.toPrecision(3))}×` : 'max speed';
-    setText(replayTag, `⟲ Replay · ${r.source || 'recording'}${r.node ? ` (${r.node})` : ''} · ${speed}${r.loop ? ' · loop' : ''}`);
+    // The file's name: its directory is the endpoint's business (and in the title).
+    const source = (r.source || 'recording').split('/').pop();
+    setText(replayTag, `⟲ Replay · ${source}${r.node ? ` (${r.node})` : ''} · ${speed}${r.loop ? ' · loop' : ''}`);
+    replayTag.title = `this endpoint replays ${r.source || 'a recording'}${r.node ? `, node ${r.node}` : ''}`;
     el.dataset.replay = '1';
     el.dataset.start = String(sp.start);
     el.dataset.end = String(sp.end);
