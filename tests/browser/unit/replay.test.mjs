@@ -76,6 +76,15 @@ test('replay: pushed states cover the time up to the next one, the rest is asked
   assert.equal(store.following(), true);
 });
 
+test('replay: a gap in State.seq (a state that did not arrive) leaves its time to be asked for', () => {
+  const store = replayStore();
+  const st = (k, seq) => item({ state: Object.assign(Object.create(recStates[k].msg.state), { seq }) });
+  for (const [k, seq] of [[0, 11], [1, 12], [3, 14]]) store.ingest(...Object.values(st(k, seq)));
+  assert.equal(store.heldAt(times[1] - 1), 0, 'consecutive seq: covered');
+  assert.equal(store.heldAt(times[2]), -1, 'after the gap: asked for');
+  assert.equal(store.heldAt(times[3]), 2);
+});
+
 test('replay: seek answers land in time order, the shown state stays shown', () => {
   const store = replayStore();
   for (let k = 20; k < 24; k++) push(store, k);

@@ -156,6 +156,8 @@ export class Store {
 
   deltaFailed(error) {
     this.stats.deltasDropped++;
+    // A replay lost a state here: what was pushed before does not reach up to the next one.
+    this.lastPushed = null;
     if (this.source.kind !== 'live') {
       // Nobody to ask in a file: the delta is lost, like a corrupted record.
       this.corrupt++;
@@ -216,8 +218,12 @@ export class Store {
   pushed(entry) {
     const last = this.lastPushed;
     if (last && last !== entry) {
+      // A gap in State.seq is a state that did not reach the page: the time
+      // before this one is not known to be the earlier state's. (2020
+      // recordings have no seq: 0.)
+      const next = !(entry.seq && last.seq) || entry.seq === last.seq + 1;
       if (entry.ts > last.ts) {
-        last.until = Math.max(last.until, entry.ts - 1);
+        if (next) last.until = Math.max(last.until, entry.ts - 1);
       } else if (entry.ts < last.ts) {
         last.until = Math.max(last.until, this.replay.end_ts || last.ts);
         this.replayStats.loops++;
