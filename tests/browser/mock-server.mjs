@@ -3,12 +3,18 @@
 // the library embeds (web/embed.py --stage) with the CSP that
 // libwebsockets' security-best-practices option sends, and speaks the 2020
 // session protocol over a real WebSocket at /introspect, replaying a
-// recording or a synthetic host.
+// recording or a synthetic host. With --replay it acts as a replaying
+// endpoint instead (like peerscope-replay): Runtime.recording is set, the
+// recording's states and events are pushed in their order with their own
+// timestamps (again from the start when it loops), and REQUEST STATE with
+// at_ts is answered with the recorded state of that time.
 //
 //   node mock-server.mjs [--port N] [--recording FILE | --synthetic [--conns N --streams N]] [--token T] [--alerts]
+//   node mock-server.mjs [--port N] --replay FILE [--speed X] [--loop] [--alerts]
 
 import http from 'node:http';
 import fs from 'node:fs';
+import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { webModule } from './lib/paths.mjs';
 import { stageAssets, loadSchema } from './lib/assets.mjs';
@@ -60,6 +66,84 @@ class RecordingFeed {
     const prevTs = k % n === 0 ? -Infinity : this.states[(k - 1) % n].instant_ts;
     const events = this.events.filter((e) => e.ts > prevTs && e.ts <= rec.instant_ts).map((e) => shiftTs(clone(e), offset));
     return { state: shiftTs(clone(rec), offset), events };
+  }
+}
+
+/**
+ * A replaying endpoint: each session walks the recording from its start,
+ * one step being a state and the events recorded before it (in file
+ * order), timestamps untouched. opts: speed (1 = real time), loop, manual
+ * (no timer: the test pushes with advance()), source (the name it reports).
+ */
+class ReplayFeed {
+  constructor(codec, bytes, opts) {
+    const { messages } = parseRecording(bytes);
+    this.runtime = null;
+    this.steps = [];
+    this.states = [];
+    let events = [];
+    let eventCount = 0;
+    let start = Infinity;
+    let end = 0;
+    const seen = (ts) => { if (ts) { start = Math.min(start, ts); end = Math.max(end, ts); } };
+    for (const m of messages) {
+      const msg = codec.decode('ServerMessage', m);
+      if (msg.payload === 'runtime' && !this.runtime) this.runtime = msg.runtime;
+      else if (msg.payload === 'event') { events.push(msg.event); eventCount++; seen(msg.event.ts); } else if (msg.payload === 'state') {
+        this.steps.push({ state: msg.state, events });
+        this.states.push(msg.state);
+        events = [];
+        seen(msg.state.instant_ts);
+      }
+    }
+    if (!this.runtime || !this.states.length) throw new Error('recording without runtime or states');
+    this.speed = opts.speed === undefined ? 1 : opts.speed;
+    this.loop = !!opts.loop;
+    this.manual = !!opts.manual;
+    this.recording = {
+      start_ts: start, end_ts: end, speed: this.speed, loop: this.loop,
+      source: opts.source || 'recording', node: '', state_count: this.states.length, event_count: eventCount,
+    };
+    const gaps = this.states.slice(1).map((st, i) => st.instant_ts - this.states[i].instant_ts).sort((a, b) => a - b);
+    this.gapMs = gaps.length ? Math.max(1, gaps[gaps.length >> 1]) : 1000;
+  }
+
+  runtimeMsg() {
+    if (!this.runtimeWithRecording) {
+      this.runtimeWithRecording = Object.create(this.runtime); // the decoded runtime, defaults and all
+      this.runtimeWithRecording.recording = this.recording;
+    }
+    return this.runtimeWithRecording;
+  }
+
+  /** The interval between pushes, or 0 when the test pushes (manual). */
+  pushEveryMs() {
+    return this.manual ? 0 : Math.max(20, Math.round(this.gapMs / (this.speed || 1000)));
+  }
+
+  // The session's next step; null at the end of a recording that does not loop.
+  step(session) {
+    let k = session.feedStep;
+    if (k >= this.steps.length) {
+      if (!this.loop) return null;
+      k = 0;
+    }
+    session.feedStep = k + 1;
+    session.feedAt = k;
+    const st = this.steps[k];
+    return { state: st.state, events: st.events }; // sent as they are: nothing changes them
+  }
+
+  /** The state pushed last to the session (REQUEST STATE without at_ts). */
+  current(session) {
+    return this.states[Math.max(0, session.feedAt || 0)];
+  }
+
+  /** The recorded state as it was at ts (the newest one at or before it), or null. */
+  stateAt(ts) {
+    let found = null;
+    for (const st of this.states) if (st.instant_ts <= ts && (!found || st.instant_ts >= found.instant_ts)) found = st;
+    return found;
   }
 }
 
@@ -128,18 +212,25 @@ export async function startMockServer(opts = {}) {
   const codec = createCodec(await loadSchema(assets));
   const Cmd = codec.enumValues('ClientCommand.Command');
   const Src = codec.enumValues('ClientCommand.Source');
-  const baseFeed = opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
+  const baseFeed = opts.replay
+    ? new ReplayFeed(codec, fs.readFileSync(opts.replay.file), { source: path.basename(opts.replay.file), ...opts.replay })
+    : opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
   const alerts = opts.alerts ? new AlertsFeed(opts.alerts === true ? {} : opts.alerts) : null;
-  const feed = !alerts ? baseFeed : {
-    runtimeMsg: () => baseFeed.runtimeMsg(),
-    step(session, now) {
-      const { state, events } = baseFeed.step(session, now);
-      const more = alerts.step(session, state);
-      return { state: more.state, events: [...events, ...more.events] };
-    },
+  const alertStep = (session, now) => {
+    const { state, events } = baseFeed.step(session, now);
+    const more = alerts.step(session, state);
+    return { state: more.state, events: [...events, ...more.events] };
   };
+  // with alerts, the base feed (a replay's seeking included) with its step extended
+  const feed = !alerts ? baseFeed : new Proxy(baseFeed, {
+    get(target, key) {
+      if (key === 'step') return alertStep;
+      const v = target[key];
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   const token = opts.token || '';
-  const log = { commands: [], sentStates: [], upgrades: [], http: [] };
+  const log = { commands: [], sentStates: [], upgrades: [], http: [], answers: [] };
   const sessions = new Set();
   let refuse = 0;
   let corrupt = null;
@@ -243,13 +334,17 @@ export async function startMockServer(opts = {}) {
       return { event: { ...e, type } };
     };
     const tick = () => {
-      const { state, events } = feed.step(s, Date.now());
-      if (s.pushEvents) for (const e of events) push(eventMsg(e), 'event');
-      if (s.pushState) push({ state }, 'state');
+      const next = feed.step(s, Date.now());
+      if (!next) return false; // a replay at its end
+      if (s.pushEvents) for (const e of next.events) push(eventMsg(e), 'event');
+      if (s.pushState) push({ state: next.state }, 'state');
+      return true;
     };
+    s.tick = tick;
     const restartTimer = () => {
       clearInterval(s.timer);
-      s.timer = s.pushState || s.pushEvents ? setInterval(tick, s.config.state_snapshot_interval_ms) : null;
+      const every = feed.pushEveryMs ? feed.pushEveryMs() : s.config.state_snapshot_interval_ms;
+      s.timer = (s.pushState || s.pushEvents) && every ? setInterval(tick, every) : null;
     };
     const clamp = (c) => ({
       retention_period_ms: Math.min(RETENTION_MAX, c.retention_period_ms || RETENTION_MAX),
@@ -265,7 +360,7 @@ export async function startMockServer(opts = {}) {
         ws.close(1003, 'malformed command');
         return;
       }
-      log.commands.push({ session: s.id, id: cmd.id, command: cmd.command, source: cmd.source, config: cmd.config ? { ...cmd.config } : null, at: Date.now() });
+      log.commands.push({ session: s.id, id: cmd.id, command: cmd.command, source: cmd.source, config: cmd.config ? { ...cmd.config } : null, at_ts: cmd.at_ts, at: Date.now() });
       if (cmd.command === Cmd.HELLO) {
         if (s.hello) return respond(cmd.id, false, 'HELLO already received');
         s.hello = true;
@@ -276,6 +371,13 @@ export async function startMockServer(opts = {}) {
       switch (cmd.command) {
         case Cmd.REQUEST:
           if (cmd.source === Src.RUNTIME) return send({ runtime: feed.runtimeMsg() }, 'runtime');
+          if (cmd.source === Src.STATE && cmd.at_ts && feed.stateAt) {
+            const state = feed.stateAt(cmd.at_ts);
+            if (!state) return respond(cmd.id, false, `no recorded state at or before ${cmd.at_ts}`);
+            log.answers.push({ session: s.id, at_ts: cmd.at_ts, instant_ts: state.instant_ts });
+            return send({ response: { id: cmd.id, result: 0, error: '', state } }, 'response');
+          }
+          if (cmd.source === Src.STATE && typeof feed.current === 'function') return send({ state: feed.current(s) }, 'state');
           if (cmd.source === Src.STATE) return send({ state: feed.step(s, Date.now()).state }, 'state');
           return respond(cmd.id, false, 'events cannot be requested');
         case Cmd.PUSH_ENABLE:
@@ -330,6 +432,21 @@ export async function startMockServer(opts = {}) {
       refuse = n;
       for (const s of sessions) s.ws.close(1001, 'going away');
     },
+    /** A replay (opts.replay): what it reports in Runtime.recording, and its recorded states. */
+    recording: () => feed.recording || null,
+    recordedStates: () => feed.states || [],
+    /**
+     * A manual replay: push the next n steps (a state and the events before
+     * it) to every session that enabled pushing. Returns how many each got.
+     */
+    advance(n = 1) {
+      let pushed = 0;
+      for (const s of sessions) {
+        if (!s.tick || !s.pushState) continue;
+        for (let i = 0; i < n; i++) if (s.tick()) pushed++;
+      }
+      return pushed;
+    },
     /** Corrupt the next message sent: 'version' or 'checksum'. */
     corruptNext(kind) { corrupt = kind; },
     async close() {
@@ -346,9 +463,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : def;
   };
+  const replayFile = opt('replay', '');
   const srv = await startMockServer({
     port: Number(opt('port', '0')),
     recording: opt('recording', ''),
+    replay: replayFile ? { file: replayFile, speed: Number(opt('speed', '1')), loop: args.includes('--loop') } : null,
     synthetic: { conns: Number(opt('conns', '48')), streamsPerConn: Number(opt('streams', '4')) },
     token: opt('token', ''),
     alerts: args.includes('--alerts'),

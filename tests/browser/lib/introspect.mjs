@@ -89,11 +89,12 @@ export function request(wsUrl, sources, { token, timeoutMs = 10000 } = {}) {
 /**
  * A session that stays open: HELLO with `config`, then PUSH_ENABLE of each
  * source in `push` ('STATE', 'EVENTS'). Resolves, once HELLO is answered,
- * to {messages, waitFor, close}: messages are {payload, msg, bytes} in
+ * to {messages, waitFor, send, close}: messages are {payload, msg, bytes} in
  * arrival order (bytes: the ServerMessage as it came, without the frame
  * header); waitFor(pred, what, {from, timeout}) resolves to the first
  * message at or after index `from` that matches, or rejects naming `what`
- * (also when the session fails or closes first).
+ * (also when the session fails or closes first); send(command, source,
+ * extra) sends one more command and returns its id.
  */
 export function openSession(wsUrl, { token, config = {}, push = [], timeoutMs = 10000 } = {}) {
   const url = new URL(wsUrl);
@@ -139,7 +140,7 @@ export function openSession(wsUrl, { token, config = {}, push = [], timeoutMs = 
       const hello = send(Command.HELLO, 0, { config });
       waitFor((m) => m.payload === 'response' && m.msg.response.id === hello, 'answer to HELLO').then(() => {
         for (const src of push) send(Command.PUSH_ENABLE, Source[src]);
-        resolve({ messages, waitFor, close });
+        resolve({ messages, waitFor, send, close });
       }, (e) => { close(); reject(e); });
     });
     ws.once('error', reject);

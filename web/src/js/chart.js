@@ -33,6 +33,7 @@ export class TimeChart {
     this.onPick = opts.onPick || null;
     this.points = [];
     this.cursor = -1;
+    this.domain = null;
     this.hover = -1;
     this.canvas = h('canvas', { class: 'chart-canvas' });
     this.legend = this.compact ? null : h('div', { class: 'chart-legend' }, this.series.map((s) => h('span', { class: `lg lg-${s.key}` }, s.label)));
@@ -49,11 +50,22 @@ export class TimeChart {
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.draw());
   }
 
-  /** points: [{ts, <series key>: number}], cursor: index of the shown one. */
-  setData(points, cursor) {
+  /**
+   * points: [{ts, <series key>: number}], cursor: index of the shown one;
+   * domain {t0, t1}: the time axis, when it is wider than the points (a
+   * replay's whole recording).
+   */
+  setData(points, cursor, domain = null) {
     this.points = points;
     this.cursor = cursor;
+    this.domain = domain && domain.t1 > domain.t0 ? domain : null;
     this.draw();
+  }
+
+  timeSpan() {
+    const pts = this.points;
+    if (this.domain) return [this.domain.t0, this.domain.t1];
+    return [pts.length ? pts[0].ts : 0, pts.length ? pts[pts.length - 1].ts : 1];
   }
 
   geometry() {
@@ -69,8 +81,7 @@ export class TimeChart {
     const { pad, pw } = this.geometry();
     const rect = this.canvas.getBoundingClientRect();
     const x = ev.clientX - rect.left - pad.l;
-    const t0 = this.points[0].ts;
-    const t1 = this.points[n - 1].ts;
+    const [t0, t1] = this.timeSpan();
     const t = t0 + (t1 - t0) * Math.max(0, Math.min(1, x / pw));
     let best = 0;
     for (let i = 1; i < n; i++) if (Math.abs(this.points[i].ts - t) < Math.abs(this.points[best].ts - t)) best = i;
@@ -99,10 +110,9 @@ export class TimeChart {
     const ticks = this.compact ? 1 : 4;
     const step = max > 0 ? (this.binary ? niceStepBinary(max, ticks) : niceStep(max, ticks)) : 1;
     const top = Math.max(step, Math.ceil(max / step) * step);
-    const t0 = pts.length ? pts[0].ts : 0;
-    const t1 = pts.length ? pts[pts.length - 1].ts : 1;
+    const [t0, t1] = this.timeSpan();
     const span = Math.max(1, t1 - t0);
-    const X = (ts) => pad.l + (pts.length > 1 ? ((ts - t0) / span) * pw : pw);
+    const X = (ts) => pad.l + (pts.length > 1 || this.domain ? ((ts - t0) / span) * pw : pw);
     const Y = (v) => pad.t + ph - (v / top) * ph;
 
     if (!this.compact) {

@@ -26,6 +26,7 @@ import { createStatus } from './status.js';
 import { createTopbar } from './topbar.js';
 import { initialToken } from './token.js';
 import { readRecording, saveRecording } from './recording.js';
+import { Seeker } from './seek.js';
 
 const EVENT_RENDER_MS = 200; // events alone redraw at most this often
 
@@ -96,7 +97,7 @@ async function boot() {
       },
       onStatus: () => {
         // A new session: what it missed meanwhile is not a drop, and its first state is full.
-        if (client && client.status.fresh) store.newSession();
+        if (client && client.status.fresh) { store.newSession(); seeker.cancel(); }
         status.render();
         soon();
       },
@@ -117,6 +118,12 @@ async function boot() {
     connected: () => !!(client && client.status.phase === 'open'),
     setPaused: (p) => { if (client) client.setPaused(p); status.render(); },
   };
+  // A replaying endpoint answers REQUEST STATE at_ts with the state of that time.
+  const seeker = new Seeker({
+    store,
+    request: (at) => (client ? client.send(client.Cmd.REQUEST, { source: client.Src.STATE, at_ts: at }) : Promise.reject(new Error('not connected'))),
+    onChange: () => soon(),
+  });
   const status = createStatus({ store, wsUrl, client: () => client, backToLive });
   const topbar = createTopbar(app);
   const alertBanner = createAlertBanner(app, () => showView('alerts'));
@@ -132,7 +139,7 @@ async function boot() {
   }
 
   // ---------------------------------------------------------------- rendering
-  const timebar = createTimebar(app, ctl);
+  const timebar = createTimebar(app, ctl, seeker);
   const drawer = createDrawer(app);
   const exportBtn = document.getElementById('btn-export');
 
@@ -158,6 +165,7 @@ async function boot() {
       return;
     }
     if (c.reset) topbar.render(true);
+    if (c.reset || c.runtime) status.render(); // a replaying endpoint shows as one
     soon();
   });
   app.onSelect(() => { drawer.render(); });
@@ -240,6 +248,7 @@ async function boot() {
     get client() { return client; },
     /** A copy of the store's counters (fullStates, deltasApplied, deltasDropped, resyncs). */
     get stats() { return { ...store.stats }; },
+    seeker,
   };
 }
 

@@ -10,6 +10,7 @@ const LABELS = {
   idle: 'Starting',
   connecting: 'Connecting…',
   open: 'Live',
+  replay: 'Replay',
   paused: 'Paused',
   retrying: 'Disconnected',
   auth: 'Token required',
@@ -72,7 +73,8 @@ export function createStatus(opts) {
     const client = opts.client();
     const file = store.source.kind === 'file';
     const s = client ? client.status : { phase: 'idle' };
-    const phase = file ? 'file' : s.phase === 'open' && s.paused ? 'paused' : s.phase;
+    const phase = file ? 'file' : s.phase === 'open' && s.paused ? 'paused'
+      : s.phase === 'open' && store.replay ? 'replay' : s.phase;
     // Rebuilding the banner would also wipe a token being typed.
     if (shown.s === s && shown.phase === phase && shown.source === store.source) return;
     shown = { s, phase, source: store.source };

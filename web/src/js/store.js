@@ -6,10 +6,18 @@
 // Delta states (a live session asks for them) are turned back into full
 // states here, at the door: every held state, view, rate and export works
 // on full states, and an exported file stays a valid 2020 recording.
+//
+// A live session holds what it receives in arrival order, as it comes. A
+// recording file, and an endpoint that replays one (Runtime.recording), are
+// held in time order (timeorder.js): answers to seeks (addAnswer) land
+// anywhere in time, a loop restart makes the pushed time jump back, and
+// "following" then means following the replay's position (the last state
+// pushed), not the newest time held.
 
 import { buildRecording } from './wire.js';
 import { deriveState, streamCount } from './derive.js';
 import { applyDelta, isDelta, DeltaError } from './delta.js';
+import { insertInOrder, indexOfEntry, atOrBefore } from './timeorder.js';
 
 const MAX_STATES = 2000;      // guards against a tiny interval with a long retention
 const MAX_EVENTS = 50000;
@@ -41,6 +49,8 @@ export class Store {
   reset(source) {
     this.source = source;
     this.runtime = null;
+    this.replay = null;          // Runtime.recording of a replaying endpoint
+    this.lastPushed = null;      // replay: the state pushed last (the replay's position)
     this.runtimeBytes = null;
     this.eventTypes = new Map(); // name -> [{name, type, has_multiple}]
     this.states = [];            // {n, ts, seq, bytes, summary, rebuilt}
@@ -57,6 +67,8 @@ export class Store {
     this.cache = new Map();      // state entry -> {state, derived}
     // Read-only for everyone else (the page exposes a copy to tests).
     this.stats = { fullStates: 0, deltasApplied: 0, deltasDropped: 0, resyncs: 0 };
+    // A replay's: loop restarts seen, seek answers taken.
+    this.replayStats = { loops: 0, seekAnswers: 0 };
     this.newSession();
     this.emit({ reset: true });
   }
@@ -73,6 +85,8 @@ export class Store {
     this.resyncStreak = 0;
     this.resyncToldUser = false;
     this.lastEventSeq = 0;
+    // A replay's new session may start anywhere: what it pushes first says nothing of the last one.
+    this.lastPushed = null;
   }
 
   subscribe(fn) {
@@ -108,6 +122,7 @@ export class Store {
   addRuntime(bytes, rt) {
     this.runtime = rt;
     this.runtimeBytes = bytes;
+    this.replay = this.source.kind === 'live' && rt.recording ? rt.recording : null;
     for (const et of rt.event_types) this.learnType(et);
     this.emit({ runtime: true });
   }
@@ -141,6 +156,8 @@ export class Store {
 
   deltaFailed(error) {
     this.stats.deltasDropped++;
+    // A replay lost a state here: what was pushed before does not reach up to the next one.
+    this.lastPushed = null;
     if (this.source.kind !== 'live') {
       // Nobody to ask in a file: the delta is lost, like a corrupted record.
       this.corrupt++;
@@ -157,16 +174,91 @@ export class Store {
     this.onResync({ error, repeated });
   }
 
+  /** True when states and events are held in time order rather than as they arrive. */
+  ordered() {
+    return this.source.kind === 'file' || !!this.replay;
+  }
+
   /** rebuilt: the state came as a delta (told apart for diagnostics only). */
   addState(bytes, state, rebuilt = false) {
-    const prev = this.states[this.states.length - 1];
     const ts = state.instant_ts || Date.now();
-    const entry = { n: this.counter++, ts, seq: state.seq, bytes, summary: null, rebuilt };
-    entry.summary = summarize(state, prev ? prev.summary : null, ts);
-    this.states.push(entry);
-    this.remember(entry, state);
+    // until: the latest time this state is known to be the state of (see heldAt).
+    let entry = { n: this.counter++, ts, seq: state.seq, bytes, summary: null, rebuilt, until: ts };
+    if (this.ordered()) {
+      entry = this.place(entry, state);
+      if (this.replay) this.pushed(entry);
+    } else {
+      const prev = this.states[this.states.length - 1];
+      entry.summary = summarize(state, prev ? prev.summary : null, ts);
+      this.states.push(entry);
+      this.remember(entry, state);
+    }
     this.trim();
     this.emit({ state: entry });
+  }
+
+  /** Insert a state entry in time order; returns the entry held (an equal one may be held already). */
+  place(entry, state) {
+    // A file keeps every record it has; a replay sees the same state again
+    // (a seek answer that is pushed later, a loop's next pass).
+    const placed = insertInOrder(this.states, entry, this.replay ? sameState : null);
+    if (!placed.inserted) return placed.entry;
+    const prev = placed.index > 0 ? this.states[placed.index - 1] : null;
+    entry.summary = summarize(state, prev ? prev.summary : null, entry.ts);
+    if (this.cursor >= 0 && placed.index <= this.cursor) this.cursor++;
+    this.remember(entry, state);
+    return entry;
+  }
+
+  /**
+   * A replay pushed entry: what came before it in the same pass is the
+   * state of every time up to it. Time going back is the loop starting
+   * again, so the state pushed before was the recording's last one.
+   */
+  pushed(entry) {
+    const last = this.lastPushed;
+    if (last && last !== entry) {
+      // A gap in State.seq is a state that did not reach the page: the time
+      // before this one is not known to be the earlier state's. (2020
+      // recordings have no seq: 0.)
+      const next = !(entry.seq && last.seq) || entry.seq === last.seq + 1;
+      if (entry.ts > last.ts) {
+        if (next) last.until = Math.max(last.until, entry.ts - 1);
+      } else if (entry.ts < last.ts) {
+        last.until = Math.max(last.until, this.replay.end_ts || last.ts);
+        this.replayStats.loops++;
+      }
+    }
+    this.lastPushed = entry;
+  }
+
+  /**
+   * A replaying endpoint's answer to REQUEST STATE at_ts = at: the full
+   * state as it was then. Held in time order like a pushed one (it is not
+   * the base of the pushed deltas). Returns its index in states.
+   */
+  addAnswer(at, state) {
+    const bytes = this.codec.encode('ServerMessage', { version: { version: 1 }, payload: 'state', state });
+    const ts = state.instant_ts || at;
+    let entry = { n: this.counter++, ts, seq: state.seq, bytes, summary: null, rebuilt: false, until: ts };
+    entry = this.place(entry, state);
+    if (at >= entry.ts) entry.until = Math.max(entry.until, at);
+    this.replayStats.seekAnswers++;
+    this.trim();
+    const index = indexOfEntry(this.states, entry);
+    this.emit({ state: entry, answer: true });
+    return index;
+  }
+
+  /**
+   * Index of the held state that is the state at time ts, or -1 when what
+   * is held does not say (a seek has to ask the endpoint).
+   */
+  heldAt(ts) {
+    const i = atOrBefore(this.states, ts);
+    if (i < 0) return -1;
+    const e = this.states[i];
+    return e.ts === ts || ts <= e.until ? i : -1;
   }
 
   addEvent(bytes, ev) {
@@ -177,7 +269,11 @@ export class Store {
     }
     if (ev.seq > this.lastEventSeq) this.lastEventSeq = ev.seq;
     const entry = { n: this.counter++, ts: ev.ts || Date.now(), seq: ev.seq, type, content: ev.content, bytes, parsed: undefined };
-    this.events.push(entry);
+    if (!this.ordered()) {
+      this.events.push(entry);
+    } else if (!insertInOrder(this.events, entry, this.replay ? sameEvent : null).inserted) {
+      return; // a replay's next pass: held already
+    }
     this.eventsSeen++;
     this.eventCounts.set(type, (this.eventCounts.get(type) || 0) + 1);
     this.trim();
@@ -193,6 +289,7 @@ export class Store {
   /** Drop what falls out of the retention period (live sessions only). */
   trim() {
     if (this.source.kind !== 'live') return;
+    if (this.replay) { this.trimReplay(); return; }
     const newest = this.states.length ? this.states[this.states.length - 1].ts : 0;
     const newestEv = this.events.length ? this.events[this.events.length - 1].ts : 0;
     const horizon = Math.max(newest, newestEv) - this.retentionMs;
@@ -216,6 +313,27 @@ export class Store {
     let ndrop = 0;
     while (ndrop < this.notices.length && this.notices[ndrop].ts < horizon) ndrop++;
     if (ndrop) this.notices.splice(0, ndrop);
+  }
+
+  /**
+   * A replay has no retention period (its times are the recording's, and
+   * any of them can be asked for again): only the counts are bounded, by
+   * dropping the states farthest from the shown one, and the oldest events.
+   */
+  trimReplay() {
+    while (this.states.length > MAX_STATES) {
+      const shown = this.cursorIndex();
+      const i = shown >= this.states.length / 2 ? 0 : this.states.length - 1;
+      const [gone] = this.states.splice(i, 1);
+      this.cache.delete(gone);
+      if (gone === this.lastPushed) this.lastPushed = null;
+      if (this.cursor >= 0 && i < this.cursor) this.cursor--;
+      else if (this.cursor >= this.states.length) this.cursor = this.states.length - 1;
+    }
+    while (this.events.length > MAX_EVENTS) {
+      const [gone] = this.events.splice(0, 1);
+      this.eventCounts.set(gone.type, this.eventCounts.get(gone.type) - 1);
+    }
   }
 
   remember(entry, state) {
@@ -242,7 +360,12 @@ export class Store {
 
   /** Index of the state the views show. */
   cursorIndex() {
-    return this.cursor < 0 ? this.states.length - 1 : Math.min(this.cursor, this.states.length - 1);
+    if (this.cursor >= 0) return Math.min(this.cursor, this.states.length - 1);
+    if (this.replay && this.lastPushed) {
+      const i = indexOfEntry(this.states, this.lastPushed);
+      if (i >= 0) return i;
+    }
+    return this.states.length - 1;
   }
 
   following() {
@@ -252,7 +375,8 @@ export class Store {
   /** Show state i (or follow the newest with i < 0 or past the end). */
   seek(i) {
     const last = this.states.length - 1;
-    const follow = i < 0 || i >= last;
+    // A replay's position need not be its newest time held: only -1 follows it.
+    const follow = i < 0 || (i >= last && !this.replay);
     // A file has no "newest to follow": its end is its last state.
     const next = follow ? (this.source.kind === 'live' ? -1 : Math.max(0, last)) : i;
     if (next === this.cursor) return;
@@ -298,7 +422,9 @@ export class Store {
    * then states, events and notices in the order they arrived.
    */
   exportRecording() {
-    const all = [...this.states, ...this.events, ...this.notices].sort((a, b) => a.n - b.n);
+    // A replay arrived out of time order: its export is in time order (by arrival within a time).
+    const order = this.replay ? (a, b) => a.ts - b.ts || a.n - b.n : (a, b) => a.n - b.n;
+    const all = [...this.states, ...this.events, ...this.notices].sort(order);
     const msgs = [];
     if (this.runtimeBytes) msgs.push(this.runtimeBytes);
     for (const e of all) msgs.push(e.bytes);
@@ -320,6 +446,15 @@ export class Store {
     this.cursor = Math.max(0, this.states.length - 1);
     this.emit({ reset: true, loaded: true });
   }
+}
+
+// One record received twice by a replay: same time and sequence number.
+function sameState(a, b) {
+  return a.ts === b.ts && a.seq === b.seq;
+}
+
+function sameEvent(a, b) {
+  return a.ts === b.ts && a.seq === b.seq && a.type === b.type && a.content === b.content;
 }
 
 /** Totals of one state, kept for every held state (charts, the time bar). */

@@ -236,7 +236,8 @@ export function eventsView(app) {
       return;
     }
     newCount.hidden = true;
-    const upTo = store.following() ? Infinity : store.cursorTs();
+    // A replay's position need not be its newest time (it loops): events up to the state shown.
+    const upTo = store.following() && !store.replay ? Infinity : store.cursorTs();
     const out = [];
     const evs = store.events;
     for (let i = evs.length - 1; i >= 0; i--) {
