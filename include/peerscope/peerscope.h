@@ -19,5 +19,6 @@
 #include "peerscope/wire.h"
 #include "peerscope/endpoint.h"
 #include "peerscope/ws.h"
+#include "peerscope/analyze.h"
 
 #endif

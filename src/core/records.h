@@ -276,6 +276,9 @@ typedef struct psc__snap {
     const uint8_t *pb_plain_at, *pb_plain_end;            /* Subsystems fields 18 to 22 */
     const uint8_t *pb_custom_at, *pb_custom_end;          /* Subsystems field 24 */
     const uint8_t *pb_tail_at, *pb_tail_end;              /* State fields after subsystems */
+    /* State fields the analysis hook encoded (alerts, milestones): copied into the tail */
+    const uint8_t *analysis_pb;
+    size_t analysis_len;
 } psc__snap;
 
 /* The state view: the arena (which holds this struct) plus its root. */

@@ -62,6 +62,38 @@ static void view_release(void *v)
     psc__view_unref(v);
 }
 
+/*
+ * [snap] Let the analysis hook see the finished state before it is
+ * encoded, through a payload-less message holding the view; what it
+ * returns goes into the state's tail. A failing hook costs the state only
+ * its alerts.
+ */
+static void run_analysis(psc_introspector *in, psc__view *view)
+{
+    psc__snap *s = &view->snap;
+    s->analysis_pb = NULL;
+    s->analysis_len = 0;
+    if (!in->has_analysis)
+        return;
+    psc_msg *tmp;
+    if (psc__msg_new(&in->alloc, PSC_MSG_STATE, 0, &tmp) != PSC_OK) {
+        psc__log(in, PSC_LOG_WARN, "analysis skipped: out of memory");
+        return;
+    }
+    psc__view_ref(view);
+    psc__msg_set_view(tmp, view, view_release);
+    const uint8_t *pb = NULL;
+    size_t len = 0;
+    psc_err e = in->analysis.on_state(in->analysis.user, tmp, &pb, &len);
+    psc_msg_unref(tmp);
+    if (e != PSC_OK) {
+        psc__log(in, PSC_LOG_WARN, "analysis failed: %s", psc_strerror(e));
+        return;
+    }
+    s->analysis_pb = pb;
+    s->analysis_len = pb ? len : 0;
+}
+
 /* Everything between the locks: returns the sealed message or an error. */
 static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_providers, psc_msg **out)
 {
@@ -112,8 +144,10 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
 
     psc_msg *msg = NULL;
     uint8_t *body = NULL;
-    if ((e = psc__finalize(&bld)) == PSC_OK)
+    if ((e = psc__finalize(&bld)) == PSC_OK) {
+        run_analysis(in, view);
         e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg, &body);
+    }
     if (e == PSC_OK && (e = psc__wire_sm_seal(msg, psc__state_pb_write(body, s))) != PSC_OK)
         psc__log(in, PSC_LOG_ERROR, "snapshot not sent: %s", psc__wire_last_error());
     if (e != PSC_OK) {

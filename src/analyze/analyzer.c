@@ -1,0 +1,547 @@
+/*
+ * The analyzer: its lifetime, the hook by which every snapshot evaluates
+ * its rules, the facts shared by the rules of one evaluation, the events
+ * read since the previous one, the encoded alerts and milestones that go
+ * into the state, and the optional thread that makes snapshots.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyze/analyze.h"
+#include "wire/pbwrite.h"
+#include "wire/pb_fields.h"
+
+#define DEFAULT_MAX_EVENTS 4096u
+
+static const uint32_t default_peer_ms[] = {1, 5, 10};
+
+/* ---------------------------------------------------------------- util */
+
+char *psc__an_strdup(psc_analyzer *an, const char *s)
+{
+    bool ok;
+    return psc__strdup(&an->alloc, s, &ok);
+}
+
+bool psc__an_grow(psc_analyzer *an, void **v, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    void *p = psc__malloc(&an->alloc, n * elem);
+    if (!p)
+        return false;
+    if (*cap)
+        memcpy(p, *v, *cap * elem);
+    psc__free(&an->alloc, *v);
+    *v = p;
+    *cap = n;
+    return true;
+}
+
+const char *psc__ev_content(const psc_analyzer *an, const psc__ev *e)
+{
+    return an->evbuf + e->off;
+}
+
+/* -------------------------------------------------------------- events */
+
+/* Copy what the ring holds since the last evaluation; more than max_events count as missed. */
+static void drain_events(psc_analyzer *an)
+{
+    an->n_evs = 0;
+    an->evbuf_len = 0;
+    psc_event_record rec;
+    uint64_t missed = 0;
+    while (psc_event_reader_next(an->reader, &rec, &missed) == PSC_OK) {
+        an->events_missed += missed;
+        if (an->n_evs >= an->max_events ||
+            !psc__an_grow(an, (void **)&an->evs, &an->cap_evs, an->n_evs + 1, sizeof *an->evs) ||
+            !psc__an_grow(an, (void **)&an->evbuf, &an->evbuf_cap, an->evbuf_len + rec.content_len + 1, 1)) {
+            an->events_missed++;
+            continue;
+        }
+        psc__ev *e = &an->evs[an->n_evs++];
+        e->type = psc_event_type_name(rec.type);
+        e->ts = rec.ts;
+        e->off = an->evbuf_len;
+        memcpy(an->evbuf + an->evbuf_len, rec.content, rec.content_len);
+        an->evbuf[an->evbuf_len + rec.content_len] = '\0';
+        an->evbuf_len += rec.content_len + 1;
+    }
+}
+
+/* --------------------------------------------------------------- facts */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static psc_err facts_build(psc_analyzer *an, const psc_msg *view, psc__facts *f)
+{
+    psc_state_summary sum = {.struct_size = sizeof sum};
+    psc_state_summary_get(view, &sum);
+    f->view = view;
+    f->prev_now = an->evaluated ? an->prev_now : psc__intro_start_ts(an->intro);
+    f->now = sum.instant_ts;
+    size_t n = psc_state_connection_count(view);
+    size_t cap = n ? n : 1;
+    if (!psc__an_grow(an, (void **)&f->peers, &f->n_peers_cap, cap, sizeof *f->peers) ||
+        !psc__an_grow(an, (void **)&f->open_ts, &f->n_open_cap, cap, sizeof *f->open_ts))
+        return PSC_ERR_NOMEM;
+    f->n_peers = f->n_open = 0;
+    f->opened = f->closed = 0;
+    for (size_t i = 0; i < n; i++) {
+        psc_connection c = {.struct_size = sizeof c};
+        if (psc_state_connection(view, i, &c) != PSC_OK)
+            continue;
+        if (c.open_ts > f->prev_now && c.open_ts <= f->now)
+            f->opened++;
+        if (c.status == PSC_STATUS_CLOSED) {
+            if (c.close_ts > f->prev_now && c.close_ts <= f->now)
+                f->closed++;
+            continue;
+        }
+        if (c.status != PSC_STATUS_ACTIVE)
+            continue;
+        f->open_ts[f->n_open++] = c.open_ts;
+        if (c.peer_id && *c.peer_id)
+            f->peers[f->n_peers++] = c.peer_id;
+    }
+    qsort(f->peers, f->n_peers, sizeof *f->peers, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < f->n_peers; i++)
+        if (!u || strcmp(f->peers[u - 1], f->peers[i]) != 0)
+            f->peers[u++] = f->peers[i];
+    f->n_peers = u;
+    qsort(f->open_ts, f->n_open, sizeof *f->open_ts, cmp_u64);
+    return PSC_OK;
+}
+
+bool psc__facts_connected(const psc__facts *f, const char *peer)
+{
+    return bsearch(&peer, f->peers, f->n_peers, sizeof *f->peers, cmp_str) != NULL;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static size_t alert_body_size(const psc__rule *r, const psc__subj *s)
+{
+    const char *kind = psc_rule_kind_name(r->cfg.kind);
+    return psc__pb_bytes_size_opt(PSC__F_ALERT__RULE, strlen(r->name)) +
+           psc__pb_bytes_size_opt(PSC__F_ALERT__KIND, strlen(kind)) +
+           psc__pb_enum_size_opt(PSC__F_ALERT__SEVERITY, (int32_t)r->cfg.severity) +
+           psc__pb_bytes_size_opt(PSC__F_ALERT__SUBJECT, strlen(s->subject)) +
+           psc__pb_bytes_size_opt(PSC__F_ALERT__SUBJECT_KIND, strlen(s->subject_kind)) +
+           psc__pb_double_size_opt(PSC__F_ALERT__VALUE, s->value) +
+           psc__pb_double_size_opt(PSC__F_ALERT__THRESHOLD, r->threshold) +
+           psc__pb_uint_size_opt(PSC__F_ALERT__SINCE_TS, s->since_ts) +
+           psc__pb_uint_size_opt(PSC__F_ALERT__FIRING_TS, s->firing_ts) +
+           psc__pb_bytes_size_opt(PSC__F_ALERT__MESSAGE, s->message ? strlen(s->message) : 0);
+}
+
+static uint8_t *alert_body_write(uint8_t *p, const psc__rule *r, const psc__subj *s)
+{
+    const char *kind = psc_rule_kind_name(r->cfg.kind);
+    p = psc__pb_put_bytes_opt(p, PSC__F_ALERT__RULE, r->name, strlen(r->name));
+    p = psc__pb_put_bytes_opt(p, PSC__F_ALERT__KIND, kind, strlen(kind));
+    p = psc__pb_put_enum_opt(p, PSC__F_ALERT__SEVERITY, (int32_t)r->cfg.severity);
+    p = psc__pb_put_bytes_opt(p, PSC__F_ALERT__SUBJECT, s->subject, strlen(s->subject));
+    p = psc__pb_put_bytes_opt(p, PSC__F_ALERT__SUBJECT_KIND, s->subject_kind, strlen(s->subject_kind));
+    p = psc__pb_put_double_opt(p, PSC__F_ALERT__VALUE, s->value);
+    p = psc__pb_put_double_opt(p, PSC__F_ALERT__THRESHOLD, r->threshold);
+    p = psc__pb_put_uint_opt(p, PSC__F_ALERT__SINCE_TS, s->since_ts);
+    p = psc__pb_put_uint_opt(p, PSC__F_ALERT__FIRING_TS, s->firing_ts);
+    if (s->message)
+        p = psc__pb_put_bytes_opt(p, PSC__F_ALERT__MESSAGE, s->message, strlen(s->message));
+    return p;
+}
+
+/* State.alerts (oldest first) and State.milestones into an->pb. */
+static psc_err encode_state_fields(psc_analyzer *an)
+{
+    size_t n = 0, n_alerts = 0;
+    for (size_t i = 0; i < an->n_rules; i++)
+        for (size_t j = 0; j < an->rules[i]->n_subj; j++)
+            if (an->rules[i]->subj[j].firing) {
+                n += psc__pb_len_size(PSC__F_STATE__ALERTS, alert_body_size(an->rules[i], &an->rules[i]->subj[j]));
+                n_alerts++;
+            }
+    for (size_t i = 0; i < an->n_ms; i++)
+        n += psc__pb_len_size(PSC__F_STATE__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
+    if (!psc__an_grow(an, (void **)&an->pb, &an->pb_cap, n ? n : 1, 1))
+        return PSC_ERR_NOMEM;
+    uint8_t *p = an->pb;
+    /* firing order: repeatedly the oldest not written yet (alerts are few) */
+    uint64_t last = 0;
+    for (size_t k = 0; k < n_alerts; k++) {
+        const psc__rule *br = NULL;
+        const psc__subj *bs = NULL;
+        for (size_t i = 0; i < an->n_rules; i++)
+            for (size_t j = 0; j < an->rules[i]->n_subj; j++) {
+                const psc__subj *s = &an->rules[i]->subj[j];
+                if (s->firing && s->order > last && (!bs || s->order < bs->order)) {
+                    br = an->rules[i];
+                    bs = s;
+                }
+            }
+        p = psc__pb_put_len_prefix(p, PSC__F_STATE__ALERTS, alert_body_size(br, bs));
+        p = alert_body_write(p, br, bs);
+        last = bs->order;
+    }
+    for (size_t i = 0; i < an->n_ms; i++) {
+        p = psc__pb_put_len_prefix(p, PSC__F_STATE__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
+        p = psc__milestone_pb_write(p, &an->ms[i]);
+    }
+    an->pb_len = (size_t)(p - an->pb);
+    return PSC_OK;
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+static psc_err eval_rule(psc_analyzer *an, psc__rule *r, const psc__facts *f)
+{
+    switch (r->cfg.kind) {
+    case PSC_RULE_EXPECTED_PEERS: return psc__eval_expected_peers(an, r, f);
+    case PSC_RULE_EXPECTED_EVENTS: return psc__eval_expected_events(an, r, f);
+    case PSC_RULE_PEERS_LOW:
+    case PSC_RULE_PEERS_HIGH:
+    case PSC_RULE_CONNECTION_CHURN:
+    case PSC_RULE_DIAL_FAILURES: return psc__eval_peers(an, r, f);
+    case PSC_RULE_STREAM_GROWTH:
+    case PSC_RULE_STREAM_IDLE: return psc__eval_streams(an, r, f);
+    case PSC_RULE_DHT_BUCKETS_LOW:
+    case PSC_RULE_DHT_QUERY_FAILURES: return psc__eval_dht(an, r, f);
+    case PSC_RULE_MESH_LOW:
+    case PSC_RULE_MESH_HIGH:
+    case PSC_RULE_NEGATIVE_SCORE: return psc__eval_pubsub(an, r, f);
+    case PSC_RULE_RESOURCE_USAGE: return psc__eval_rcmgr(an, r, f);
+    case PSC_RULE_EVENTS_DROPPED:
+    case PSC_RULE_PROVIDER_ERRORS: return psc__eval_health(an, r, f);
+    case PSC_RULE_CUSTOM: return psc__eval_custom(an, r, f);
+    default: return PSC_ERR_INTERNAL;
+    }
+}
+
+static psc_err on_state(void *user, const psc_msg *view, const uint8_t **pb, size_t *len)
+{
+    psc_analyzer *an = user;
+    pthread_mutex_lock(&an->lock);
+    drain_events(an);
+    psc__facts *f = &an->facts;
+    psc_err e = facts_build(an, view, f);
+    if (e == PSC_OK) {
+        psc__sets_refresh(an);
+        for (size_t i = 0; i < an->n_rules;) {
+            psc__rule *r = an->rules[i];
+            if (r->removed) {
+                psc__rule_free(an, r, true, f->now);
+                an->rules[i] = an->rules[--an->n_rules];
+                continue;
+            }
+            if (!r->added_ts)
+                r->added_ts = f->now ? f->now : 1;
+            psc_err re = eval_rule(an, r, f);
+            if (re != PSC_OK)
+                psc__log(an->intro, PSC_LOG_WARN, "rule %s not evaluated: %s", r->name, psc_strerror(re));
+            else
+                psc__rule_sweep(an, r, f->now);
+            i++;
+        }
+        psc__milestones_update(an, f);
+        an->prev_now = f->now;
+        an->evaluated = true;
+        an->evaluations++;
+        e = encode_state_fields(an);
+    }
+    *pb = an->pb;
+    *len = e == PSC_OK ? an->pb_len : 0;
+    pthread_mutex_unlock(&an->lock);
+    return e;
+}
+
+static psc_err runtime_fields(void *user, uint8_t **pb, size_t *len)
+{
+    psc_analyzer *an = user;
+    pthread_mutex_lock(&an->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < an->n_ms; i++)
+        n += psc__pb_len_size(PSC__F_RUNTIME__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
+    uint8_t *buf = n ? psc__malloc(&an->alloc, n) : NULL;
+    if (n && !buf) {
+        pthread_mutex_unlock(&an->lock);
+        return PSC_ERR_NOMEM;
+    }
+    uint8_t *p = buf;
+    for (size_t i = 0; i < an->n_ms; i++) {
+        p = psc__pb_put_len_prefix(p, PSC__F_RUNTIME__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
+        p = psc__milestone_pb_write(p, &an->ms[i]);
+    }
+    pthread_mutex_unlock(&an->lock);
+    *pb = buf;
+    *len = n;
+    return PSC_OK;
+}
+
+/* -------------------------------------------------------------- thread */
+
+static void *thread_main(void *arg)
+{
+    psc_analyzer *an = arg;
+    pthread_mutex_lock(&an->thread_lock);
+    while (!an->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t ns = (uint64_t)ts.tv_nsec + (an->interval_ms % 1000u) * 1000000u;
+        ts.tv_sec += (time_t)(an->interval_ms / 1000u + ns / 1000000000u);
+        ts.tv_nsec = (long)(ns % 1000000000u);
+        while (!an->stop && pthread_cond_timedwait(&an->thread_cond, &an->thread_lock, &ts) != ETIMEDOUT)
+            ;
+        if (an->stop)
+            break;
+        pthread_mutex_unlock(&an->thread_lock);
+        psc_err e = psc_analyzer_evaluate(an);
+        if (e != PSC_OK)
+            psc__log(an->intro, PSC_LOG_WARN, "analyzer snapshot failed: %s", psc_strerror(e));
+        pthread_mutex_lock(&an->thread_lock);
+    }
+    pthread_mutex_unlock(&an->thread_lock);
+    return NULL;
+}
+
+static psc_err start_thread(psc_analyzer *an)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return PSC_ERR_NOMEM;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&an->thread_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        return PSC_ERR_NOMEM;
+    if (pthread_mutex_init(&an->thread_lock, NULL) != 0) {
+        pthread_cond_destroy(&an->thread_cond);
+        return PSC_ERR_NOMEM;
+    }
+    if (pthread_create(&an->thread, NULL, thread_main, an) != 0) {
+        pthread_mutex_destroy(&an->thread_lock);
+        pthread_cond_destroy(&an->thread_cond);
+        return PSC_ERR_IO;
+    }
+    an->has_thread = true;
+    return PSC_OK;
+}
+
+static void stop_thread(psc_analyzer *an)
+{
+    if (!an->has_thread)
+        return;
+    pthread_mutex_lock(&an->thread_lock);
+    an->stop = true;
+    pthread_cond_signal(&an->thread_cond);
+    pthread_mutex_unlock(&an->thread_lock);
+    pthread_join(an->thread, NULL);
+    pthread_mutex_destroy(&an->thread_lock);
+    pthread_cond_destroy(&an->thread_cond);
+    an->has_thread = false;
+}
+
+/* ----------------------------------------------------------- lifetime */
+
+static void free_all(psc_analyzer *an)
+{
+    for (size_t i = 0; i < an->n_rules; i++)
+        psc__rule_free(an, an->rules[i], false, 0);
+    psc__free(&an->alloc, an->rules);
+    psc__sets_free(an);
+    psc__milestones_free(an);
+    psc__free(&an->alloc, an->peer_ms);
+    psc_event_reader_free(an->reader);
+    psc__free(&an->alloc, an->evs);
+    psc__free(&an->alloc, an->evbuf);
+    psc__free(&an->alloc, an->facts.peers);
+    psc__free(&an->alloc, an->facts.open_ts);
+    psc__free(&an->alloc, an->pb);
+    pthread_mutex_destroy(&an->lock);
+    psc__alloc a = an->alloc;
+    psc__free(&a, an);
+}
+
+static psc_err declare_types(psc_analyzer *an)
+{
+    psc_err e = psc_event_declare(an->intro, &PSC_EVENT_ALERT_FIRING, &an->ev_firing);
+    if (e == PSC_OK)
+        e = psc_event_declare(an->intro, &PSC_EVENT_ALERT_RESOLVED, &an->ev_resolved);
+    if (e == PSC_OK)
+        e = psc_event_declare(an->intro, &PSC_EVENT_MILESTONE_REACHED, &an->ev_milestone);
+    return e;
+}
+
+psc_err psc_analyzer_new(psc_introspector *intro, const psc_analyzer_config *config, psc_analyzer **out)
+{
+    if (!intro || !out)
+        return PSC_ERR_INVALID;
+    psc_analyzer_config cfg = PSC_ANALYZER_CONFIG_INIT;
+    if (config) {
+        if (config->struct_size < sizeof(size_t))
+            return PSC_ERR_INVALID;
+        size_t n = config->struct_size < sizeof cfg ? config->struct_size : sizeof cfg;
+        memcpy(&cfg, config, n);
+    }
+    if (cfg.n_peer_milestones && !cfg.peer_milestones)
+        return PSC_ERR_INVALID;
+    const psc__alloc *a = psc__intro_alloc(intro);
+    psc_analyzer *an = psc__calloc(a, 1, sizeof *an);
+    if (!an)
+        return PSC_ERR_NOMEM;
+    an->intro = intro;
+    an->alloc = *a;
+    an->max_events = cfg.max_events ? cfg.max_events : DEFAULT_MAX_EVENTS;
+    an->interval_ms = cfg.interval_ms;
+    if (pthread_mutex_init(&an->lock, NULL) != 0) {
+        psc__free(a, an);
+        return PSC_ERR_NOMEM;
+    }
+    const uint32_t *pm = cfg.peer_milestones ? cfg.peer_milestones : default_peer_ms;
+    size_t npm = cfg.peer_milestones ? cfg.n_peer_milestones : sizeof default_peer_ms / sizeof default_peer_ms[0];
+    psc_err e = PSC_OK;
+    if (npm && !(an->peer_ms = psc__calloc(a, npm, sizeof *an->peer_ms)))
+        e = PSC_ERR_NOMEM;
+    else if (npm) {
+        memcpy(an->peer_ms, pm, npm * sizeof *pm);
+        an->n_peer_ms = npm;
+    }
+    if (e == PSC_OK)
+        e = declare_types(an);
+    /* from the oldest: lifecycle events of a host that started before the analyzer count */
+    if (e == PSC_OK)
+        e = psc_event_reader_new(intro, true, &an->reader);
+    psc__analysis hook = {on_state, runtime_fields, an};
+    if (e == PSC_OK)
+        e = psc__intro_set_analysis(intro, &hook);
+    if (e != PSC_OK) {
+        free_all(an);
+        return e;
+    }
+    if (cfg.interval_ms && (e = start_thread(an)) != PSC_OK) {
+        psc__intro_set_analysis(intro, NULL);
+        free_all(an);
+        return e;
+    }
+    *out = an;
+    return PSC_OK;
+}
+
+void psc_analyzer_free(psc_analyzer *an)
+{
+    if (!an)
+        return;
+    stop_thread(an);
+    psc__intro_set_analysis(an->intro, NULL);
+    free_all(an);
+}
+
+psc_err psc_analyzer_evaluate(psc_analyzer *an)
+{
+    if (!an)
+        return PSC_ERR_INVALID;
+    psc_msg *m;
+    psc_err e = psc_introspector_snapshot(an->intro, &m);
+    if (e == PSC_OK)
+        psc_msg_unref(m);
+    return e;
+}
+
+/* --------------------------------------------------------------- alerts */
+
+size_t psc_analyzer_alerts(psc_analyzer *an, psc_alert_fn fn, void *user)
+{
+    if (!an)
+        return 0;
+    pthread_mutex_lock(&an->lock);
+    size_t n = 0;
+    uint64_t last = 0;
+    for (;;) {
+        const psc__rule *br = NULL;
+        const psc__subj *bs = NULL;
+        for (size_t i = 0; i < an->n_rules; i++)
+            for (size_t j = 0; j < an->rules[i]->n_subj && !an->rules[i]->removed; j++) {
+                const psc__subj *s = &an->rules[i]->subj[j];
+                if (s->firing && s->order > last && (!bs || s->order < bs->order)) {
+                    br = an->rules[i];
+                    bs = s;
+                }
+            }
+        if (!bs)
+            break;
+        last = bs->order;
+        n++;
+        if (fn) {
+            psc_alert al = {br->name, psc_rule_kind_name(br->cfg.kind), bs->subject, bs->subject_kind,
+                            bs->message ? bs->message : "", br->cfg.severity, bs->value, br->threshold,
+                            bs->since_ts, bs->firing_ts};
+            fn(user, &al);
+        }
+    }
+    pthread_mutex_unlock(&an->lock);
+    return n;
+}
+
+/* --------------------------------------------------------- custom rules */
+
+const psc_msg *psc_rule_ctx_state(const psc_rule_ctx *ctx)
+{
+    return ctx ? ctx->facts->view : NULL;
+}
+
+uint64_t psc_rule_ctx_now(const psc_rule_ctx *ctx)
+{
+    return ctx ? ctx->facts->now : 0;
+}
+
+size_t psc_rule_ctx_event_count(const psc_rule_ctx *ctx)
+{
+    return ctx ? ctx->an->n_evs : 0;
+}
+
+psc_err psc_rule_ctx_event(const psc_rule_ctx *ctx, size_t i, const char **type, uint64_t *ts, const char **content)
+{
+    if (!ctx)
+        return PSC_ERR_INVALID;
+    if (i >= ctx->an->n_evs)
+        return PSC_ERR_NOT_FOUND;
+    const psc__ev *e = &ctx->an->evs[i];
+    if (type)
+        *type = e->type;
+    if (ts)
+        *ts = e->ts;
+    if (content)
+        *content = psc__ev_content(ctx->an, e);
+    return PSC_OK;
+}
+
+psc_err psc_rule_ctx_observe(psc_rule_ctx *ctx, const char *subject, const char *subject_kind, double value,
+                             const char *message)
+{
+    if (!ctx || !subject || !psc__text_ok(subject) || (subject_kind && !psc__text_ok(subject_kind)) ||
+        (message && !psc__text_ok(message)))
+        return PSC_ERR_INVALID;
+    return psc__observe(ctx->an, ctx->rule, subject, subject_kind, value, message, ctx->facts->now);
+}
+
+psc_err psc__eval_custom(psc_analyzer *an, psc__rule *r, const psc__facts *f)
+{
+    psc_rule_ctx ctx = {an, r, f};
+    return r->cfg.custom(r->cfg.custom_user, &ctx);
+}
