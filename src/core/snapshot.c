@@ -63,8 +63,8 @@ static void view_release(void *v)
 }
 
 /*
- * [snap] Let the analysis hook see the finished state before it is
- * encoded, through a payload-less message holding the view; what it
+ * [snap] Let the analysis hook see the finished state (after the size
+ * pass, before the write pass), through a payload-less message holding the view; what it
  * returns goes into the state's tail. A failing hook costs the state only
  * its alerts.
  */
@@ -145,8 +145,12 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
     psc_msg *msg = NULL;
     uint8_t *body = NULL;
     if ((e = psc__finalize(&bld)) == PSC_OK) {
+        /* the size pass completes the view (stream indexes), which the analysis reads */
+        s->analysis_len = 0;
+        size_t size = psc__state_pb_size(s);
         run_analysis(in, view);
-        e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg, &body);
+        s->pb_state += s->analysis_len;
+        e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, size + s->analysis_len, &msg, &body);
     }
     if (e == PSC_OK && (e = psc__wire_sm_seal(msg, psc__state_pb_write(body, s))) != PSC_OK)
         psc__log(in, PSC_LOG_ERROR, "snapshot not sent: %s", psc__wire_last_error());
