@@ -249,6 +249,17 @@ PSC_API psc_err psc_analyzer_load_rules(psc_analyzer *an, const char *path, char
 PSC_API psc_err psc_analyzer_load_rules_string(psc_analyzer *an, const char *text, size_t len, const char *origin,
                                                char *err, size_t err_len);
 
+/** What evaluating the rules has cost so far (CPU time of the snapshotting threads inside the analyzer). */
+typedef struct psc_analyzer_stats {
+    uint64_t evaluations;  /**< snapshots that evaluated the rules */
+    uint64_t total_cpu_ns; /**< their CPU time, summed */
+    uint64_t last_cpu_ns;  /**< the last one's */
+    size_t rules;          /**< rules now */
+} psc_analyzer_stats;
+
+/** Fill *out. Errors: PSC_ERR_INVALID for NULL arguments. Thread-safe. */
+PSC_API psc_err psc_analyzer_get_stats(psc_analyzer *an, psc_analyzer_stats *out);
+
 /* ------------------------------------------------------- expected sets */
 
 /**

@@ -43,9 +43,22 @@ typedef struct psc__mem {
     bool seen;
 } psc__mem;
 
+/* A hash index over strings owned elsewhere (strmap.c). */
+typedef struct psc__strmap_slot {
+    const char *key; /* NULL: free */
+    uint64_t hash;
+    size_t value;
+} psc__strmap_slot;
+
+typedef struct psc__strmap {
+    psc__strmap_slot *slots;
+    size_t n, cap; /* cap: 0 or a power of two */
+} psc__strmap;
+
 typedef struct psc__mems {
     psc__mem *v;
     size_t n, cap;
+    psc__strmap index; /* key -> position in v */
 } psc__mems;
 
 /* Cumulative counters sampled per evaluation, for rates over a window. */
@@ -104,8 +117,21 @@ typedef struct psc__ev {
 typedef struct psc__facts {
     const psc_msg *view;
     uint64_t now, prev_now;
-    const char **peers; /* connected (ACTIVE) peers, sorted, unique */
-    size_t n_peers, n_peers_cap;
+    psc__strmap peers;  /* connected (ACTIVE) peers */
+    size_t n_peers;
+    /* open streams per protocol, counted once when a stream_growth rule needs them */
+    bool has_protocols;
+    psc__strmap protocols; /* protocol -> index in protocol_counts */
+    const char **protocol_names;
+    size_t *protocol_counts;
+    size_t n_protocols, cap_protocols, cap_protocol_counts;
+    /* open streams that never carried a byte, for stream_idle: protocol index and open time */
+    struct psc__quiet_stream {
+        uint32_t protocol;
+        uint64_t open_ts;
+    } *quiet;
+    size_t n_quiet, cap_quiet;
+    bool wants_open_ts; /* a peers_N milestone is still to come */
     uint64_t *open_ts;  /* of ACTIVE connections, sorted */
     size_t n_open, n_open_cap;
     uint64_t opened, closed; /* connections that opened / closed since the previous evaluation */
@@ -138,6 +164,7 @@ struct psc_analyzer {
     uint64_t prev_now;
     bool evaluated;
     uint64_t evaluations;
+    uint64_t total_cpu_ns, last_cpu_ns;
 
     uint8_t *pb; /* State fields of the last evaluation (on_state's answer) */
     size_t pb_len, pb_cap;
@@ -164,10 +191,20 @@ const char *psc__ev_content(const psc_analyzer *an, const psc__ev *e);
 /* Whether the peer has an ACTIVE connection in the evaluated state. */
 bool psc__facts_connected(const psc__facts *f, const char *peer);
 
+
 static inline bool psc__text_ok(const char *s)
 {
     return psc__text_valid(s, strlen(s));
 }
+
+/* ---- strmap.c ---- */
+/* Insert key (kept as a pointer) unless present; *existing gets the value stored. False: out of memory. */
+bool psc__strmap_put(psc_analyzer *an, psc__strmap *m, const char *key, size_t value, size_t *existing);
+bool psc__strmap_get(const psc__strmap *m, const char *key, size_t *value);
+/* Room for n keys without growing. False: out of memory. */
+bool psc__strmap_reserve(psc_analyzer *an, psc__strmap *m, size_t n);
+void psc__strmap_clear(psc__strmap *m);
+void psc__strmap_free(psc_analyzer *an, psc__strmap *m);
 
 /* ---- engine.c ---- */
 /* The kind's comparison, default threshold and what its value means ("mesh peers"). */
@@ -217,6 +254,8 @@ void psc__sets_free(psc_analyzer *an);
 void psc__milestones_update(psc_analyzer *an, const psc__facts *f);
 psc_err psc__milestone_add(psc_analyzer *an, const char *name, const char *from, uint64_t ts);
 void psc__milestones_free(psc_analyzer *an);
+/* [lock] Whether a milestone of that name is reached. */
+bool psc__milestone_known(psc_analyzer *an, const char *name);
 size_t psc__milestone_pb_size(const psc__milestone *m);
 uint8_t *psc__milestone_pb_write(uint8_t *p, const psc__milestone *m);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "analyze/analyze.h"
@@ -77,15 +78,105 @@ static void drain_events(psc_analyzer *an)
 
 /* --------------------------------------------------------------- facts */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+typedef struct facts_walk {
+    psc_analyzer *an;
+    psc__facts *f;
+    bool failed;
+} facts_walk;
+
+static void on_conn(void *user, const char *peer, psc_status status, uint64_t open_ts, uint64_t close_ts)
+{
+    facts_walk *w = user;
+    psc__facts *f = w->f;
+    if (open_ts > f->prev_now && open_ts <= f->now)
+        f->opened++;
+    if (status == PSC_STATUS_CLOSED) {
+        if (close_ts > f->prev_now && close_ts <= f->now)
+            f->closed++;
+        return;
+    }
+    if (status != PSC_STATUS_ACTIVE)
+        return;
+    if (f->wants_open_ts) {
+        if (!psc__an_grow(w->an, (void **)&f->open_ts, &f->n_open_cap, f->n_open + 1, sizeof *f->open_ts)) {
+            w->failed = true;
+            return;
+        }
+        f->open_ts[f->n_open] = open_ts;
+    }
+    f->n_open++;
+    if (peer && *peer) {
+        size_t had;
+        if (!psc__strmap_put(w->an, &f->peers, peer, f->n_peers, &had))
+            w->failed = true;
+        else if (had == f->n_peers)
+            f->n_peers++;
+    }
+}
+
+static void on_stream(void *user, const char *protocol, psc_status status, uint64_t open_ts, uint64_t in,
+                      uint64_t out)
+{
+    facts_walk *w = user;
+    psc__facts *f = w->f;
+    if (status != PSC_STATUS_ACTIVE || w->failed)
+        return;
+    const char *p = protocol && *protocol ? protocol : "(none)";
+    /* hosts speak few protocols: the first ones are compared before hashing */
+    size_t near = f->n_protocols < 8 ? f->n_protocols : 8;
+    size_t i = SIZE_MAX;
+    for (size_t k = 0; k < near && i == SIZE_MAX; k++)
+        if (strcmp(f->protocol_names[k], p) == 0)
+            i = k;
+    if (i == SIZE_MAX && !psc__strmap_put(w->an, &f->protocols, p, f->n_protocols, &i)) {
+        w->failed = true;
+        return;
+    }
+    if (i == f->n_protocols) {
+        if (!psc__an_grow(w->an, (void **)&f->protocol_names, &f->cap_protocols, i + 1, sizeof *f->protocol_names) ||
+            !psc__an_grow(w->an, (void **)&f->protocol_counts, &f->cap_protocol_counts, i + 1,
+                          sizeof *f->protocol_counts)) {
+            w->failed = true;
+            return;
+        }
+        f->protocol_names[i] = p;
+        f->protocol_counts[i] = 0;
+        f->n_protocols++;
+    }
+    f->protocol_counts[i]++;
+    if (!in && !out) {
+        if (!psc__an_grow(w->an, (void **)&f->quiet, &f->cap_quiet, f->n_quiet + 1, sizeof *f->quiet)) {
+            w->failed = true;
+            return;
+        }
+        f->quiet[f->n_quiet++] = (struct psc__quiet_stream){(uint32_t)i, open_ts};
+    }
+}
+
+static bool wants_protocols(const psc_analyzer *an)
+{
+    for (size_t i = 0; i < an->n_rules; i++)
+        if (an->rules[i]->cfg.kind == PSC_RULE_STREAM_GROWTH || an->rules[i]->cfg.kind == PSC_RULE_STREAM_IDLE)
+            return true;
+    return false;
+}
+
+/* The N-th peer's time is read from the sorted open times only while such a milestone is to come. */
+static bool wants_open_ts(psc_analyzer *an)
+{
+    for (size_t i = 0; i < an->n_peer_ms; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "peers_%u", an->peer_ms[i]);
+        if (psc__milestone_known(an, name) == false)
+            return true;
+    }
+    return false;
 }
 
 static psc_err facts_build(psc_analyzer *an, const psc_msg *view, psc__facts *f)
@@ -95,43 +186,31 @@ static psc_err facts_build(psc_analyzer *an, const psc_msg *view, psc__facts *f)
     f->view = view;
     f->prev_now = an->evaluated ? an->prev_now : psc__intro_start_ts(an->intro);
     f->now = sum.instant_ts;
-    size_t n = psc_state_connection_count(view);
-    size_t cap = n ? n : 1;
-    if (!psc__an_grow(an, (void **)&f->peers, &f->n_peers_cap, cap, sizeof *f->peers) ||
-        !psc__an_grow(an, (void **)&f->open_ts, &f->n_open_cap, cap, sizeof *f->open_ts))
-        return PSC_ERR_NOMEM;
     f->n_peers = f->n_open = 0;
     f->opened = f->closed = 0;
-    for (size_t i = 0; i < n; i++) {
-        psc_connection c = {.struct_size = sizeof c};
-        if (psc_state_connection(view, i, &c) != PSC_OK)
-            continue;
-        if (c.open_ts > f->prev_now && c.open_ts <= f->now)
-            f->opened++;
-        if (c.status == PSC_STATUS_CLOSED) {
-            if (c.close_ts > f->prev_now && c.close_ts <= f->now)
-                f->closed++;
-            continue;
-        }
-        if (c.status != PSC_STATUS_ACTIVE)
-            continue;
-        f->open_ts[f->n_open++] = c.open_ts;
-        if (c.peer_id && *c.peer_id)
-            f->peers[f->n_peers++] = c.peer_id;
-    }
-    qsort(f->peers, f->n_peers, sizeof *f->peers, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < f->n_peers; i++)
-        if (!u || strcmp(f->peers[u - 1], f->peers[i]) != 0)
-            f->peers[u++] = f->peers[i];
-    f->n_peers = u;
-    qsort(f->open_ts, f->n_open, sizeof *f->open_ts, cmp_u64);
+    f->n_protocols = 0;
+    f->n_quiet = 0;
+    f->wants_open_ts = wants_open_ts(an);
+    psc__strmap_clear(&f->peers);
+    psc__strmap_clear(&f->protocols);
+    size_t n_conns = psc_state_connection_count(view);
+    if (!psc__strmap_reserve(an, &f->peers, n_conns) ||
+        (f->wants_open_ts && !psc__an_grow(an, (void **)&f->open_ts, &f->n_open_cap, n_conns + 1, sizeof *f->open_ts)))
+        return PSC_ERR_NOMEM;
+    f->has_protocols = wants_protocols(an);
+    facts_walk w = {an, f, false};
+    psc__view_walk vw = {.user = &w, .conn = on_conn, .stream = f->has_protocols ? on_stream : NULL};
+    psc__view_walk_state(view, &vw);
+    if (w.failed)
+        return PSC_ERR_NOMEM;
+    if (f->wants_open_ts)
+        qsort(f->open_ts, f->n_open, sizeof *f->open_ts, cmp_u64);
     return PSC_OK;
 }
 
 bool psc__facts_connected(const psc__facts *f, const char *peer)
 {
-    return bsearch(&peer, f->peers, f->n_peers, sizeof *f->peers, cmp_str) != NULL;
+    return psc__strmap_get(&f->peers, peer, NULL);
 }
 
 /* ------------------------------------------------------------ encoding */
@@ -234,10 +313,19 @@ static psc_err eval_rule(psc_analyzer *an, psc__rule *r, const psc__facts *f)
     }
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static psc_err on_state(void *user, const psc_msg *view, const uint8_t **pb, size_t *len)
 {
     psc_analyzer *an = user;
     pthread_mutex_lock(&an->lock);
+    uint64_t t0 = thread_cpu_ns();
     drain_events(an);
     psc__facts *f = &an->facts;
     psc_err e = facts_build(an, view, f);
@@ -265,6 +353,8 @@ static psc_err on_state(void *user, const psc_msg *view, const uint8_t **pb, siz
         an->evaluations++;
         e = encode_state_fields(an);
     }
+    an->last_cpu_ns = thread_cpu_ns() - t0;
+    an->total_cpu_ns += an->last_cpu_ns;
     *pb = an->pb;
     *len = e == PSC_OK ? an->pb_len : 0;
     pthread_mutex_unlock(&an->lock);
@@ -370,8 +460,12 @@ static void free_all(psc_analyzer *an)
     psc_event_reader_free(an->reader);
     psc__free(&an->alloc, an->evs);
     psc__free(&an->alloc, an->evbuf);
-    psc__free(&an->alloc, an->facts.peers);
+    psc__strmap_free(an, &an->facts.peers);
+    psc__strmap_free(an, &an->facts.protocols);
+    psc__free(&an->alloc, an->facts.protocol_names);
+    psc__free(&an->alloc, an->facts.protocol_counts);
     psc__free(&an->alloc, an->facts.open_ts);
+    psc__free(&an->alloc, an->facts.quiet);
     psc__free(&an->alloc, an->pb);
     pthread_mutex_destroy(&an->lock);
     psc__alloc a = an->alloc;
@@ -461,6 +555,16 @@ psc_err psc_analyzer_evaluate(psc_analyzer *an)
     if (e == PSC_OK)
         psc_msg_unref(m);
     return e;
+}
+
+psc_err psc_analyzer_get_stats(psc_analyzer *an, psc_analyzer_stats *out)
+{
+    if (!an || !out)
+        return PSC_ERR_INVALID;
+    pthread_mutex_lock(&an->lock);
+    *out = (psc_analyzer_stats){an->evaluations, an->total_cpu_ns, an->last_cpu_ns, an->n_rules};
+    pthread_mutex_unlock(&an->lock);
+    return PSC_OK;
 }
 
 /* --------------------------------------------------------------- alerts */

@@ -250,30 +250,40 @@ void psc__rule_free(psc_analyzer *an, psc__rule *r, bool resolve, uint64_t now)
 
 psc__mem *psc__mem_get(psc_analyzer *an, psc__mems *m, const char *key)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].key, key) == 0) {
-            m->v[i].seen = true;
-            return &m->v[i];
-        }
+    size_t i;
+    if (psc__strmap_get(&m->index, key, &i)) {
+        m->v[i].seen = true;
+        return &m->v[i];
+    }
     if (!psc__an_grow(an, (void **)&m->v, &m->cap, m->n + 1, sizeof *m->v))
         return NULL;
     char *k = psc__an_strdup(an, key);
-    if (!k)
+    if (!k || !psc__strmap_put(an, &m->index, k, m->n, NULL)) {
+        psc__free(&an->alloc, k);
         return NULL;
+    }
     m->v[m->n] = (psc__mem){.key = k, .seen = true};
     return &m->v[m->n++];
 }
 
 void psc__mem_sweep(psc_analyzer *an, psc__mems *m)
 {
-    for (size_t i = m->n; i-- > 0;) {
-        if (m->v[i].seen) {
-            m->v[i].seen = false;
+    size_t kept = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->v[i].seen) {
+            psc__free(&an->alloc, m->v[i].key);
             continue;
         }
-        psc__free(&an->alloc, m->v[i].key);
-        m->v[i] = m->v[--m->n];
+        m->v[i].seen = false;
+        m->v[kept++] = m->v[i];
     }
+    if (kept == m->n)
+        return;
+    m->n = kept;
+    /* positions moved: index again (the map never shrinks, so this cannot fail) */
+    psc__strmap_clear(&m->index);
+    for (size_t i = 0; i < m->n; i++)
+        psc__strmap_put(an, &m->index, m->v[i].key, i, NULL);
 }
 
 void psc__mems_free(psc_analyzer *an, psc__mems *m)
@@ -281,6 +291,7 @@ void psc__mems_free(psc_analyzer *an, psc__mems *m)
     for (size_t i = 0; i < m->n; i++)
         psc__free(&an->alloc, m->v[i].key);
     psc__free(&an->alloc, m->v);
+    psc__strmap_free(an, &m->index);
     *m = (psc__mems){0};
 }
 

@@ -15,10 +15,9 @@ psc_err psc__eval_health(psc_analyzer *an, psc__rule *r, const psc__facts *f)
         const char *provider = NULL;
         if (psc_state_provider_error(f->view, i, &provider, NULL, NULL) != PSC_OK || !provider)
             continue;
-        bool fresh = true;
-        for (size_t k = 0; k < r->mems.n; k++)
-            if (r->mems.v[k].seen && strcmp(r->mems.v[k].key, provider) == 0)
-                fresh = false; /* the same provider twice in one state counts once */
+        /* the same provider twice in one state counts once */
+        size_t k;
+        bool fresh = !psc__strmap_get(&r->mems.index, provider, &k) || !r->mems.v[k].seen;
         psc__mem *m = psc__mem_get(an, &r->mems, provider);
         if (!m)
             return PSC_ERR_NOMEM;

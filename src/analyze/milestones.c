@@ -68,6 +68,11 @@ psc_err psc__milestone_add(psc_analyzer *an, const char *name, const char *from,
     return PSC_OK;
 }
 
+bool psc__milestone_known(psc_analyzer *an, const char *name)
+{
+    return find(an, name) != NULL;
+}
+
 static void reach(psc_analyzer *an, const char *name, uint64_t ts)
 {
     if (psc__milestone_add(an, name, NULL, ts) != PSC_OK)
@@ -111,9 +116,11 @@ void psc__milestones_update(psc_analyzer *an, const psc__facts *f)
      * From the connection history: the N-th peer is reached when the
      * N-th oldest open connection opened (not later than this state).
      */
-    if (f->n_open && !find(an, "first_peer"))
-        reach(an, "first_peer", f->open_ts[0] && f->open_ts[0] <= f->now ? f->open_ts[0] : f->now);
-    for (size_t i = 0; i < an->n_peer_ms; i++) {
+    if (f->n_open && !find(an, "first_peer")) {
+        uint64_t first = f->wants_open_ts ? f->open_ts[0] : f->now;
+        reach(an, "first_peer", first && first <= f->now ? first : f->now);
+    }
+    for (size_t i = 0; i < an->n_peer_ms && f->wants_open_ts; i++) {
         uint32_t n = an->peer_ms[i];
         if (!n || f->n_peers < n)
             continue;

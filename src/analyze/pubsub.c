@@ -1,6 +1,4 @@
 /* Pubsub rules: a subscribed topic's mesh under D_low or over D_high, and peers with a negative score. */
-#include <string.h>
-
 #include "analyze/analyze.h"
 
 typedef struct walk {
@@ -23,12 +21,8 @@ static void on_mesh_peer(void *user, const char *topic, const char *peer, double
     walk *w = user;
     if (w->err != PSC_OK)
         return;
-    bool fresh = true;
-    for (size_t i = 0; i < w->r->mems.n; i++)
-        if (strcmp(w->r->mems.v[i].key, peer) == 0) {
-            fresh = !w->r->mems.v[i].seen;
-            break;
-        }
+    size_t i;
+    bool fresh = !psc__strmap_get(&w->r->mems.index, peer, &i) || !w->r->mems.v[i].seen;
     psc__mem *m = psc__mem_get(w->an, &w->r->mems, peer);
     if (!m) {
         w->err = PSC_ERR_NOMEM;

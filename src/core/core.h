@@ -89,6 +89,10 @@ typedef struct psc__view_walk {
     void (*scope)(void *user, psc_scope_kind kind, const char *name, const psc_resources *usage,
                   const psc_resources *limit);
     void (*listen_addr)(void *user, const char *addr);
+    /* connections and their streams, in report order (peer_id and protocol may be NULL) */
+    void (*conn)(void *user, const char *peer_id, psc_status status, uint64_t open_ts, uint64_t close_ts);
+    void (*stream)(void *user, const char *protocol, psc_status status, uint64_t open_ts, uint64_t bytes_in,
+                   uint64_t bytes_out);
 } psc__view_walk;
 
 /* The introspector's start time (Runtime.start_ts). Thread-safe. */
