@@ -132,6 +132,9 @@ static void on_stream(void *user, const char *protocol, psc_status status, uint6
     size_t near = f->n_protocols < 8 ? f->n_protocols : 8;
     size_t i = SIZE_MAX;
     for (size_t k = 0; k < near && i == SIZE_MAX; k++)
+        if (f->protocol_names[k] == p) /* the core shares one copy per protocol: usually this */
+            i = k;
+    for (size_t k = 0; k < near && i == SIZE_MAX; k++)
         if (strcmp(f->protocol_names[k], p) == 0)
             i = k;
     if (i == SIZE_MAX && !psc__strmap_put(w->an, &f->protocols, p, f->n_protocols, &i)) {

@@ -55,14 +55,17 @@ void psc__view_walk_state(const psc_msg *view, const psc__view_walk *w)
     if (w->scope)
         PSC__EACH(const psc__scope_rec, r, s->scopes)
             w->scope(w->user, r->kind, r->name.p, &r->usage, &r->limit);
+    /* through the view's index arrays, not the lists: independent loads, not a chain of them */
     if (w->conn || w->stream)
-        PSC__EACH(const psc__conn_rec, c, s->conns) {
+        for (size_t i = 0; i < s->conns.n; i++) {
+            const psc__conn_rec *c = s->conn_index[i];
             if (w->conn)
                 w->conn(w->user, c->peer_id.p, c->status, c->open_ts, c->close_ts);
-            if (w->stream)
-                PSC__EACH(const psc__stream_rec, st, c->streams)
-                    w->stream(w->user, st->protocol.p, st->status, st->open_ts, st->traffic.in.bytes,
-                              st->traffic.out.bytes);
+            for (size_t j = 0; w->stream && j < c->streams.n; j++) {
+                const psc__stream_rec *st = c->stream_index[j];
+                w->stream(w->user, st->protocol.p, st->status, st->open_ts, st->traffic.in.bytes,
+                          st->traffic.out.bytes);
+            }
         }
     if (w->listen_addr)
         PSC__EACH(const psc__transport_rec, t, s->transports)

@@ -98,6 +98,7 @@ typedef struct psc__view_walk {
 /* The introspector's start time (Runtime.start_ts). Thread-safe. */
 uint64_t psc__intro_start_ts(const psc_introspector *intro);
 
+/* On a sealed state, or on_state's view (both after the size pass, which completes the stream indexes). */
 void psc__view_walk_state(const psc_msg *view, const psc__view_walk *w);
 /* The dialer's counters; false when the state has none. */
 bool psc__view_dialer(const psc_msg *view, psc_dialer *out);

@@ -298,6 +298,14 @@ typedef struct psc__build {
     psc__snap *snap;
     uint64_t now_ms;
     uint64_t epoch; /* increments for each collect call */
+    /*
+     * Stream protocols copied by this collect call (protos_epoch): a host
+     * speaks few, so streams share one copy each, and readers of the view
+     * (the analyzer) can compare them by pointer first.
+     */
+    psc__str protos[8];
+    unsigned n_protos, next_proto;
+    uint64_t protos_epoch;
 } psc__build;
 
 struct psc_collect {

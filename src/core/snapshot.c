@@ -108,7 +108,7 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
         return e;
     }
 
-    psc__build bld = {in, view, &view->arena, &view->snap, now, 0};
+    psc__build bld = {.intro = in, .view = view, .arena = &view->arena, .snap = &view->snap, .now_ms = now};
     psc__snap *s = bld.snap;
     s->seq = in->seq + 1;
     s->instant_ts = now;
