@@ -79,27 +79,31 @@ static inline void psc__list_splice(psc__list *dst, const psc__list *src)
 
 /* ------------------------------------------------------------ records */
 
+/* What every pass over all streams reads (the analyzer's included) comes first: fewer cache lines. */
 typedef struct psc__stream_rec {
     psc__node node;
-    psc__bytes id;
-    psc__str protocol, close_reason;
-    psc__strv tags;
-    psc_role role;
+    psc__str protocol;
     psc_status status;
-    uint64_t open_ts, close_ts, latency_ns;
+    psc_role role;
+    uint64_t open_ts;
     psc_traffic traffic;
+    psc__bytes id;
+    psc__str close_reason;
+    psc__strv tags;
+    uint64_t close_ts, latency_ns;
     size_t pb_size;
 } psc__stream_rec;
 
 /* A connection record is also the provider's handle to add its streams. */
 struct psc_conn_builder {
     psc__node node;
-    psc__bytes id, transport_id, relay_conn_id;
-    psc__str peer_id, transport_name, local_addr, remote_addr, multiplexer, encryption, close_reason;
-    psc__strv tags;
+    psc__str peer_id; /* with status and the times: what passes over all connections read, first */
     psc_status status;
     psc_role role;
     uint64_t open_ts, upgraded_ts, close_ts, latency_ns;
+    psc__bytes id, transport_id, relay_conn_id;
+    psc__str transport_name, local_addr, remote_addr, multiplexer, encryption, close_reason;
+    psc__strv tags;
     psc_traffic traffic;
     uint32_t stream_count;  /* as given; 0: count */
     uint32_t open_streams;  /* counted by the size pass */
