@@ -139,7 +139,7 @@ typedef struct psc_rule_ctx psc_rule_ctx;
  *     r.custom = slow_peers;
  *     psc_analyzer_add_rule(an, &r);
  *
- * examples/demo/demo_rules.c has it running in the demo.
+ * examples/demo/alerts.c has it running in the demo (rule demo-slow-peer).
  */
 typedef psc_err (*psc_rule_fn)(void *user, psc_rule_ctx *ctx);
 
