@@ -31,6 +31,7 @@ typedef struct psc__subj {
     char *subject, *subject_kind, *message;
     double value;
     bool holding, firing, seen;
+    bool dead; /* to be dropped by the sweep */
     uint64_t since_ts, firing_ts, clear_since;
     uint64_t order; /* firing order, for listing oldest first */
 } psc__subj;
@@ -79,6 +80,7 @@ typedef struct psc__rule {
     psc__op op;
     psc__subj *subj;
     size_t n_subj, cap_subj;
+    psc__strmap subj_index; /* subject -> position in subj */
     psc__mems mems;
     psc__series series;
     uint64_t added_ts; /* first evaluation that saw the rule */
@@ -137,6 +139,11 @@ typedef struct psc__facts {
     uint64_t opened, closed; /* connections that opened / closed since the previous evaluation */
 } psc__facts;
 
+typedef struct psc__firing {
+    psc__rule *r;
+    psc__subj *s;
+} psc__firing;
+
 struct psc_analyzer {
     psc_introspector *intro;
     psc__alloc alloc;
@@ -166,6 +173,8 @@ struct psc_analyzer {
     uint64_t evaluations;
     uint64_t total_cpu_ns, last_cpu_ns;
 
+    psc__firing *firing; /* scratch: the firing alerts in order */
+    size_t n_firing, cap_firing;
     uint8_t *pb; /* State fields of the last evaluation (on_state's answer) */
     size_t pb_len, pb_cap;
 
@@ -217,8 +226,12 @@ const char *psc__kind_value_name(psc_rule_kind k);
  */
 psc_err psc__observe(psc_analyzer *an, psc__rule *r, const char *subject, const char *subject_kind, double value,
                      const char *message, uint64_t now);
-/* After the rule's pass: subjects not observed count as clear. */
-void psc__rule_sweep(psc_analyzer *an, psc__rule *r, uint64_t now);
+/*
+ * After the rule's pass: drop the subjects that resolved; when the pass
+ * was complete, subjects not observed count as clear (a failed pass
+ * leaves them as they were).
+ */
+void psc__rule_sweep(psc_analyzer *an, psc__rule *r, uint64_t now, bool complete);
 /* Resolve every firing subject (rule removed) and free the rule. */
 void psc__rule_free(psc_analyzer *an, psc__rule *r, bool resolve, uint64_t now);
 /* Memory per key: found or added (NULL when out of memory). */

@@ -250,37 +250,47 @@ static uint8_t *alert_body_write(uint8_t *p, const psc__rule *r, const psc__subj
     return p;
 }
 
+static int cmp_firing(const void *a, const void *b)
+{
+    uint64_t x = ((const psc__firing *)a)->s->order, y = ((const psc__firing *)b)->s->order;
+    return x < y ? -1 : x > y;
+}
+
+/* [lock] The firing alerts of rules not removed, oldest first, into an->firing. */
+static psc_err gather_firing(psc_analyzer *an)
+{
+    an->n_firing = 0;
+    for (size_t i = 0; i < an->n_rules; i++) {
+        psc__rule *r = an->rules[i];
+        for (size_t j = 0; j < r->n_subj && !r->removed; j++) {
+            if (!r->subj[j].firing)
+                continue;
+            if (!psc__an_grow(an, (void **)&an->firing, &an->cap_firing, an->n_firing + 1, sizeof *an->firing))
+                return PSC_ERR_NOMEM;
+            an->firing[an->n_firing++] = (psc__firing){r, &r->subj[j]};
+        }
+    }
+    qsort(an->firing, an->n_firing, sizeof *an->firing, cmp_firing);
+    return PSC_OK;
+}
+
 /* State.alerts (oldest first) and State.milestones into an->pb. */
 static psc_err encode_state_fields(psc_analyzer *an)
 {
-    size_t n = 0, n_alerts = 0;
-    for (size_t i = 0; i < an->n_rules; i++)
-        for (size_t j = 0; j < an->rules[i]->n_subj; j++)
-            if (an->rules[i]->subj[j].firing) {
-                n += psc__pb_len_size(PSC__F_STATE__ALERTS, alert_body_size(an->rules[i], &an->rules[i]->subj[j]));
-                n_alerts++;
-            }
+    psc_err e = gather_firing(an);
+    if (e != PSC_OK)
+        return e;
+    size_t n = 0;
+    for (size_t k = 0; k < an->n_firing; k++)
+        n += psc__pb_len_size(PSC__F_STATE__ALERTS, alert_body_size(an->firing[k].r, an->firing[k].s));
     for (size_t i = 0; i < an->n_ms; i++)
         n += psc__pb_len_size(PSC__F_STATE__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
     if (!psc__an_grow(an, (void **)&an->pb, &an->pb_cap, n ? n : 1, 1))
         return PSC_ERR_NOMEM;
     uint8_t *p = an->pb;
-    /* firing order: repeatedly the oldest not written yet (alerts are few) */
-    uint64_t last = 0;
-    for (size_t k = 0; k < n_alerts; k++) {
-        const psc__rule *br = NULL;
-        const psc__subj *bs = NULL;
-        for (size_t i = 0; i < an->n_rules; i++)
-            for (size_t j = 0; j < an->rules[i]->n_subj; j++) {
-                const psc__subj *s = &an->rules[i]->subj[j];
-                if (s->firing && s->order > last && (!bs || s->order < bs->order)) {
-                    br = an->rules[i];
-                    bs = s;
-                }
-            }
-        p = psc__pb_put_len_prefix(p, PSC__F_STATE__ALERTS, alert_body_size(br, bs));
-        p = alert_body_write(p, br, bs);
-        last = bs->order;
+    for (size_t k = 0; k < an->n_firing; k++) {
+        p = psc__pb_put_len_prefix(p, PSC__F_STATE__ALERTS, alert_body_size(an->firing[k].r, an->firing[k].s));
+        p = alert_body_write(p, an->firing[k].r, an->firing[k].s);
     }
     for (size_t i = 0; i < an->n_ms; i++) {
         p = psc__pb_put_len_prefix(p, PSC__F_STATE__MILESTONES, psc__milestone_pb_size(&an->ms[i]));
@@ -346,8 +356,7 @@ static psc_err on_state(void *user, const psc_msg *view, const uint8_t **pb, siz
             psc_err re = eval_rule(an, r, f);
             if (re != PSC_OK)
                 psc__log(an->intro, PSC_LOG_WARN, "rule %s not evaluated: %s", r->name, psc_strerror(re));
-            else
-                psc__rule_sweep(an, r, f->now);
+            psc__rule_sweep(an, r, f->now, re == PSC_OK);
             i++;
         }
         psc__milestones_update(an, f);
@@ -470,6 +479,7 @@ static void free_all(psc_analyzer *an)
     psc__free(&an->alloc, an->facts.open_ts);
     psc__free(&an->alloc, an->facts.quiet);
     psc__free(&an->alloc, an->pb);
+    psc__free(&an->alloc, an->firing);
     pthread_mutex_destroy(&an->lock);
     psc__alloc a = an->alloc;
     psc__free(&a, an);
@@ -578,28 +588,21 @@ size_t psc_analyzer_alerts(psc_analyzer *an, psc_alert_fn fn, void *user)
         return 0;
     pthread_mutex_lock(&an->lock);
     size_t n = 0;
-    uint64_t last = 0;
-    for (;;) {
-        const psc__rule *br = NULL;
-        const psc__subj *bs = NULL;
-        for (size_t i = 0; i < an->n_rules; i++)
-            for (size_t j = 0; j < an->rules[i]->n_subj && !an->rules[i]->removed; j++) {
-                const psc__subj *s = &an->rules[i]->subj[j];
-                if (s->firing && s->order > last && (!bs || s->order < bs->order)) {
-                    br = an->rules[i];
-                    bs = s;
-                }
-            }
-        if (!bs)
-            break;
-        last = bs->order;
-        n++;
-        if (fn) {
-            psc_alert al = {br->name, psc_rule_kind_name(br->cfg.kind), bs->subject, bs->subject_kind,
-                            bs->message ? bs->message : "", br->cfg.severity, bs->value, br->threshold,
-                            bs->since_ts, bs->firing_ts};
+    if (gather_firing(an) == PSC_OK) {
+        n = an->n_firing;
+        for (size_t k = 0; fn && k < an->n_firing; k++) {
+            const psc__rule *r = an->firing[k].r;
+            const psc__subj *s = an->firing[k].s;
+            psc_alert al = {r->name, psc_rule_kind_name(r->cfg.kind), s->subject, s->subject_kind,
+                            s->message ? s->message : "", r->cfg.severity, s->value, r->threshold, s->since_ts,
+                            s->firing_ts};
             fn(user, &al);
         }
+    } else {
+        /* no room to sort: count them at least */
+        for (size_t i = 0; i < an->n_rules; i++)
+            for (size_t j = 0; j < an->rules[i]->n_subj && !an->rules[i]->removed; j++)
+                n += an->rules[i]->subj[j].firing;
     }
     pthread_mutex_unlock(&an->lock);
     return n;

@@ -171,23 +171,15 @@ static bool step(psc_analyzer *an, psc__rule *r, psc__subj *s, bool cond, const 
     return false;
 }
 
-static void subj_drop(psc_analyzer *an, psc__rule *r, size_t i)
-{
-    subj_free(an, &r->subj[i]);
-    r->subj[i] = r->subj[--r->n_subj];
-}
-
 psc_err psc__observe(psc_analyzer *an, psc__rule *r, const char *subject, const char *subject_kind, double value,
                      const char *message, uint64_t now)
 {
     if (r->subject && fnmatch(r->subject, subject, 0) != 0)
         return PSC_OK;
-    psc__subj *s = NULL;
-    for (size_t i = 0; i < r->n_subj; i++)
-        if (strcmp(r->subj[i].subject, subject) == 0) {
-            s = &r->subj[i];
-            break;
-        }
+    size_t at;
+    psc__subj *s = psc__strmap_get(&r->subj_index, subject, &at) ? &r->subj[at] : NULL;
+    if (s && s->seen)
+        return PSC_OK; /* a family reporting a subject twice: the first value counts */
     bool cond = holds(r, value, s && s->firing);
     if (!s) {
         if (!cond)
@@ -197,33 +189,42 @@ psc_err psc__observe(psc_analyzer *an, psc__rule *r, const char *subject, const 
         psc__subj fresh = {0};
         fresh.subject = psc__an_strdup(an, subject);
         fresh.subject_kind = psc__an_strdup(an, subject_kind ? subject_kind : "node");
-        if (!fresh.subject || !fresh.subject_kind) {
+        if (!fresh.subject || !fresh.subject_kind ||
+            !psc__strmap_put(an, &r->subj_index, fresh.subject, r->n_subj, NULL)) {
             subj_free(an, &fresh);
             return PSC_ERR_NOMEM;
         }
         r->subj[r->n_subj++] = fresh;
         s = &r->subj[r->n_subj - 1];
     }
-    if (s->seen)
-        return PSC_OK; /* a family reporting a subject twice: the first value counts */
     s->seen = true;
     s->value = value;
     if (!step(an, r, s, cond, message, now))
-        subj_drop(an, r, (size_t)(s - r->subj));
+        s->dead = true;
     return PSC_OK;
 }
 
-void psc__rule_sweep(psc_analyzer *an, psc__rule *r, uint64_t now)
+void psc__rule_sweep(psc_analyzer *an, psc__rule *r, uint64_t now, bool complete)
 {
-    for (size_t i = r->n_subj; i-- > 0;) {
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_subj; i++) {
         psc__subj *s = &r->subj[i];
-        if (s->seen) {
-            s->seen = false;
+        if (complete && !s->seen && !s->dead && !step(an, r, s, false, NULL, now))
+            s->dead = true;
+        if (s->dead) {
+            subj_free(an, s);
             continue;
         }
-        if (!step(an, r, s, false, NULL, now))
-            subj_drop(an, r, i);
+        s->seen = false;
+        r->subj[kept++] = *s;
     }
+    if (kept == r->n_subj)
+        return;
+    r->n_subj = kept;
+    /* positions moved: index again (the map never shrinks, so this cannot fail) */
+    psc__strmap_clear(&r->subj_index);
+    for (size_t i = 0; i < r->n_subj; i++)
+        psc__strmap_put(an, &r->subj_index, r->subj[i].subject, i, NULL);
 }
 
 void psc__rule_free(psc_analyzer *an, psc__rule *r, bool resolve, uint64_t now)
@@ -236,6 +237,7 @@ void psc__rule_free(psc_analyzer *an, psc__rule *r, bool resolve, uint64_t now)
         subj_free(an, &r->subj[i]);
     }
     psc__free(&an->alloc, r->subj);
+    psc__strmap_free(an, &r->subj_index);
     psc__mems_free(an, &r->mems);
     psc__free(&an->alloc, r->series.v);
     psc__free(&an->alloc, r->name);

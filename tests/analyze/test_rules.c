@@ -430,6 +430,38 @@ static void t_add_rule_errors(void **state)
     assert_int_equal(psc_analyzer_new(w->intro, NULL, &second), PSC_ERR_EXISTS);
 }
 
+/* A delta state carries the current alerts and milestones whole (they sit in the state's tail). */
+static void t_delta_carries_alerts(void **state)
+{
+    world *w = *state;
+    w_rules(w, "rules:\n  - {name: few, kind: peers_low, threshold: 2}\n");
+    w_connect(w, "p1");
+    psc_msg *base, *cur, *delta;
+    w_advance(w, 1000);
+    assert_int_equal(psc_introspector_snapshot(w->intro, &base), PSC_OK);
+    w_connect(w, "p2");
+    w_connect(w, "p3");
+    w_advance(w, 1000);
+    assert_int_equal(psc_analyzer_milestone_reach(w->an, "ready", NULL), PSC_OK);
+    assert_int_equal(psc_introspector_snapshot(w->intro, &cur), PSC_OK);
+    assert_int_equal(psc_introspector_state_delta(w->intro, base, cur, &delta), PSC_OK);
+    Peerscope__ServerMessage *b, *d;
+    assert_int_equal(psc_msg_decode(base, &b), PSC_OK);
+    assert_int_equal(psc_msg_decode(delta, &d), PSC_OK);
+    assert_int_equal(b->state->n_alerts, 1);
+    assert_non_null(d->state->delta);
+    assert_int_equal(d->state->n_alerts, 0); /* resolved in cur */
+    bool ready = false;
+    for (size_t i = 0; i < d->state->n_milestones; i++)
+        ready |= strcmp(d->state->milestones[i]->name, "ready") == 0;
+    assert_true(ready);
+    peerscope__server_message__free_unpacked(b, NULL);
+    peerscope__server_message__free_unpacked(d, NULL);
+    psc_msg_unref(base);
+    psc_msg_unref(cur);
+    psc_msg_unref(delta);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -439,7 +471,7 @@ int main(void)
         T(t_churn),          T(t_dial_failures),   T(t_stream_growth),        T(t_stream_idle),
         T(t_dht_buckets),    T(t_dht_queries),     T(t_mesh),                 T(t_negative_score),
         T(t_resource_usage), T(t_provider_errors), T(t_events_dropped),       T(t_custom),
-        T(t_expected_provider), T(t_alert_list),   T(t_add_rule_errors),
+        T(t_expected_provider), T(t_alert_list),   T(t_add_rule_errors),      T(t_delta_carries_alerts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
