@@ -280,7 +280,7 @@ static psc_err parse_sets(ctx *c, const yaml_node_t *node, psc__loaded *l)
             const yaml_node_t *idn = yaml_document_get_node(c->doc, *it);
             char f2[200];
             snprintf(f2, sizeof f2, "%s[%zu]", field, j);
-            const char *id;
+            const char *id = NULL;
             psc_err e = get_text(c, idn, f2, &id);
             if (e != PSC_OK)
                 return e;

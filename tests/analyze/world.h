@@ -70,9 +70,10 @@ void w_add_stream(world *w, size_t conn, const char *protocol, uint64_t bytes);
 void w_close_streams(world *w, const char *protocol);
 /*
  * Snapshot (which evaluates the rules), check that it encodes as
- * protobuf-c would, read new events into the counters; returns the
- * number of State.alerts and, when alert is not NULL and there is one,
- * the first (a copy of rule and subject into last_rule/last_subject).
+ * protobuf-c would and that State.alerts agrees with psc_analyzer_alerts,
+ * read the new events into the counters (the rule and subject of the last
+ * alert event into last_rule/last_subject); returns the number of
+ * State.alerts.
  */
 size_t w_snap(world *w);
 /* Add a rule from YAML text, asserting success. */
