@@ -42,9 +42,9 @@
  *   mesh_high           topic  mesh peers of a subscribed topic (D_high)       value > threshold (12)
  *   negative_score      peer   lowest score over the meshes it is in          value < threshold (0)
  *   resource_usage      scope  highest usage of a limited resource, % of limit value > threshold (80)
- *   events_dropped      node   events the ring overwrote before the analyzer
- *                              read them, over window_ms (what a session
- *                              reading as fast loses too)                      value > threshold (0)
+ *   events_dropped      node   events sessions lost (slow clients: full queue or
+ *                              lapped by the ring) and the analyzer missed,
+ *                              over window_ms                                  value > threshold (0)
  *   provider_errors     provider  consecutive snapshots it failed in         value >= threshold (3)
  *   custom              any    what the rule's callback observes               value > threshold (0)
  *

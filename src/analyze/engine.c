@@ -31,7 +31,7 @@ static const kind_info kinds[PSC_RULE_KIND_COUNT_] = {
     [PSC_RULE_MESH_HIGH] = {"mesh_high", PSC__OP_ABOVE, 12, "mesh peers"},
     [PSC_RULE_NEGATIVE_SCORE] = {"negative_score", PSC__OP_BELOW, 0, "score"},
     [PSC_RULE_RESOURCE_USAGE] = {"resource_usage", PSC__OP_ABOVE, 80, "% of a limit"},
-    [PSC_RULE_EVENTS_DROPPED] = {"events_dropped", PSC__OP_ABOVE, 0, "events dropped"},
+    [PSC_RULE_EVENTS_DROPPED] = {"events_dropped", PSC__OP_ABOVE, 0, "events lost by sessions"},
     [PSC_RULE_PROVIDER_ERRORS] = {"provider_errors", PSC__OP_AT_LEAST, 3, "failed snapshots in a row"},
     [PSC_RULE_CUSTOM] = {"custom", PSC__OP_ABOVE, 0, "value"},
 };

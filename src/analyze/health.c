@@ -1,11 +1,13 @@
-/* The library's own health: events lost before being read, providers failing snapshot after snapshot. */
+/* The library's own health: events sessions (and the analyzer) lost, providers failing snapshot after snapshot. */
 #include "analyze/analyze.h"
+#include "events/events.h"
 
 psc_err psc__eval_health(psc_analyzer *an, psc__rule *r, const psc__facts *f)
 {
     if (r->cfg.kind == PSC_RULE_EVENTS_DROPPED) {
         double d, unused;
-        if (!psc__series_add(an, &r->series, f->now, (double)an->events_missed, 0, r->cfg.window_ms, &d, &unused))
+        double lost = (double)psc__events_consumer_lost(psc__intro_events(an->intro)) + (double)an->events_missed;
+        if (!psc__series_add(an, &r->series, f->now, lost, 0, r->cfg.window_ms, &d, &unused))
             return PSC_ERR_NOMEM;
         return psc__observe(an, r, "events", "node", d, NULL, f->now);
     }

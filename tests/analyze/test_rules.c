@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "world.h"
+#include "events/events.h"
 
 static int setup(void **state)
 {
@@ -301,6 +302,12 @@ static void t_events_dropped(void **state)
     expect_fired(w, 1, 0, "events");
     assert_int_equal(run(w, 3), 0);
     expect_fired(w, 1, 1, "events");
+    /* what sessions lose counts too (a session's reader reports it: tests/session) */
+    psc__event_reader_note_lost(w->reader, 7);
+    assert_int_equal(run(w, 1), 1);
+    expect_fired(w, 2, 1, "events");
+    assert_int_equal(run(w, 3), 0);
+    expect_fired(w, 2, 2, "events");
 }
 
 /* ------------------------------------------------------------ custom */
