@@ -147,4 +147,20 @@ typedef struct recorder_result {
 
 int bench_recorder(const bench_scenario *sc, const bench_opts *o, recorder_result *r);
 
+
+/* ------------------------------------------------------------ 10. analyzers (bench_analyze.c) */
+
+typedef struct analyze_result {
+    const char *name;
+    int rules;
+    size_t alerts;                  /* firing after the runs (the rules do fire on this node) */
+    bench_stat snapshot_ms;         /* a snapshot without analyzer, CPU time */
+    bench_stat with_rules_ms;       /* a snapshot of the same node with the analyzer */
+    bench_stat rules_ms;            /* the analyzer's own evaluation (psc_analyzer_get_stats) */
+    bench_stat difference_ms;       /* with_rules_ms - snapshot_ms, per run (a cross-check) */
+    double share;                   /* rules_ms.median / snapshot_ms.median */
+} analyze_result;
+
+int bench_analyze(const bench_scenario *sc, const bench_opts *o, analyze_result *r);
+
 #endif

@@ -13,8 +13,9 @@
  *   delta     delta-state bytes per push at 1% churn vs full states
  *   recorder  flight recorder memory after 12 simulated minutes vs max_bytes, a sample
  *             vs a plain snapshot, psc_emit with a recorder vs without
+ *   analyze   20 analyzer rules evaluated per snapshot vs the snapshot itself
  * With --scenario all, snapshots run S, M and L, fan-out, the stalled
- * session and the recorder M, deltas M and L; otherwise everything runs
+ * session and the recorder M, deltas M and L, analyzers L; otherwise everything runs
  * the scenario given.
  * Every measurement is a median (with min and max) over --runs runs in one
  * process. --json prints one JSON object on stdout and the table on stderr.
@@ -36,7 +37,8 @@ enum {
     SEC_STALL = 16,
     SEC_DELTA = 32,
     SEC_RECORDER = 64,
-    SEC_ALL = 127
+    SEC_ANALYZE = 128,
+    SEC_ALL = 255
 };
 
 static const struct {
@@ -45,7 +47,7 @@ static const struct {
 } sections[] = {
     {"hot", SEC_HOT},       {"snapshot", SEC_SNAPSHOT}, {"fanout", SEC_FANOUT},
     {"events", SEC_EVENTS}, {"stall", SEC_STALL},       {"delta", SEC_DELTA},
-    {"recorder", SEC_RECORDER},
+    {"recorder", SEC_RECORDER}, {"analyze", SEC_ANALYZE},
 };
 
 typedef struct results {
@@ -58,13 +60,14 @@ typedef struct results {
     delta_result delta[3];
     size_t n_delta;
     recorder_result rec;
+    analyze_result an;
     int done; /* sections that ran */
 } results;
 
 static void usage(void)
 {
     fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] "
-                    "[--only hot,snapshot,fanout,events,stall,delta,recorder]\n");
+                    "[--only hot,snapshot,fanout,events,stall,delta,recorder,analyze]\n");
 }
 
 static int parse_sections(const char *list)
@@ -162,6 +165,10 @@ static size_t evaluate(const results *r, bar_line *b)
             n = bar_add(b, n, name, (double)m->peak_bytes / (double)m->max_bytes, 1.0, "x");
         }
         n = bar_add(b, n, "event emit with a recorder, 1 thread, median", r->rec.emit_recorded_ns.median, 300.0, "ns");
+    }
+    if (r->done & SEC_ANALYZE) {
+        snprintf(name, sizeof name, "%d rules on scenario %s / its snapshot", r->an.rules, r->an.name);
+        n = bar_add(b, n, name, r->an.share, 0.10, "x");
     }
     return n;
 }
@@ -266,6 +273,19 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
                 rc->emit_paced_ns.median, rc->emit_paced_ns.min, rc->emit_paced_ns.max,
                 rc->emit_paced_recorded_ns.median, rc->emit_paced_recorded_ns.min, rc->emit_paced_recorded_ns.max,
                 rc->emit_paced_recorded_ns.median / rc->emit_paced_ns.median);
+    }
+    if (r->done & SEC_ANALYZE) {
+        const analyze_result *a = &r->an;
+        fprintf(f, "analyzers, scenario %s, %d rules (thread CPU ms per snapshot)   median [min..max]\n", a->name,
+                a->rules);
+        fprintf(f, "  snapshot without analyzer       %8.3f [%.3f..%.3f]\n", a->snapshot_ms.median, a->snapshot_ms.min,
+                a->snapshot_ms.max);
+        fprintf(f, "  snapshot with the rules         %8.3f [%.3f..%.3f]\n", a->with_rules_ms.median,
+                a->with_rules_ms.min, a->with_rules_ms.max);
+        fprintf(f, "  the rules' evaluation           %8.3f [%.3f..%.3f]  %.1f%% of the snapshot, %zu alerts firing\n",
+                a->rules_ms.median, a->rules_ms.min, a->rules_ms.max, 100.0 * a->share, a->alerts);
+        fprintf(f, "  difference of the two per run   %8.3f [%.3f..%.3f]\n", a->difference_ms.median,
+                a->difference_ms.min, a->difference_ms.max);
     }
     fprintf(f, "the bar:\n");
     for (size_t i = 0; i < n_bar; i++)
@@ -382,6 +402,15 @@ static void json(const results *r, const bar_line *bar, size_t n_bar, const char
         jstat("emit_paced_ns", rc->emit_paced_ns, ",");
         jstat("emit_paced_recorded_ns", rc->emit_paced_recorded_ns, "}");
     }
+    if (r->done & SEC_ANALYZE) {
+        const analyze_result *a = &r->an;
+        printf(",\"analyze\":{\"scenario\":\"%s\",\"rules\":%d,\"alerts\":%zu,", a->name, a->rules, a->alerts);
+        jstat("snapshot_ms", a->snapshot_ms, ",");
+        jstat("with_rules_ms", a->with_rules_ms, ",");
+        jstat("rules_ms", a->rules_ms, ",");
+        jstat("difference_ms", a->difference_ms, ",");
+        printf("\"share\":%.6g}", a->share);
+    }
     printf(",\"bar\":[");
     for (size_t i = 0; i < n_bar; i++)
         printf("%s{\"name\":\"%s\",\"value\":%.6g,\"limit\":%.6g,\"unit\":\"%s\",\"met\":%s}", i ? "," : "", bar[i].name,
@@ -483,9 +512,11 @@ int main(int argc, char **argv)
     }
     if ((mask & SEC_RECORDER) && bench_recorder(all ? M : one, &o, &r->rec))
         return fail("recorder");
+    if ((mask & SEC_ANALYZE) && bench_analyze(all ? L : one, &o, &r->an))
+        return fail("analyzers");
     r->done = mask;
 
-    bar_line bar[24];
+    bar_line bar[32];
     size_t n_bar = evaluate(r, bar);
     table(tab, r, bar, n_bar);
     if (json_out)

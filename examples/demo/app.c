@@ -43,6 +43,7 @@ static void *sim_thread_main(void *arg)
     while (!a->stop) {
         pthread_mutex_unlock(&a->ctl_lock);
         demo_host_step(&a->host);
+        demo_alerts_tick(&a->alerts, psc_introspector_now_ms(a->intro));
         pthread_mutex_lock(&a->ctl_lock);
         timespec_add_ms(&next, TICK_MS);
         struct timespec now;
@@ -127,6 +128,12 @@ psc_err demo_app_start(demo_app *a, const demo_options *o, char *err, size_t err
     e = demo_host_register(&a->host, a->intro);
     if (e != PSC_OK)
         return failed(a, e, err, errlen, "cannot register the providers");
+    /* the peer the leaking streams go to: one of the simulated universe */
+    e = demo_alerts_start(&a->alerts, a->intro, o, a->node->peers[0].id, err, errlen);
+    if (e != PSC_OK) {
+        demo_app_stop(a);
+        return e;
+    }
 
     const char *token = o->token;
     if (!token && !demo_is_loopback(o->bind)) {
@@ -189,6 +196,8 @@ void demo_app_stop(demo_app *a)
     /* endpoint first: its service thread takes snapshots through the providers */
     psc_endpoint_free(a->ep);
     a->ep = NULL;
+    /* its thread takes snapshots too */
+    demo_alerts_stop(&a->alerts);
     if (a->host_ready) {
         demo_host_fini(&a->host);
         a->host_ready = false;
@@ -221,7 +230,8 @@ void demo_app_status(demo_app *a, FILE *f)
     pthread_mutex_unlock(&a->host.lock);
     fprintf(f,
             "peerscope-demo: [%4llus] conns %zu (+%zu opening)  streams %zu  routing table %zu  "
-            "height %llu (%s)  events %llu  clients %zu\n",
+            "height %llu (%s)  events %llu  alerts %zu  clients %zu\n",
             (unsigned long long)secs, active, opening, streams, rt, (unsigned long long)height, chain,
-            (unsigned long long)psc_events_emitted(a->intro), psc_endpoint_session_count(a->ep));
+            (unsigned long long)psc_events_emitted(a->intro), psc_analyzer_alerts(a->alerts.an, NULL, NULL),
+            psc_endpoint_session_count(a->ep));
 }

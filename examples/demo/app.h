@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "alerts.h"
 #include "events.h"
 #include "options.h"
 #include "providers.h"
@@ -25,6 +26,7 @@ typedef struct demo_app {
     demo_host host;
     bool host_ready;
     demo_events events;
+    demo_alerts alerts;
     psc_endpoint *ep;
 
     pthread_t sim_thread;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "peerscope/peerid.h"
 #include "sim_limits.h"
 
 #define TOKEN_MIN 16u
@@ -57,12 +58,23 @@ void demo_options_usage(FILE *f)
             "                      (default 5); connection, sync and block events come on top\n"
             "  --duration S        stop after S seconds, 0 for until interrupted (default 0)\n"
             "  --quiet             no status lines on stderr\n"
+            "\n"
+            "Analyzers (each makes an alert fire, then resolve, within the first minute):\n"
+            "  --expect-peer ID    a peer that must be connected (it never is: an alert names\n"
+            "                      it after 5 s); repeatable, up to %u\n"
+            "  --validators N      a validator set of N (1-%u) voting every 2 s; now and then one\n"
+            "                      misses votes for 8 s (the missing-votes rule fires)\n"
+            "  --shrink-mesh       the topic demo/shrinking loses its mesh (under D_low = 4)\n"
+            "                      for 15 s of every 40 s\n"
+            "  --leak-protocol     streams of /demo/leak/1.0.0 pile up for 30 s of every 45 s\n"
+            "  --rules FILE        more rules from a YAML rules file (examples/demo/rules.yaml)\n"
             "  --help              this text\n"
             "\n"
             "Stop with Ctrl-C (SIGINT) or SIGTERM. Exit status: 0 on a clean stop, 1 if\n"
             "the endpoint cannot start, 2 for a bad flag.\n",
             DEMO_DEFAULT_PORT, TOKEN_MIN, TOKEN_MAX, DEMO_MAX_ORIGINS, SIM_MAX_PEERS, SIM_MAX_CONNS,
-            SIM_MAX_STREAMS, SIM_MAX_TOPICS, SIM_MAX_CHURN, SIM_MAX_EVENT_RATE);
+            SIM_MAX_STREAMS, SIM_MAX_TOPICS, SIM_MAX_CHURN, SIM_MAX_EVENT_RATE, DEMO_MAX_EXPECT_PEERS,
+            DEMO_MAX_VALIDATORS);
 }
 
 bool demo_is_loopback(const char *addr)
@@ -171,6 +183,16 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
             o->quiet = true;
             continue;
         }
+        if (strcmp(arg, "--shrink-mesh") == 0) {
+            o->shrink_mesh = true;
+            continue;
+        }
+        if (strcmp(arg, "--leak-protocol") == 0) {
+            o->leak_protocol = true;
+            continue;
+        }
+        if (strncmp(arg, "--shrink-mesh=", 14) == 0 || strncmp(arg, "--leak-protocol=", 16) == 0)
+            ERR("%.*s takes no value", (int)strcspn(arg, "="), arg);
         if (strncmp(arg, "--quiet=", 8) == 0 || strncmp(arg, "--help=", 7) == 0)
             ERR("%.*s takes no value", (int)strcspn(arg, "="), arg);
         if (strncmp(arg, "--", 2) != 0)
@@ -194,7 +216,8 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
         }
         static const char *const known[] = {"--port",  "--bind",  "--token",   "--allow-origin", "--seed",
                                             "--peers", "--conns", "--streams", "--topics",       "--churn",
-                                            "--event-rate", "--duration"};
+                                            "--event-rate", "--duration", "--expect-peer", "--validators",
+                                            "--rules"};
         bool found = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             found |= strcmp(name, known[k]) == 0;
@@ -254,6 +277,20 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
         } else if (strcmp(name, "--event-rate") == 0) {
             if (!parse_real(val, SIM_MAX_EVENT_RATE, &o->event_rate))
                 ERR("--event-rate: expected events per second, 0-%.0f, got '%s'", SIM_MAX_EVENT_RATE, val);
+        } else if (strcmp(name, "--expect-peer") == 0) {
+            if (!psc_peerid_is_valid(val))
+                ERR("--expect-peer: '%s' is not a peer id", val);
+            if (o->n_expect_peers == DEMO_MAX_EXPECT_PEERS)
+                ERR("--expect-peer: at most %u peers", DEMO_MAX_EXPECT_PEERS);
+            o->expect_peers[o->n_expect_peers++] = val;
+        } else if (strcmp(name, "--validators") == 0) {
+            if (!parse_u64(val, DEMO_MAX_VALIDATORS, &u) || u < 1)
+                ERR("--validators: expected an integer 1-%u, got '%s'", DEMO_MAX_VALIDATORS, val);
+            o->validators = (uint32_t)u;
+        } else if (strcmp(name, "--rules") == 0) {
+            if (!*val)
+                ERR("--rules: expected a file name");
+            o->rules = val;
         } else if (strcmp(name, "--duration") == 0) {
             if (!parse_real(val, DURATION_MAX, &o->duration))
                 ERR("--duration: expected seconds, 0-%.0f (0: until interrupted), got '%s'", DURATION_MAX, val);

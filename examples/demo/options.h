@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #define DEMO_MAX_ORIGINS 16u
+#define DEMO_MAX_EXPECT_PEERS 16u
+#define DEMO_MAX_VALIDATORS 100u
 #define DEMO_DEFAULT_PORT 7878u
 
 typedef struct demo_options {
@@ -22,6 +24,13 @@ typedef struct demo_options {
     double event_rate;     /* DHT queries and message samples per second */
     double duration;       /* seconds; 0: until interrupted */
     bool quiet;
+    /* analyzers (see alerts.h): what makes each kind of alert fire on purpose */
+    const char *expect_peers[DEMO_MAX_EXPECT_PEERS];
+    size_t n_expect_peers;
+    uint32_t validators;   /* a validator set voting every round; 0: none */
+    bool shrink_mesh;      /* a topic whose mesh falls under D_low, then recovers */
+    bool leak_protocol;    /* a protocol whose streams grow, then close */
+    const char *rules;     /* a rules file; NULL: none */
 } demo_options;
 
 /* The defaults, as --help lists them. */

@@ -20,5 +20,6 @@
 #include "peerscope/wire.h"
 #include "peerscope/endpoint.h"
 #include "peerscope/ws.h"
+#include "peerscope/analyze.h"
 
 #endif

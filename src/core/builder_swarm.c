@@ -79,11 +79,30 @@ psc_err psc_conn_add_stream(psc_conn_builder *cb, const psc_stream *stream)
     psc__stream_rec *r = psc__rec_new(cb->bld, sizeof *r, &mark);
     if (!r)
         return psc__rec_refused(cb->bld);
+    psc__build *bld = cb->bld;
+    if (bld->protos_epoch != cb->epoch) {
+        /* another collect call: what it copied may have been discarded with it */
+        bld->protos_epoch = cb->epoch;
+        bld->n_protos = bld->next_proto = 0;
+    }
+    bool shared = false;
+    for (unsigned k = 0; s.protocol && k < bld->n_protos && !shared; k++)
+        if (strcmp(bld->protos[k].p, s.protocol) == 0) {
+            r->protocol = bld->protos[k];
+            shared = true;
+        }
     if ((e = psc__copy_bytes(ar, s.id, s.id_len, &r->id)) != PSC_OK ||
-        (e = psc__copy_str(ar, s.protocol, &r->protocol)) != PSC_OK ||
+        (!shared && (e = psc__copy_str(ar, s.protocol, &r->protocol)) != PSC_OK) ||
         (e = psc__copy_str(ar, s.close_reason, &r->close_reason)) != PSC_OK ||
         (e = psc__copy_strv(ar, s.tags, s.n_tags, &r->tags)) != PSC_OK)
         return psc__rec_undo(ar, mark, e);
+    if (!shared && r->protocol.p) {
+        /* only now: a failed add rewinds the arena over its copies */
+        bld->protos[bld->next_proto] = r->protocol;
+        bld->next_proto = (bld->next_proto + 1) % 8u;
+        if (bld->n_protos < 8u)
+            bld->n_protos++;
+    }
     r->role = s.role;
     r->status = s.status;
     r->open_ts = s.open_ts;

@@ -8,6 +8,7 @@
 
 #include "util/alloc.h"
 #include "peerscope/introspector.h"
+#include "peerscope/model.h"
 
 typedef struct psc__events psc__events;
 
@@ -52,5 +53,68 @@ void psc__intro_replay_free(psc_introspector *intro);
 
 psc_err psc__intro_attach(psc_introspector *intro, void *obj, void (*close_fn)(void *obj));
 void psc__intro_detach(psc_introspector *intro, void *obj);
+
+/*
+ * The analysis hook (src/analyze): at most one per introspector.
+ *
+ * on_state runs on the snapshotting thread inside psc_introspector_snapshot
+ * (under the snapshot lock, so never concurrently with itself), after the
+ * state is complete and before it is encoded. view is a STATE message with
+ * an empty payload but a complete state view: the psc_state_* readers and
+ * psc__view_walk work on it, its bytes do not; it dies after the call.
+ * It returns in *pb and *len encoded State fields (alerts, milestones) that the
+ * encoder appends to the state; the bytes stay the hook's and must stay
+ * valid until the next on_state or until the hook is removed. An error is
+ * logged and the state goes out without them.
+ *
+ * runtime_fields runs inside psc_introspector_runtime on any thread; it
+ * returns encoded Runtime fields in a block from the introspector's
+ * allocator, which the caller frees.
+ *
+ * Neither may call psc_introspector_snapshot or psc__intro_set_analysis.
+ */
+typedef struct psc__analysis {
+    psc_err (*on_state)(void *user, const psc_msg *view, const uint8_t **pb, size_t *len);
+    psc_err (*runtime_fields)(void *user, uint8_t **pb, size_t *len);
+    void *user;
+} psc__analysis;
+
+/*
+ * Install (a non-NULL a, copied) or remove (NULL) the hook. Waits for a
+ * snapshot or runtime in progress, so after removal neither callback runs.
+ * Errors: PSC_ERR_EXISTS when another hook is installed; PSC_ERR_STATE
+ * from inside a snapshot. Thread-safe.
+ */
+psc_err psc__intro_set_analysis(psc_introspector *intro, const psc__analysis *a);
+
+/*
+ * What the analyzer reads of a state view beyond the public psc_state_*
+ * readers. Each callback may be NULL; strings live as long as view.
+ * Thread-safe (views are immutable).
+ */
+typedef struct psc__view_walk {
+    void *user;
+    void (*topic)(void *user, const char *topic, bool subscribed, size_t mesh_peers);
+    void (*mesh_peer)(void *user, const char *topic, const char *peer_id, double score);
+    /* the first DHT's buckets that exist, by common prefix length */
+    void (*bucket)(void *user, uint32_t cpl, size_t peers);
+    void (*scope)(void *user, psc_scope_kind kind, const char *name, const psc_resources *usage,
+                  const psc_resources *limit);
+    void (*listen_addr)(void *user, const char *addr);
+    /* connections and their streams, in report order (peer_id and protocol may be NULL) */
+    void (*conn)(void *user, const char *peer_id, psc_status status, uint64_t open_ts, uint64_t close_ts);
+    void (*stream)(void *user, const char *protocol, psc_status status, uint64_t open_ts, uint64_t bytes_in,
+                   uint64_t bytes_out);
+} psc__view_walk;
+
+/* The introspector's start time (Runtime.start_ts). Thread-safe. */
+uint64_t psc__intro_start_ts(const psc_introspector *intro);
+
+/* On a sealed state, or on_state's view (both after the size pass, which completes the stream indexes). */
+void psc__view_walk_state(const psc_msg *view, const psc__view_walk *w);
+/* The dialer's counters; false when the state has none. */
+bool psc__view_dialer(const psc_msg *view, psc_dialer *out);
+/* The first DHT's query counters; false when the state has no DHT. */
+bool psc__view_dht_queries(const psc_msg *view, psc_query_counts *incoming, psc_query_counts *outgoing);
 
 #endif

@@ -330,6 +330,7 @@ size_t psc__state_pb_size(psc__snap *s)
     PSC__EACH(const psc__error_rec, e, s->errors)
         n += enc_msg_size(PSC__F_STATE__PROVIDER_ERRORS, psc__error_pb_size(e));
     n += psc__pb_uint_size_opt(PSC__F_STATE__SEQ, s->seq);
+    n += s->analysis_len;
     s->pb_state = n;
     return n;
 }
@@ -350,6 +351,10 @@ uint8_t *psc__state_pb_write(uint8_t *p, psc__snap *s)
         PSC__PB_BODY_END(b, p, body, "ProviderError");
     }
     p = psc__pb_put_uint_opt(p, PSC__F_STATE__SEQ, s->seq);
+    if (s->analysis_len) {
+        memcpy(p, s->analysis_pb, s->analysis_len);
+        p += s->analysis_len;
+    }
     s->pb_tail_end = p;
     return p;
 }

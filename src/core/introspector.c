@@ -52,7 +52,11 @@ static psc_err init_locks(psc_introspector *in)
         goto fail_cond;
     if (pthread_mutex_init(&in->snap_lock, NULL) != 0)
         goto fail_snap;
+    if (pthread_mutex_init(&in->analysis_lock, NULL) != 0)
+        goto fail_analysis;
     return PSC_OK;
+fail_analysis:
+    pthread_mutex_destroy(&in->snap_lock);
 fail_snap:
     pthread_cond_destroy(&in->reg_cond);
 fail_cond:
@@ -64,6 +68,7 @@ fail_reg:
 
 static void destroy_locks(psc_introspector *in)
 {
+    pthread_mutex_destroy(&in->analysis_lock);
     pthread_mutex_destroy(&in->snap_lock);
     pthread_cond_destroy(&in->reg_cond);
     pthread_mutex_destroy(&in->reg_lock);

@@ -7,6 +7,8 @@
  *   reg_lock   guards the registry, provider busy/removed state and the
  *              attached endpoints; short critical sections only, never
  *              held while calling out to a provider or endpoint.
+ *   analysis_lock  guards the analysis hook (core.h) for runtime, which
+ *              runs outside snap_lock; held while calling its runtime_fields.
  *   info_lock  guards the mutable runtime info (peer id).
  */
 #ifndef PSC_CORE_INTROSPECTOR_H
@@ -115,6 +117,10 @@ struct psc_introspector {
     psc__baseline *baselines;   /* [snap] */
     size_t n_baselines;
     psc__baseline *next_baselines; /* [snap] scratch for the snapshot being built */
+    /* written under snap_lock and analysis_lock both, so either one suffices to read */
+    pthread_mutex_t analysis_lock;
+    bool has_analysis;
+    psc__analysis analysis;
     size_t baselines_cap;       /* capacity of both arrays */
 };
 

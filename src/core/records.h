@@ -79,27 +79,31 @@ static inline void psc__list_splice(psc__list *dst, const psc__list *src)
 
 /* ------------------------------------------------------------ records */
 
+/* What every pass over all streams reads (the analyzer's included) comes first: fewer cache lines. */
 typedef struct psc__stream_rec {
     psc__node node;
-    psc__bytes id;
-    psc__str protocol, close_reason;
-    psc__strv tags;
-    psc_role role;
+    psc__str protocol;
     psc_status status;
-    uint64_t open_ts, close_ts, latency_ns;
+    psc_role role;
+    uint64_t open_ts;
     psc_traffic traffic;
+    psc__bytes id;
+    psc__str close_reason;
+    psc__strv tags;
+    uint64_t close_ts, latency_ns;
     size_t pb_size;
 } psc__stream_rec;
 
 /* A connection record is also the provider's handle to add its streams. */
 struct psc_conn_builder {
     psc__node node;
-    psc__bytes id, transport_id, relay_conn_id;
-    psc__str peer_id, transport_name, local_addr, remote_addr, multiplexer, encryption, close_reason;
-    psc__strv tags;
+    psc__str peer_id; /* with status and the times: what passes over all connections read, first */
     psc_status status;
     psc_role role;
     uint64_t open_ts, upgraded_ts, close_ts, latency_ns;
+    psc__bytes id, transport_id, relay_conn_id;
+    psc__str transport_name, local_addr, remote_addr, multiplexer, encryption, close_reason;
+    psc__strv tags;
     psc_traffic traffic;
     uint32_t stream_count;  /* as given; 0: count */
     uint32_t open_streams;  /* counted by the size pass */
@@ -276,6 +280,9 @@ typedef struct psc__snap {
     const uint8_t *pb_plain_at, *pb_plain_end;            /* Subsystems fields 18 to 22 */
     const uint8_t *pb_custom_at, *pb_custom_end;          /* Subsystems field 24 */
     const uint8_t *pb_tail_at, *pb_tail_end;              /* State fields after subsystems */
+    /* State fields the analysis hook encoded (alerts, milestones): copied into the tail */
+    const uint8_t *analysis_pb;
+    size_t analysis_len;
 } psc__snap;
 
 /* The state view: the arena (which holds this struct) plus its root. */
@@ -298,6 +305,14 @@ typedef struct psc__build {
     size_t entities;     /* records the current collect added */
     size_t max_entities; /* its cap (psc_config.max_entities_per_collect) */
     size_t refused;      /* records refused over the cap */
+    /*
+     * Stream protocols copied by this collect call (protos_epoch): a host
+     * speaks few, so streams share one copy each, and readers of the view
+     * (the analyzer) can compare them by pointer first.
+     */
+    psc__str protos[8];
+    unsigned n_protos, next_proto;
+    uint64_t protos_epoch;
 } psc__build;
 
 struct psc_collect {

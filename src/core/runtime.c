@@ -27,6 +27,17 @@ psc_err psc_introspector_runtime(psc_introspector *intro, psc_msg **out)
     size_t n_types = psc__events_type_count(ev);
     const char *lib_version = psc_version_string();
 
+    /* the analyzer's fields (milestones), taken before info_lock (lock order) */
+    uint8_t *extra = NULL;
+    size_t extra_len = 0;
+    pthread_mutex_lock(&intro->analysis_lock);
+    if (intro->has_analysis && intro->analysis.runtime_fields &&
+        intro->analysis.runtime_fields(intro->analysis.user, &extra, &extra_len) != PSC_OK) {
+        extra = NULL;
+        extra_len = 0;
+    }
+    pthread_mutex_unlock(&intro->analysis_lock);
+
     pthread_mutex_lock(&intro->info_lock);
     size_t body = str_size(PSC__F_RUNTIME__IMPLEMENTATION, intro->implementation) +
                   str_size(PSC__F_RUNTIME__VERSION, intro->version) + str_size(PSC__F_RUNTIME__PLATFORM, intro->platform) +
@@ -37,12 +48,14 @@ psc_err psc_introspector_runtime(psc_introspector *intro, psc_msg **out)
         body += psc__pb_len_size(PSC__F_RUNTIME__EVENT_TYPES, psc__event_type_pb_size(psc__events_type_at(ev, i), true));
     for (const char *const *c = capabilities; *c; c++)
         body += psc__pb_len_size(PSC__F_RUNTIME__CAPABILITIES, strlen(*c));
+    body += extra_len;
 
     psc_msg *msg;
     uint8_t *p;
     psc_err e = psc__wire_sm_new(&intro->alloc, PSC_MSG_RUNTIME, body, &msg, &p);
     if (e != PSC_OK) {
         pthread_mutex_unlock(&intro->info_lock);
+        psc__free(&intro->alloc, extra);
         return e;
     }
     p = str_put(p, PSC__F_RUNTIME__IMPLEMENTATION, intro->implementation);
@@ -61,7 +74,12 @@ psc_err psc_introspector_runtime(psc_introspector *intro, psc_msg **out)
     p = psc__pb_put_uint_opt(p, PSC__F_RUNTIME__START_TS, intro->start_ts);
     for (const char *const *c = capabilities; *c; c++)
         p = psc__pb_put_bytes(p, PSC__F_RUNTIME__CAPABILITIES, *c, strlen(*c));
+    if (extra_len) {
+        memcpy(p, extra, extra_len);
+        p += extra_len;
+    }
     pthread_mutex_unlock(&intro->info_lock);
+    psc__free(&intro->alloc, extra);
     if ((e = psc__wire_sm_seal(msg, p)) != PSC_OK) {
         psc__log(intro, PSC_LOG_ERROR, "runtime not sent: %s", psc__wire_last_error());
         return e;

@@ -64,6 +64,38 @@ static void view_release(void *v)
 }
 
 /*
+ * [snap] Let the analysis hook see the finished state (after the size
+ * pass, before the write pass), through a payload-less message holding the view; what it
+ * returns goes into the state's tail. A failing hook costs the state only
+ * its alerts.
+ */
+static void run_analysis(psc_introspector *in, psc__view *view)
+{
+    psc__snap *s = &view->snap;
+    s->analysis_pb = NULL;
+    s->analysis_len = 0;
+    if (!in->has_analysis)
+        return;
+    psc_msg *tmp;
+    if (psc__msg_new(&in->alloc, PSC_MSG_STATE, 0, &tmp) != PSC_OK) {
+        psc__log(in, PSC_LOG_WARN, "analysis skipped: out of memory");
+        return;
+    }
+    psc__view_ref(view);
+    psc__msg_set_view(tmp, view, view_release);
+    const uint8_t *pb = NULL;
+    size_t len = 0;
+    psc_err e = in->analysis.on_state(in->analysis.user, tmp, &pb, &len);
+    psc_msg_unref(tmp);
+    if (e != PSC_OK) {
+        psc__log(in, PSC_LOG_WARN, "analysis failed: %s", psc_strerror(e));
+        return;
+    }
+    s->analysis_pb = pb;
+    s->analysis_len = pb ? len : 0;
+}
+
+/*
  * [snap] Every provider into a fresh view. PSC_ERR_TIMEOUT: a collect
  * missed its deadline and kept the view; the caller starts over, and that
  * provider is then skipped as hung.
@@ -140,8 +172,14 @@ static psc_err build(psc_introspector *in, uint64_t max_serial, size_t n_provide
 
     psc_msg *msg = NULL;
     uint8_t *body = NULL;
-    if ((e = psc__finalize(&bld)) == PSC_OK)
-        e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, psc__state_pb_size(s), &msg, &body);
+    if ((e = psc__finalize(&bld)) == PSC_OK) {
+        /* the size pass completes the view (stream indexes), which the analysis reads */
+        s->analysis_len = 0;
+        size_t size = psc__state_pb_size(s);
+        run_analysis(in, view);
+        s->pb_state += s->analysis_len;
+        e = psc__wire_sm_new(&in->msg_alloc, PSC_MSG_STATE, size + s->analysis_len, &msg, &body);
+    }
     if (e == PSC_OK && (e = psc__wire_sm_seal(msg, psc__state_pb_write(body, s))) != PSC_OK)
         psc__log(in, PSC_LOG_ERROR, "snapshot not sent: %s", psc__wire_last_error());
     if (e != PSC_OK) {

@@ -211,3 +211,14 @@ uint64_t psc__events_emitted(const psc__events *ev)
 {
     return atomic_load_explicit(&ev->head, memory_order_relaxed);
 }
+
+void psc__event_reader_note_lost(psc_event_reader *r, uint64_t n)
+{
+    if (r && n)
+        atomic_fetch_add_explicit(&r->ev->consumer_lost, n, memory_order_relaxed);
+}
+
+uint64_t psc__events_consumer_lost(const psc__events *ev)
+{
+    return ev ? atomic_load_explicit(&ev->consumer_lost, memory_order_relaxed) : 0;
+}

@@ -68,6 +68,7 @@ struct psc__events {
     char pad1[64];
     _Atomic uint64_t dropped; /* tickets taken whose event never reached the ring */
     char pad2[64];
+    _Atomic uint64_t consumer_lost; /* events consumers (sessions) lost, as they report them */
 
     /* Types: written under lock, read lock-free below type_count. */
     atomic_size_t type_count;

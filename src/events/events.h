@@ -31,6 +31,15 @@ psc_err psc__events_lookup(psc__events *ev, const char *name, const psc_event_ty
 psc_err psc__events_declare_well_known(psc__events *ev);
 /* Events that got a sequence number but were dropped at emit (slot busy). */
 uint64_t psc__events_dropped(const psc__events *ev);
+/*
+ * Consumers that lose events (a session whose client reads too slowly, its
+ * queue full, or its reader lapped by the ring) report them here, so the
+ * analyzer's events_dropped rule sees every session's losses. NULL r is a
+ * no-op. Thread-safe (one relaxed add).
+ */
+void psc__event_reader_note_lost(psc_event_reader *r, uint64_t n);
+/* Their sum since the store was made. Thread-safe. */
+uint64_t psc__events_consumer_lost(const psc__events *ev);
 /* Bytes one reader of this store allocates (its buffer holds max_event_size). */
 size_t psc__events_reader_bytes(const psc__events *ev);
 /* Every event this reader has missed since it was opened. */

@@ -68,6 +68,14 @@ static void meta_lost(psc__session *s, const psc_event_type *type)
 
 /* Drop the oldest held item. count_as_drop: overflow (reported to the
  * client) rather than retention (which the client asked for). */
+/* Events this session lost: counted for its notice and its info, and for the analyzer (events_dropped). */
+static void lost_events(psc__session *s, uint64_t n)
+{
+    s->events_dropped += n;
+    s->dropped_pending += n;
+    psc__event_reader_note_lost(s->reader, n);
+}
+
 static void held_drop_front(psc__session *s, bool count_as_drop)
 {
     psc__qitem it;
@@ -78,8 +86,7 @@ static void held_drop_front(psc__session *s, bool count_as_drop)
     if (it.kind == PSC__Q_STATE)
         s->force_full = true; /* the client will not have it: the next delta would miss its base */
     if (it.kind == PSC__Q_EVENT && count_as_drop) {
-        s->events_dropped++;
-        s->dropped_pending++;
+        lost_events(s, 1);
     } else if (it.kind == PSC__Q_NOTICE) {
         /* Its count has not reached the client: carry it to the next notice. */
         s->dropped_pending += it.dropped;
@@ -293,14 +300,12 @@ static void push_event(psc__session *s, const psc_event_record *rec, uint64_t no
     bool meta = !seen_get(s, idx);
     psc_msg *m = NULL;
     if (psc__event_msg(s->a, rec, meta, &m)) {
-        s->events_dropped++;
-        s->dropped_pending++;
+        lost_events(s, 1);
         return;
     }
     psc__qitem it = {.msg = m, .kind = PSC__Q_EVENT, .type = rec->type, .meta = meta};
     if (!push(s, &it, now_ms)) {
-        s->events_dropped++;
-        s->dropped_pending++;
+        lost_events(s, 1);
         return;
     }
     if (meta)
@@ -330,10 +335,8 @@ void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, 
         psc_event_record rec;
         uint64_t missed = 0;
         psc_err err = psc_event_reader_next(s->reader, &rec, &missed);
-        if (missed) {
-            s->events_dropped += missed;
-            s->dropped_pending += missed;
-        }
+        if (missed)
+            lost_events(s, missed);
         /* The notice goes before the events that follow the gap. */
         if (s->dropped_pending)
             push_notice(s, now_ms);

@@ -29,7 +29,8 @@ static void test_help(void **state)
     assert_non_null(strstr(r.out, "Usage: peerscope-demo"));
     static const char *const flags[] = {"--port", "--bind", "--token", "--allow-origin", "--seed", "--peers",
                                         "--conns", "--streams", "--topics", "--churn", "--event-rate",
-                                        "--duration", "--help"};
+                                        "--duration", "--expect-peer", "--validators", "--shrink-mesh",
+                                        "--leak-protocol", "--rules", "--help"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (!strstr(r.out, flags[i]))
             fail_msg("--help does not mention %s", flags[i]);
@@ -62,6 +63,12 @@ static void test_bad_flags(void **state)
         {{"--event-rate", "1e3"}, "--event-rate"},
         {{"--event-rate", "1000.5"}, "--event-rate"},
         {{"--duration", "inf"}, "--duration"},
+        {{"--expect-peer", "not-a-peer-id"}, "--expect-peer"},
+        {{"--validators", "0"}, "--validators"},
+        {{"--validators", "101"}, "--validators"},
+        {{"--shrink-mesh=1"}, "--shrink-mesh"},
+        {{"--leak-protocol=yes"}, "--leak-protocol"},
+        {{"--rules", ""}, "--rules"},
         {{"--bogus"}, "--bogus"},
         {{"stray"}, "stray"},
     };

@@ -68,9 +68,12 @@ if start_replay db --speed max "$DB"; then
     file_messages "$RAW" "$TMP/raw.file"
     check "the states are those of the recorder's --raw file" \
         test "$(grep '"state":' "$TMP/db.live" | md5sum)" = "$(grep '"state":' "$TMP/raw.file" | md5sum)"
+    # as a set: the store plays events in time order, and some events (a
+    # milestone reached, reported later) carry an earlier time than the
+    # one before them in the stream the recorder read
     check "event contents as recorded" \
-        test "$(jq -c 'select(.event) | [.event.seq, (.event.content | fromjson)]' "$TMP/db.live" | md5sum)" = \
-        "$(jq -c 'select(.event) | [.event.seq, (.event.content | fromjson)]' "$TMP/raw.file" | md5sum)"
+        test "$(jq -c 'select(.event) | [.event.seq, (.event.content | fromjson)]' "$TMP/db.live" | sort | md5sum)" = \
+        "$(jq -c 'select(.event) | [.event.seq, (.event.content | fromjson)]' "$TMP/raw.file" | sort | md5sum)"
     T3=$(sql "$DB" "SELECT ts FROM states ORDER BY ts, id LIMIT 1 OFFSET 2")
     S3=$(sql "$DB" "SELECT seq FROM states ORDER BY ts, id LIMIT 1 OFFSET 2")
     K3=$(sql "$DB" "SELECT kind FROM states ORDER BY ts, id LIMIT 1 OFFSET 2")

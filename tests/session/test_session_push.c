@@ -235,6 +235,8 @@ static void slow_reader_gets_notice(void **state)
     psc_session_info info = {.struct_size = sizeof info};
     psc__session_fill_info(f.s, &info);
     assert_int_equal(info.events_dropped, 24);
+    /* and the store knows, for the analyzer's events_dropped rule */
+    assert_int_equal(psc__events_consumer_lost(f.ev), 24);
     fx_fini(&f);
 }
 

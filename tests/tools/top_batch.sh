@@ -134,7 +134,8 @@ elif start_demo; then
     DURL=$DEMO_URL
     DPEER=$DEMO_PEER
     for v in conns streams dht pubsub peers limits events; do
-        TOP --batch --view $v "$DURL" >"$TMP/demo-$v.txt" 2>"$TMP/demo-$v.err"
+        # wide enough for the whole peer id next to the demo's durations
+        TOP --batch --width 200 --view $v "$DURL" >"$TMP/demo-$v.txt" 2>"$TMP/demo-$v.err"
         st=$?
         rows=$(sed -n '6,38p' "$TMP/demo-$v.txt" | grep -c '[^ ]')
         if [ $st -eq 0 ] && grep -q "peer $DPEER" "$TMP/demo-$v.txt" && [ "$rows" -gt 0 ]; then
