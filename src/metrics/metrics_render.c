@@ -1,0 +1,58 @@
+/*
+ * Encoded states into a set, and one encoded state to one exposition.
+ * protobuf-c unpacks into a scratch arena (its allocations are bump
+ * allocated and freed at once, which is most of what unpacking costs with
+ * malloc); the tree is summed into the set and dropped.
+ */
+#include "metrics/metrics_int.h"
+
+#include <protobuf-c/protobuf-c.h>
+
+static void *arena_alloc(void *data, size_t size)
+{
+    return psc__arena_alloc(data, size ? size : 1);
+}
+
+static void arena_free(void *data, void *p)
+{
+    (void)data;
+    (void)p; /* the arena goes at once */
+}
+
+psc_err psc__metrics_add_payload(psc__metrics *m, const char *node, const uint8_t *payload, size_t payload_len,
+                                 const psc__metrics_extra *x)
+{
+    if (!m || (!payload && payload_len))
+        return PSC_ERR_INVALID;
+    psc__arena ar;
+    /* a decoded tree takes a few times its encoding */
+    if (psc__arena_init(&ar, &m->alloc, NULL, payload_len * 2 + 4096) != PSC_OK)
+        return PSC_ERR_NOMEM;
+    ProtobufCAllocator pa = {arena_alloc, arena_free, &ar};
+    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(&pa, payload_len, payload);
+    psc_err e = PSC_OK;
+    if (!sm)
+        e = PSC_ERR_PROTOCOL;
+    else if (sm->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE || !sm->state)
+        e = PSC_ERR_INVALID;
+    else
+        e = psc__metrics_add(m, node, sm->state, x);
+    psc__arena_free(&ar);
+    return e;
+}
+
+psc_err psc__metrics_render_state(const psc__alloc *a, const uint8_t *payload, size_t payload_len,
+                                  const psc__metrics_extra *x, size_t top_peers, psc__metrics_format f,
+                                  uint8_t **out, size_t *len)
+{
+    if (!a || !out || !len)
+        return PSC_ERR_INVALID;
+    psc__metrics *m = NULL;
+    psc_err e = psc__metrics_new(a, top_peers, &m);
+    if (e == PSC_OK)
+        e = psc__metrics_add_payload(m, NULL, payload, payload_len, x);
+    if (e == PSC_OK)
+        e = psc__metrics_write(m, f, out, len);
+    psc__metrics_free(m);
+    return e;
+}
