@@ -94,7 +94,8 @@ size_t psc__metrics_number(char *buf, size_t cap, double v)
     if (isinf(v))
         return (size_t)snprintf(buf, cap, v > 0 ? "+Inf" : "-Inf");
     /* Integers (every count) exactly and without an exponent up to 2^53. */
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+    /* (by a cast, not floor(): the library does not link libm) */
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v)
         return (size_t)snprintf(buf, cap, "%.0f", v);
     /* The shortest of these that reads back as the same double. */
     int n = snprintf(buf, cap, "%.15g", v);
