@@ -13,9 +13,11 @@
  *   delta     delta-state bytes per push at 1% churn vs full states
  *   recorder  flight recorder memory after 12 simulated minutes vs max_bytes, a sample
  *             vs a plain snapshot, psc_emit with a recorder vs without
+ *   metrics   GET /metrics: a scrape (its snapshot, render, send) and a cached one,
+ *             time and bytes, next to the snapshot of the same data
  * With --scenario all, snapshots run S, M and L, fan-out, the stalled
- * session and the recorder M, deltas M and L; otherwise everything runs
- * the scenario given.
+ * session and the recorder M, deltas M and L, metrics L; otherwise
+ * everything runs the scenario given.
  * Every measurement is a median (with min and max) over --runs runs in one
  * process. --json prints one JSON object on stdout and the table on stderr.
  */
@@ -36,7 +38,8 @@ enum {
     SEC_STALL = 16,
     SEC_DELTA = 32,
     SEC_RECORDER = 64,
-    SEC_ALL = 127
+    SEC_METRICS = 128,
+    SEC_ALL = 255
 };
 
 static const struct {
@@ -45,7 +48,7 @@ static const struct {
 } sections[] = {
     {"hot", SEC_HOT},       {"snapshot", SEC_SNAPSHOT}, {"fanout", SEC_FANOUT},
     {"events", SEC_EVENTS}, {"stall", SEC_STALL},       {"delta", SEC_DELTA},
-    {"recorder", SEC_RECORDER},
+    {"recorder", SEC_RECORDER}, {"metrics", SEC_METRICS},
 };
 
 typedef struct results {
@@ -58,13 +61,14 @@ typedef struct results {
     delta_result delta[3];
     size_t n_delta;
     recorder_result rec;
+    metrics_result met;
     int done; /* sections that ran */
 } results;
 
 static void usage(void)
 {
     fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] "
-                    "[--only hot,snapshot,fanout,events,stall,delta,recorder]\n");
+                    "[--only hot,snapshot,fanout,events,stall,delta,recorder,metrics]\n");
 }
 
 static int parse_sections(const char *list)
@@ -160,6 +164,11 @@ static size_t evaluate(const results *r, bar_line *b)
             n = bar_add(b, n, name, (double)m->peak_bytes / (double)m->max_bytes, 1.0, "x");
         }
         n = bar_add(b, n, "event emit with a recorder, 1 thread, median", r->rec.emit_recorded_ns.median, 300.0, "ns");
+    }
+    if (r->done & SEC_METRICS) {
+        /* a scrape costs no more than the snapshot it is made from */
+        snprintf(name, sizeof name, "metrics %s: render (scrape - snapshot) / snapshot", r->met.scenario);
+        n = bar_add(b, n, name, r->met.render_ms.median / r->met.snapshot_ms.median, 1.0, "x");
     }
     return n;
 }
@@ -264,6 +273,19 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
                 rc->emit_paced_ns.median, rc->emit_paced_ns.min, rc->emit_paced_ns.max,
                 rc->emit_paced_recorded_ns.median, rc->emit_paced_recorded_ns.min, rc->emit_paced_recorded_ns.max,
                 rc->emit_paced_recorded_ns.median / rc->emit_paced_ns.median);
+    }
+    if (r->done & SEC_METRICS) {
+        const metrics_result *m = &r->met;
+        fprintf(f, "GET /metrics, scenario %s (state %zu bytes; text %zu bytes, %zu series; OpenMetrics %zu bytes)\n",
+                m->scenario, m->state_bytes, m->text_bytes, m->series, m->om_bytes);
+        fprintf(f, "  snapshot (this thread CPU ms)               %8.3f [%.3f..%.3f]\n", m->snapshot_ms.median,
+                m->snapshot_ms.min, m->snapshot_ms.max);
+        fprintf(f, "  scrape, own snapshot (service thread CPU ms) %8.3f [%.3f..%.3f]\n", m->scrape_ms.median,
+                m->scrape_ms.min, m->scrape_ms.max);
+        fprintf(f, "    of which render (scrape - snapshot)       %8.3f [%.3f..%.3f]  %.2fx the snapshot\n",
+                m->render_ms.median, m->render_ms.min, m->render_ms.max, m->render_ms.median / m->snapshot_ms.median);
+        fprintf(f, "  scrape of the same snapshot (text shared)   %8.3f [%.3f..%.3f]\n", m->cached_ms.median,
+                m->cached_ms.min, m->cached_ms.max);
     }
     fprintf(f, "the bar:\n");
     for (size_t i = 0; i < n_bar; i++)
@@ -379,6 +401,16 @@ static void json(const results *r, const bar_line *bar, size_t n_bar, const char
         jstat("emit_paced_ns", rc->emit_paced_ns, ",");
         jstat("emit_paced_recorded_ns", rc->emit_paced_recorded_ns, "}");
     }
+    if (r->done & SEC_METRICS) {
+        const metrics_result *m = &r->met;
+        printf(",\"metrics\":{\"scenario\":\"%s\",\"state_bytes\":%zu,\"text_bytes\":%zu,\"openmetrics_bytes\":%zu,"
+               "\"series\":%zu,",
+               m->scenario, m->state_bytes, m->text_bytes, m->om_bytes, m->series);
+        jstat("snapshot_ms", m->snapshot_ms, ",");
+        jstat("scrape_ms", m->scrape_ms, ",");
+        jstat("render_ms", m->render_ms, ",");
+        jstat("cached_scrape_ms", m->cached_ms, "}");
+    }
     printf(",\"bar\":[");
     for (size_t i = 0; i < n_bar; i++)
         printf("%s{\"name\":\"%s\",\"value\":%.6g,\"limit\":%.6g,\"unit\":\"%s\",\"met\":%s}", i ? "," : "", bar[i].name,
@@ -480,6 +512,8 @@ int main(int argc, char **argv)
     }
     if ((mask & SEC_RECORDER) && bench_recorder(all ? M : one, &o, &r->rec))
         return fail("recorder");
+    if ((mask & SEC_METRICS) && bench_metrics(all ? L : one, &o, &r->met))
+        return fail("metrics");
     r->done = mask;
 
     bar_line bar[24];

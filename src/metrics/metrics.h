@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "util/alloc.h"
+#include "util/arena.h"
 #include "peerscope/peerscope.pb-c.h"
 
 /* The hard cap of the top-K peers family. */
@@ -111,13 +112,31 @@ psc_err psc__metrics_render_state(const psc__alloc *a, const uint8_t *payload, s
                                   uint8_t **out, size_t *len);
 
 /*
+ * Memory that decodes reuse: the decoded tree of a big state takes tens of
+ * MB, and mapping fresh pages for it costs about as much as decoding. The
+ * pool keeps the largest chunk of the last decode (so one tree's worth
+ * stays held between renders), and hint sizes the next first chunk.
+ * One scratch per thread at a time.
+ */
+typedef struct psc__metrics_scratch {
+    psc__chunk_pool *pool;
+    size_t hint;
+} psc__metrics_scratch;
+
+/* PSC_ERR_NOMEM. */
+psc_err psc__metrics_scratch_init(psc__metrics_scratch *s, const psc__alloc *a);
+/* Releases what it holds; a zeroed scratch is fine. */
+void psc__metrics_scratch_fini(psc__metrics_scratch *s);
+
+/*
  * Decode an encoded ServerMessage holding a State (its payload bytes) into
- * a scratch arena and add it as psc__metrics_add does; the tree is gone
- * when this returns. Errors: PSC_ERR_INVALID (not a State),
- * PSC_ERR_PROTOCOL (undecodable), PSC_ERR_NOMEM.
+ * an arena (from scratch when given, else fresh) and add it as
+ * psc__metrics_add does; the tree is gone when this returns.
+ * Errors: PSC_ERR_INVALID (not a State), PSC_ERR_PROTOCOL (undecodable),
+ * PSC_ERR_NOMEM.
  */
 psc_err psc__metrics_add_payload(psc__metrics *m, const char *node, const uint8_t *payload, size_t payload_len,
-                                 const psc__metrics_extra *x);
+                                 const psc__metrics_extra *x, psc__metrics_scratch *scratch);
 
 /* ---- text pieces (metrics_text.c), exposed for the tests ---- */
 

@@ -33,6 +33,7 @@ static void drop_cache(psc__ws *ws)
 void psc__ws_metrics_fini(psc__ws *ws)
 {
     drop_cache(ws);
+    psc__metrics_scratch_fini(&ws->metrics_cache.scratch);
 }
 
 /* The event store's counters: beside the state, read at the same time. */
@@ -78,11 +79,13 @@ static psc_err refresh(psc__ws *ws, uint64_t now_ms)
         x.snapshot_bytes = len;
     }
     psc__metrics *set = NULL;
-    e = event_counts(ws, &x, &types);
+    e = ws->metrics_cache.scratch.pool ? PSC_OK : psc__metrics_scratch_init(&ws->metrics_cache.scratch, &ws->alloc);
+    if (e == PSC_OK)
+        e = event_counts(ws, &x, &types);
     if (e == PSC_OK)
         e = psc__metrics_new(&ws->alloc, ws->metrics_top, &set);
     if (e == PSC_OK)
-        e = psc__metrics_add_payload(set, NULL, payload, len, &x);
+        e = psc__metrics_add_payload(set, NULL, payload, len, &x, &ws->metrics_cache.scratch);
     psc__free(&ws->alloc, types);
     psc_msg_unref(msg);
     if (e != PSC_OK) {
