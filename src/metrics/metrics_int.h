@@ -69,21 +69,77 @@ struct psc__metrics {
     bool failed;               /* out of memory while building a key */
 };
 
+/* Connections and streams summed by (name, role, status) (metrics_conns.c).
+ * name points into the State being added (a tree or its encoding). */
+typedef struct psc__tuple {
+    const char *name;
+    size_t len;
+    uint32_t role, status;
+    uint64_t hash;
+    double count, in, out;
+} psc__tuple;
+
+typedef struct psc__tuples {
+    psc__tuple *v;
+    size_t n, cap;
+    uint32_t *slots; /* index + 1, 0 free; n_slots a power of two, above 2n */
+    size_t n_slots;
+} psc__tuples;
+
+typedef struct psc__peer_bytes {
+    const char *peer;
+    size_t len;
+    uint64_t in, out;
+} psc__peer_bytes;
+
+typedef struct psc__conn_acc {
+    const psc__alloc *alloc;
+    psc__tuples conns, streams;
+    bool want_peers;           /* the top-K family is on */
+    psc__peer_bytes *peers;    /* one per connection with a peer id */
+    size_t n_peers, cap_peers;
+} psc__conn_acc;
+
+void psc__acc_init(psc__conn_acc *acc, const psc__alloc *a, bool peers);
+void psc__acc_fini(psc__conn_acc *acc);
+/* One connection (an empty transport counts as "unknown"). PSC_ERR_NOMEM. */
+psc_err psc__acc_conn(psc__conn_acc *acc, const char *transport, size_t tlen, uint32_t role, uint32_t status,
+                      uint64_t in, uint64_t out, const char *peer, size_t plen);
+/* One stream (an empty protocol counts as "unknown"). PSC_ERR_NOMEM. */
+psc_err psc__acc_stream(psc__conn_acc *acc, const char *protocol, size_t plen, uint32_t role, uint32_t status,
+                        uint64_t in, uint64_t out);
+/* Every connection and stream of a decoded tree. */
+psc_err psc__acc_tree(psc__conn_acc *acc, const Peerscope__Subsystems *sub);
+/* The connection, stream and top-K families from what was summed. */
+psc_err psc__acc_put(psc__metrics *m, psc__conn_acc *acc);
+/* The name of the transport with this id in sub's list ("" and 0 if none). */
+const char *psc__transport_by_id(const Peerscope__Subsystems *sub, const uint8_t *id, size_t len, size_t *name_len);
+const char *psc__status_name(uint32_t status);
+const char *psc__direction_name(uint32_t role);
+
 /* Start the labels of a node's samples (node NULL: none). */
 void psc__lb_node(psc__metrics *m, const char *node);
 /* Back to just the node label. */
 void psc__lb_reset(psc__metrics *m);
 /* Append name="value" (value escaped; NULL counts as ""). */
 void psc__lb_add(psc__metrics *m, const char *name, const char *value);
+/* The same with a value of len bytes (not NUL-terminated). */
+void psc__lb_addn(psc__metrics *m, const char *name, const char *value, size_t len);
 void psc__lb_add_uint(psc__metrics *m, const char *name, uint64_t v);
 /* Add v to the series fam{labels built}: a new series starts at v. Then
  * reset to the node label. PSC_ERR_NOMEM. */
 psc_err psc__metrics_put(psc__metrics *m, psc__fam fam, double v);
 
-/* The State's families (metrics_state.c). */
+/* The State's families but those of connections and streams (metrics_state.c). */
 psc_err psc__metrics_add_state(psc__metrics *m, const Peerscope__State *st);
-/* The top-K peers family (metrics_top.c). */
-psc_err psc__metrics_add_top_peers(psc__metrics *m, const Peerscope__State *st);
+/* An encoded ServerMessage's State (metrics_walk.c): its connections
+ * walked in place, the rest unpacked into ar. */
+psc_err psc__metrics_add_walked(psc__metrics *m, psc__arena *ar, const char *node, const uint8_t *payload,
+                                size_t payload_len, const psc__metrics_extra *x);
+/* The node's families beside the State (metrics_set.c). */
+psc_err psc__metrics_add_extra(psc__metrics *m, const psc__metrics_extra *x);
+/* Escape len bytes of v as a label value (see psc__metrics_escape_label). */
+size_t psc__metrics_escape_labeln(char *dst, size_t cap, const char *v, size_t len);
 
 /* A sample value as text (no NUL needed in cap beyond what it writes). */
 size_t psc__metrics_number(char *buf, size_t cap, double v);

@@ -1,23 +1,9 @@
 /*
  * Encoded states into a set, and one encoded state to one exposition.
- * protobuf-c unpacks into a scratch arena (its allocations are bump
- * allocated and freed at once, which is most of what unpacking costs with
- * malloc); the tree is summed into the set and dropped.
+ * What is decoded (metrics_walk.c) goes into a scratch arena: bump
+ * allocated and freed at once, its largest chunk kept for the next decode.
  */
 #include "metrics/metrics_int.h"
-
-#include <protobuf-c/protobuf-c.h>
-
-static void *arena_alloc(void *data, size_t size)
-{
-    return psc__arena_alloc(data, size ? size : 1);
-}
-
-static void arena_free(void *data, void *p)
-{
-    (void)data;
-    (void)p; /* the arena goes at once */
-}
 
 psc_err psc__metrics_scratch_init(psc__metrics_scratch *s, const psc__alloc *a)
 {
@@ -41,15 +27,7 @@ psc_err psc__metrics_add_payload(psc__metrics *m, const char *node, const uint8_
     size_t hint = scratch && scratch->hint ? scratch->hint : payload_len * 2 + 4096;
     if (psc__arena_init(&ar, &m->alloc, scratch ? scratch->pool : NULL, hint) != PSC_OK)
         return PSC_ERR_NOMEM;
-    ProtobufCAllocator pa = {arena_alloc, arena_free, &ar};
-    Peerscope__ServerMessage *sm = peerscope__server_message__unpack(&pa, payload_len, payload);
-    psc_err e = PSC_OK;
-    if (!sm)
-        e = PSC_ERR_PROTOCOL;
-    else if (sm->payload_case != PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE || !sm->state)
-        e = PSC_ERR_INVALID;
-    else
-        e = psc__metrics_add(m, node, sm->state, x);
+    psc_err e = psc__metrics_add_walked(m, &ar, node, payload, payload_len, x);
     if (scratch) {
         size_t used = psc__arena_used(&ar);
         scratch->hint = used + used / 16;

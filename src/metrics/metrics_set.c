@@ -124,8 +124,13 @@ void psc__lb_add(psc__metrics *m, const char *name, const char *value)
 {
     if (!value)
         value = "";
+    psc__lb_addn(m, name, value, strlen(value));
+}
+
+void psc__lb_addn(psc__metrics *m, const char *name, const char *value, size_t len)
+{
     size_t nl = strlen(name);
-    size_t vl = psc__metrics_escape_label(NULL, 0, value);
+    size_t vl = psc__metrics_escape_labeln(NULL, 0, value, len);
     /* ,name="value" */
     if (!lb_room(m, nl + vl + 4))
         return;
@@ -136,7 +141,7 @@ void psc__lb_add(psc__metrics *m, const char *name, const char *value)
     p += nl;
     *p++ = '=';
     *p++ = '"';
-    psc__metrics_escape_label(p, vl, value);
+    psc__metrics_escape_labeln(p, vl, value, len);
     p += vl;
     *p++ = '"';
     m->lb_len = (size_t)(p - m->lb);
@@ -243,10 +248,24 @@ psc_err psc__metrics_add(psc__metrics *m, const char *node, const Peerscope__Sta
         return PSC_ERR_INVALID;
     psc__lb_node(m, node);
     psc_err e = PSC_OK;
-    if (st && (e = psc__metrics_add_state(m, st)) != PSC_OK)
-        return e;
-    if (st && m->top_peers && (e = psc__metrics_add_top_peers(m, st)) != PSC_OK)
-        return e;
+    if (st) {
+        psc__conn_acc acc;
+        psc__acc_init(&acc, &m->alloc, m->top_peers > 0);
+        e = psc__acc_tree(&acc, st->subsystems);
+        if (e == PSC_OK)
+            e = psc__acc_put(m, &acc);
+        psc__acc_fini(&acc);
+        if (e == PSC_OK)
+            e = psc__metrics_add_state(m, st);
+    }
+    if (e == PSC_OK)
+        e = psc__metrics_add_extra(m, x);
+    return e;
+}
+
+psc_err psc__metrics_add_extra(psc__metrics *m, const psc__metrics_extra *x)
+{
+    psc_err e = PSC_OK;
     if (x && x->has_events) {
         for (size_t i = 0; i < x->n_event_types && e == PSC_OK; i++) {
             psc__lb_add(m, "type", x->event_types[i].type);

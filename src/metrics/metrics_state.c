@@ -12,30 +12,6 @@
             return e_;                                              \
     } while (0)
 
-static const char *status_name(Peerscope__Status s)
-{
-    switch (s) {
-    case PEERSCOPE__STATUS__ACTIVE:
-        return "active";
-    case PEERSCOPE__STATUS__CLOSED:
-        return "closed";
-    case PEERSCOPE__STATUS__OPENING:
-        return "opening";
-    case PEERSCOPE__STATUS__CLOSING:
-        return "closing";
-    case PEERSCOPE__STATUS__ERROR:
-        return "error";
-    default:
-        return "unknown";
-    }
-}
-
-static const char *direction_name(Peerscope__Role r)
-{
-    /* who opened it: we did (outbound) or the remote did (inbound) */
-    return r == PEERSCOPE__ROLE__RESPONDER ? "inbound" : "outbound";
-}
-
 static const char *nonempty(const char *s, const char *dflt)
 {
     return s && *s ? s : dflt;
@@ -44,158 +20,6 @@ static const char *nonempty(const char *s, const char *dflt)
 static uint64_t gauge_bytes(const Peerscope__DataGauge *g)
 {
     return g ? g->cum_bytes : 0;
-}
-
-/* A connection's transport: its name, else its transport entry's. */
-static const char *transport_of(const Peerscope__Subsystems *sub, const Peerscope__Connection *c)
-{
-    if (c->transport_name && *c->transport_name)
-        return c->transport_name;
-    if (c->transport_id.len)
-        for (size_t i = 0; i < sub->n_transports; i++) {
-            const Peerscope__Transport *t = sub->transports[i];
-            if (t->id.len == c->transport_id.len && !memcmp(t->id.data, c->transport_id.data, t->id.len))
-                return nonempty(t->name, "unknown");
-        }
-    return "unknown";
-}
-
-/*
- * Connections and streams are counted by (name, role, status) in a table
- * keyed by the raw strings first: 100,000 streams then cost a hash of
- * their protocol each, and only the few distinct tuples are escaped and
- * put as series.
- */
-typedef struct tuple {
-    const char *name;
-    size_t len;
-    uint32_t role, status;
-    uint64_t hash;
-    double count, in, out;
-} tuple;
-
-typedef struct tuples {
-    const psc__alloc *alloc;
-    tuple *v;
-    size_t n, cap;
-    uint32_t *slots; /* index + 1, 0 free; n_slots a power of two > 2n */
-    size_t n_slots;
-} tuples;
-
-static void tuples_free(tuples *t)
-{
-    psc__free(t->alloc, t->v);
-    psc__free(t->alloc, t->slots);
-}
-
-static uint64_t tuple_hash(const char *s, size_t len, uint32_t role, uint32_t status)
-{
-    uint64_t h = 1469598103934665603ull ^ ((uint64_t)role << 8 | status);
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static tuple *tuple_get(tuples *t, const char *name, uint32_t role, uint32_t status)
-{
-    size_t len = strlen(name);
-    uint64_t h = tuple_hash(name, len, role, status);
-    if ((t->n + 1) * 2 > t->n_slots) {
-        size_t n_slots = t->n_slots ? t->n_slots * 2 : 32;
-        uint32_t *slots = psc__calloc(t->alloc, n_slots, sizeof *slots);
-        if (!slots)
-            return NULL;
-        for (size_t i = 0; i < t->n; i++) {
-            size_t at = (size_t)t->v[i].hash & (n_slots - 1);
-            while (slots[at])
-                at = (at + 1) & (n_slots - 1);
-            slots[at] = (uint32_t)(i + 1);
-        }
-        psc__free(t->alloc, t->slots);
-        t->slots = slots;
-        t->n_slots = n_slots;
-    }
-    size_t at = (size_t)h & (t->n_slots - 1);
-    for (; t->slots[at]; at = (at + 1) & (t->n_slots - 1)) {
-        tuple *x = &t->v[t->slots[at] - 1];
-        if (x->hash == h && x->role == role && x->status == status && x->len == len && !memcmp(x->name, name, len))
-            return x;
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        tuple *v = psc__malloc(t->alloc, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        if (t->n)
-            memcpy(v, t->v, t->n * sizeof *v);
-        psc__free(t->alloc, t->v);
-        t->v = v;
-        t->cap = cap;
-    }
-    t->v[t->n] = (tuple){name, len, role, status, h, 0, 0, 0};
-    t->slots[at] = (uint32_t)(t->n + 1);
-    return &t->v[t->n++];
-}
-
-static void tuple_count(tuple *x, const Peerscope__Traffic *tr)
-{
-    x->count += 1;
-    if (tr) {
-        x->in += (double)gauge_bytes(tr->traffic_in);
-        x->out += (double)gauge_bytes(tr->traffic_out);
-    }
-}
-
-/* The tuples as series: counts by name, direction and status; bytes by name and direction. */
-static psc_err put_tuples(psc__metrics *m, const tuples *t, const char *label, psc__fam count_fam, psc__fam bytes_fam)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        const tuple *x = &t->v[i];
-        psc__lb_add(m, label, x->name);
-        psc__lb_add(m, "direction", direction_name((Peerscope__Role)x->role));
-        psc__lb_add(m, "status", status_name((Peerscope__Status)x->status));
-        PUT(m, count_fam, x->count);
-        psc__lb_add(m, label, x->name);
-        psc__lb_add(m, "direction", "in");
-        PUT(m, bytes_fam, x->in);
-        psc__lb_add(m, label, x->name);
-        psc__lb_add(m, "direction", "out");
-        PUT(m, bytes_fam, x->out);
-    }
-    return PSC_OK;
-}
-
-static psc_err add_connections(psc__metrics *m, const Peerscope__Subsystems *sub)
-{
-    tuples conns = {.alloc = &m->alloc}, streams = {.alloc = &m->alloc};
-    psc_err e = PSC_OK;
-    for (size_t i = 0; i < sub->n_connections && e == PSC_OK; i++) {
-        const Peerscope__Connection *c = sub->connections[i];
-        tuple *x = tuple_get(&conns, transport_of(sub, c), (uint32_t)c->role, (uint32_t)c->status);
-        if (!x) {
-            e = PSC_ERR_NOMEM;
-            break;
-        }
-        tuple_count(x, c->traffic);
-        for (size_t j = 0; c->streams && j < c->streams->n_streams; j++) {
-            const Peerscope__Stream *s = c->streams->streams[j];
-            x = tuple_get(&streams, nonempty(s->protocol, "unknown"), (uint32_t)s->role, (uint32_t)s->status);
-            if (!x) {
-                e = PSC_ERR_NOMEM;
-                break;
-            }
-            tuple_count(x, s->traffic);
-        }
-    }
-    if (e == PSC_OK)
-        e = put_tuples(m, &conns, "transport", PSC__FAM_CONNECTIONS, PSC__FAM_CONNECTION_BYTES);
-    if (e == PSC_OK)
-        e = put_tuples(m, &streams, "protocol", PSC__FAM_STREAMS, PSC__FAM_STREAM_BYTES);
-    tuples_free(&conns);
-    tuples_free(&streams);
-    return e;
 }
 
 static psc_err add_dht(psc__metrics *m, const Peerscope__DHT *d, const char *dflt)
@@ -326,8 +150,6 @@ psc_err psc__metrics_add_state(psc__metrics *m, const Peerscope__State *st)
     psc_err e = PSC_OK;
     const Peerscope__Subsystems *sub = st->subsystems;
     if (sub) {
-        if ((e = add_connections(m, sub)) != PSC_OK)
-            return e;
         if (sub->dialer) {
             const Peerscope__Dialer *d = sub->dialer;
             PUT(m, PSC__FAM_DIALS_IN_FLIGHT, d->in_flight);

@@ -16,11 +16,10 @@ const char *psc__metrics_content_type(psc__metrics_format f)
 
 /* Escape v; quote: '"' is escaped too. Ill-formed UTF-8 becomes '?' per
  * maximal subpart: scrapers refuse the whole exposition over one bad byte. */
-static size_t escape(char *dst, size_t cap, const char *v, bool quote)
+static size_t escape(char *dst, size_t cap, const char *v, size_t len, bool quote)
 {
     size_t n = 0;
     const unsigned char *s = (const unsigned char *)v;
-    size_t len = strlen(v);
     for (size_t i = 0; i < len;) {
         unsigned char ch = s[i];
         char esc = 0;
@@ -59,14 +58,19 @@ static size_t escape(char *dst, size_t cap, const char *v, bool quote)
 
 size_t psc__metrics_escape_label(char *dst, size_t cap, const char *v)
 {
-    return escape(dst, cap, v, true);
+    return escape(dst, cap, v, strlen(v), true);
+}
+
+size_t psc__metrics_escape_labeln(char *dst, size_t cap, const char *v, size_t len)
+{
+    return escape(dst, cap, v, len, true);
 }
 
 size_t psc__metrics_escape_help(char *dst, size_t cap, const char *v)
 {
     /* 0.0.4 escapes only these two in HELP; OpenMetrics also the quote,
      * which our help texts never hold (the tests check that). */
-    return escape(dst, cap, v, false);
+    return escape(dst, cap, v, strlen(v), false);
 }
 
 void psc__metrics_sanitize_name(char *dst, size_t cap, const char *s, bool label)

@@ -536,12 +536,32 @@ static void fleet_nodes(void **state)
     free(t);
 }
 
-/* An encoded State goes through protobuf-c and gives the same text. */
+/* An encoded State (walked in place, the rest unpacked) gives the same text as its tree. */
 static void from_payload(void **state)
 {
     (void)state;
     static fixture f;
     make_state(&f, 6);
+    /* a connection known by its transport's id only, and a peerstore */
+    Peerscope__Transport tr = PEERSCOPE__TRANSPORT__INIT, *trp = &tr;
+    static const uint8_t tid[2] = {7, 9};
+    tr.id.data = (uint8_t *)tid;
+    tr.id.len = 2;
+    tr.name = "webtransport";
+    f.sub.transports = &trp;
+    f.sub.n_transports = 1;
+    f.conns[4].transport_name = "";
+    f.conns[4].transport_id = tr.id;
+    Peerscope__Peerstore pst = PEERSCOPE__PEERSTORE__INIT;
+    Peerscope__Peerstore__Peer peer[3], *peer_ptrs[3];
+    for (int i = 0; i < 3; i++) {
+        peer[i] = (Peerscope__Peerstore__Peer)PEERSCOPE__PEERSTORE__PEER__INIT;
+        peer[i].peer_id = f.peer_ids[i];
+        peer_ptrs[i] = &peer[i];
+    }
+    pst.peers = peer_ptrs;
+    pst.n_peers = 3;
+    f.sub.peerstore = &pst;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE;
     sm.state = &f.st;
@@ -557,8 +577,36 @@ static void from_payload(void **state)
     char *direct = render(&f.st, NULL, 4, PSC__METRICS_PROMETHEUS, NULL);
     assert_int_equal(len, strlen(direct));
     assert_memory_equal(out, direct, len);
+    assert_line(direct, "peerscope_connections{transport=\"webtransport\",direction=\"outbound\",status=\"active\"} 1");
+    assert_line(direct, "peerscope_peerstore_peers 3");
+    assert_line(direct, "peerscope_stream_bytes{protocol=\"/meshsub/1.1.0\",direction=\"out\"} 6");
     free(out);
     free(direct);
+
+    /* two State fields: the plain way, read as protobuf-c reads it (a oneof member: the last one) */
+    Peerscope__State a = f.st, b = PEERSCOPE__STATE__INIT;
+    a.alerts = NULL;
+    a.n_alerts = 0;
+    b.alerts = f.st.alerts;
+    b.n_alerts = f.st.n_alerts;
+    Peerscope__ServerMessage sa = sm, sb = sm;
+    sa.state = &a;
+    sb.state = &b;
+    size_t na = peerscope__server_message__get_packed_size(&sa), nb = peerscope__server_message__get_packed_size(&sb);
+    uint8_t *two = malloc(na + nb);
+    assert_non_null(two);
+    peerscope__server_message__pack(&sa, two);
+    peerscope__server_message__pack(&sb, two + na);
+    assert_int_equal(psc__metrics_render_state(&psc__default_alloc, two, na + nb, NULL, 4, PSC__METRICS_PROMETHEUS,
+                                               &out, &len),
+                     PSC_OK);
+    direct = render(&b, NULL, 4, PSC__METRICS_PROMETHEUS, NULL);
+    assert_int_equal(len, strlen(direct));
+    assert_memory_equal(out, direct, len);
+    assert_line(direct, "peerscope_alerts_active{rule=\"mesh_low\",severity=\"warning\"} 2");
+    free(out);
+    free(direct);
+    free(two);
 
     /* not a state, not protobuf */
     Peerscope__ServerMessage rt = PEERSCOPE__SERVER_MESSAGE__INIT;
