@@ -102,8 +102,8 @@ psc_err psc__metrics_write(const psc__metrics *m, psc__metrics_format f, uint8_t
 
 /*
  * Render a whole encoded ServerMessage holding a State (one node, no node
- * label): decoded into a scratch arena, added, written. The decode costs
- * what unpacking costs; nothing is allocated per sample beyond the set.
+ * label): added as psc__metrics_add_payload does (without a scratch),
+ * written.
  * Errors: PSC_ERR_INVALID (not a State), PSC_ERR_PROTOCOL (undecodable),
  * PSC_ERR_NOMEM. *out as psc__metrics_write.
  */
@@ -112,11 +112,11 @@ psc_err psc__metrics_render_state(const psc__alloc *a, const uint8_t *payload, s
                                   uint8_t **out, size_t *len);
 
 /*
- * Memory that decodes reuse: the decoded tree of a big state takes tens of
- * MB, and mapping fresh pages for it costs about as much as decoding. The
- * pool keeps the largest chunk of the last decode (so one tree's worth
- * stays held between renders), and hint sizes the next first chunk.
- * One scratch per thread at a time.
+ * Memory that decodes reuse: mapping fresh pages for a decoded tree costs
+ * about as much as decoding it. The pool keeps the largest chunk of the
+ * last decode (what was unpacked: a state without its connections and
+ * peerstore, which are walked in place), and hint sizes the next first
+ * chunk. One scratch per thread at a time.
  */
 typedef struct psc__metrics_scratch {
     psc__chunk_pool *pool;
@@ -129,9 +129,12 @@ psc_err psc__metrics_scratch_init(psc__metrics_scratch *s, const psc__alloc *a);
 void psc__metrics_scratch_fini(psc__metrics_scratch *s);
 
 /*
- * Decode an encoded ServerMessage holding a State (its payload bytes) into
- * an arena (from scratch when given, else fresh) and add it as
- * psc__metrics_add does; the tree is gone when this returns.
+ * Add an encoded ServerMessage holding a State (its payload bytes) as
+ * psc__metrics_add adds its tree, giving the same text: its connections
+ * and streams are read in place, the rest is unpacked into an arena (from
+ * scratch when given, else fresh) that is gone when this returns. Input
+ * protobuf-c would refuse may still be read where only the connections'
+ * unread fields are wrong.
  * Errors: PSC_ERR_INVALID (not a State), PSC_ERR_PROTOCOL (undecodable),
  * PSC_ERR_NOMEM.
  */

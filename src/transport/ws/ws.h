@@ -119,7 +119,6 @@ typedef struct psc__ws_metrics {
     uint64_t taken_ms;            /* monotonic, when it was taken */
     uint8_t *text[2];             /* by psc__metrics_format; NULL: not made yet */
     size_t len[2];
-    uint64_t renders, scrapes;    /* renders made, scrapes answered */
     psc__metrics_scratch scratch; /* decodes reuse its memory (pool made at the first scrape) */
 } psc__ws_metrics;
 

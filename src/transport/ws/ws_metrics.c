@@ -131,10 +131,8 @@ int psc__ws_metrics_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
             return psc__ws_respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
                                         e == PSC_ERR_NOMEM ? "server out of memory\n" : "no snapshot, try again\n");
         }
-        mc->renders++;
     }
     if (!mc->text[f] && psc__metrics_write(mc->set, f, &mc->text[f], &mc->len[f]) != PSC_OK)
         return psc__ws_respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "server out of memory\n");
-    mc->scrapes++;
     return psc__ws_respond_copy(ws, c, wsi, psc__metrics_content_type(f), mc->text[f], mc->len[f]);
 }
