@@ -148,8 +148,10 @@ typedef struct psc_ws_config {
      * takes a new one (as a session's push does: it counts as one more
      * state for the retention of closed connections); each snapshot is
      * rendered at most once per format and the text is shared by every
-     * scrape of it. Families, labels and cardinality: README, "Prometheus
-     * metrics". Read only from callers whose struct_size covers it.
+     * scrape of it. The route comes before the host's assets (a WebSocket
+     * path of "/metrics" keeps the path). Families, labels and
+     * cardinality: README, "Prometheus metrics". Read only from callers
+     * whose struct_size covers it.
      */
     bool disable_metrics;
     /**

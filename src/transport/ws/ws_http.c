@@ -449,7 +449,8 @@ int psc__ws_refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *ro
 static int recording(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
 {
     if (!psc__ws_host_ok(ws, wsi))
-        return psc__ws_refuse(ws, c, wsi, "/recording", HTTP_STATUS_FORBIDDEN, "Host not allowed (DNS rebinding protection)");
+        return psc__ws_refuse(ws, c, wsi, "/recording", HTTP_STATUS_FORBIDDEN,
+                              "Host not allowed (DNS rebinding protection)");
     if (!psc__ws_origin_ok(ws, wsi))
         return psc__ws_refuse(ws, c, wsi, "/recording", HTTP_STATUS_FORBIDDEN, "Origin not allowed");
     uint64_t retry_ms = 0;
@@ -587,11 +588,11 @@ int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
         return healthz(ws, c, wsi);
     if (ws->recorder && !strcmp(uri, "/recording"))
         return recording(ws, c, wsi);
-    if (ws->metrics && !strcmp(uri, "/metrics"))
-        return psc__ws_metrics_request(ws, c, wsi);
     if (!strcmp(uri, ws->path))
         return respond_text(c, wsi, 426 /* Upgrade Required */,
                             "this is a WebSocket endpoint: connect with a WebSocket client\n");
+    if (ws->metrics && !strcmp(uri, "/metrics"))
+        return psc__ws_metrics_request(ws, c, wsi);
     /* Host assets in memory first, then its directory; the embedded
      * visualizer only when the host brought neither. */
     for (size_t i = 0; i < ws->n_assets; i++)
