@@ -645,6 +645,28 @@ static psc_err fault_body(void *arg, psc_test_alloc *ta)
     return e;
 }
 
+/* The tree way (the hub's): two nodes, the top-K family, both formats. */
+static psc_err fault_tree_body(void *arg, psc_test_alloc *ta)
+{
+    const Peerscope__State *st = arg;
+    psc__alloc a;
+    psc__alloc_init(&a, &ta->iface);
+    psc__metrics *m = NULL;
+    psc_err e = psc__metrics_new(&a, 3, &m);
+    if (e == PSC_OK)
+        e = psc__metrics_add(m, "node-1", st, NULL);
+    if (e == PSC_OK)
+        e = psc__metrics_add(m, "node-2", st, NULL);
+    for (int f = 0; f < 2 && e == PSC_OK; f++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        e = psc__metrics_write(m, (psc__metrics_format)f, &out, &len);
+        psc__free(&a, out);
+    }
+    psc__metrics_free(m);
+    return e;
+}
+
 static void allocation_failures(void **state)
 {
     (void)state;
@@ -658,6 +680,8 @@ static void allocation_failures(void **state)
     fa.payload = malloc(fa.len);
     peerscope__server_message__pack(&sm, fa.payload);
     uint64_t runs = psc_test_each_alloc_fails(fault_body, &fa, 10000);
+    assert_true(runs > 5);
+    runs = psc_test_each_alloc_fails(fault_tree_body, &f.st, 10000);
     assert_true(runs > 5);
     free(fa.payload);
 }
