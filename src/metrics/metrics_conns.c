@@ -203,6 +203,8 @@ static psc_err put_top_peers(psc__metrics *m, psc__conn_acc *acc)
 {
     psc__peer_bytes *v = acc->peers;
     size_t n = acc->n_peers;
+    if (!n)
+        return PSC_OK;
     /* one entry per peer (a peer may have several connections) */
     qsort(v, n, sizeof *v, by_peer);
     size_t u = 0;

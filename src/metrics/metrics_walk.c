@@ -4,7 +4,10 @@
  * fields the families need, the peerstore only counted; what is left (a
  * few percent of the bytes) is copied out and unpacked by protobuf-c.
  * Anything this walk does not expect (a field split in pieces, a payload
- * that is not one State) goes the plain way: the whole message unpacked.
+ * that is not one State) goes the plain way: the whole message unpacked,
+ * so that the text is always the one protobuf-c's tree gives (protobuf-c
+ * merges a message field given twice only one level deep: rather than
+ * copy that, such input is left to it).
  */
 #include "metrics/metrics_int.h"
 #include "wire/pb_fields.h"
@@ -88,16 +91,19 @@ static bool rd_field(rd *r, field *f, bool *bad)
 
 #define EACH_FIELD(r, f, bad) for (bool bad = false; rd_field(&(r), &(f), &bad) || (bad ? (ok = false) : false);)
 
-/* cum_bytes of each direction of a Traffic (every occurrence merged, as protobuf does). */
-static bool walk_traffic(const uint8_t *p, size_t n, uint64_t *in, uint64_t *out)
+/* cum_bytes of each direction of a Traffic; *odd when a direction comes twice. */
+static bool walk_traffic(const uint8_t *p, size_t n, uint64_t *in, uint64_t *out, bool *odd)
 {
     rd r = {p, p + n};
     field f;
     bool ok = true;
+    int seen[2] = {0, 0};
     EACH_FIELD(r, f, bad)
     {
         if (f.wt != WT_LEN || (f.num != PSC__F_TRAFFIC__TRAFFIC_IN && f.num != PSC__F_TRAFFIC__TRAFFIC_OUT))
             continue;
+        if (seen[f.num == PSC__F_TRAFFIC__TRAFFIC_OUT]++)
+            *odd = true;
         rd g = {f.data, f.data + f.len};
         field h;
         EACH_FIELD(g, h, bad2)
@@ -109,8 +115,9 @@ static bool walk_traffic(const uint8_t *p, size_t n, uint64_t *in, uint64_t *out
     return ok;
 }
 
-static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err *e)
+static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err *e, bool *odd)
 {
+    int traffic = 0;
     rd r = {p, p + n};
     field f;
     bool ok = true;
@@ -128,7 +135,8 @@ static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err 
         } else if (f.num == PSC__F_STREAM__STATUS && f.wt == WT_VARINT) {
             status = (uint32_t)f.v;
         } else if (f.num == PSC__F_STREAM__TRAFFIC && f.wt == WT_LEN) {
-            ok = ok && walk_traffic(f.data, f.len, &in, &out);
+            *odd = *odd || traffic++;
+            ok = ok && walk_traffic(f.data, f.len, &in, &out, odd);
         }
     }
     if (ok)
@@ -137,8 +145,9 @@ static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err 
 }
 
 static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *rest, const uint8_t *p, size_t n,
-                            psc_err *e)
+                            psc_err *e, bool *odd)
 {
+    int traffic = 0, lists = 0;
     rd r = {p, p + n};
     field f;
     bool ok = true;
@@ -178,17 +187,20 @@ static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *res
             }
             break;
         case PSC__F_CONNECTION__TRAFFIC:
-            if (f.wt == WT_LEN)
-                ok = ok && walk_traffic(f.data, f.len, &in, &out);
+            if (f.wt == WT_LEN) {
+                *odd = *odd || traffic++;
+                ok = ok && walk_traffic(f.data, f.len, &in, &out, odd);
+            }
             break;
         case PSC__F_CONNECTION__STREAMS:
             if (f.wt == WT_LEN) {
+                *odd = *odd || lists++;
                 rd s = {f.data, f.data + f.len};
                 field g;
                 EACH_FIELD(s, g, bad2)
                 {
                     if (g.num == PSC__F_STREAM_LIST__STREAMS && g.wt == WT_LEN && *e == PSC_OK)
-                        ok = ok && walk_stream(acc, g.data, g.len, e);
+                        ok = ok && walk_stream(acc, g.data, g.len, e, odd);
                 }
             }
             break;
@@ -372,20 +384,23 @@ psc_err psc__metrics_add_walked(psc__metrics *m, psc__arena *ar, const char *nod
         rs->subsystems->peerstore = ps;
     }
 
-    psc__lb_node(m, node);
     psc__conn_acc acc;
     psc__acc_init(&acc, &m->alloc, m->top_peers > 0);
     psc_err e = PSC_OK;
-    bool ok = true;
+    bool ok = true, odd = false;
     rd r = {subs, subs + subs_len};
     field f;
     EACH_FIELD(r, f, bad)
     {
-        if (f.num == PSC__F_SUBSYSTEMS__CONNECTIONS && f.wt == WT_LEN && e == PSC_OK && ok)
-            ok = walk_connection(&acc, rs->subsystems, f.data, f.len, &e);
+        if (f.num == PSC__F_SUBSYSTEMS__CONNECTIONS && f.wt == WT_LEN && e == PSC_OK && ok && !odd)
+            ok = walk_connection(&acc, rs->subsystems, f.data, f.len, &e, &odd);
     }
-    if (!ok)
-        e = PSC_ERR_PROTOCOL;
+    if (odd || !ok) {
+        /* nothing is put yet: the plain way starts afresh */
+        psc__acc_fini(&acc);
+        return add_unpacked(m, ar, node, payload, payload_len, x);
+    }
+    psc__lb_node(m, node);
     if (e == PSC_OK)
         e = psc__acc_put(m, &acc);
     psc__acc_fini(&acc);
