@@ -61,8 +61,7 @@ typedef struct psc__metrics_event_count {
  */
 typedef struct psc__metrics_extra {
     bool has_events;
-    uint64_t events_emitted;          /* every event given a sequence number */
-    uint64_t events_dropped;          /* of them, lost at emit */
+    uint64_t events_dropped;          /* given a sequence number but lost at emit */
     const psc__metrics_event_count *event_types;
     size_t n_event_types;
     bool has_snapshot;

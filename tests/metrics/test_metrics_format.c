@@ -251,7 +251,6 @@ static void families_and_values(void **state)
     make_state(&f, 4);
     psc__metrics_event_count types[2] = {{"PeerConnected", 17}, {"Weird\"Type", 1}};
     psc__metrics_extra x = {.has_events = true,
-                            .events_emitted = 18,
                             .events_dropped = 2,
                             .event_types = types,
                             .n_event_types = 2,

@@ -225,7 +225,7 @@ int psc__ws_refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *ro
 /* ws_metrics.c */
 /* GET /metrics: refusals as for /recording, then the shared text. */
 int psc__ws_metrics_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);
-/* Drop the cached texts and state (endpoint teardown). */
+/* Drop the cached series, texts and scratch (endpoint teardown). */
 void psc__ws_metrics_fini(psc__ws *ws);
 
 /* ws_auth.c */

@@ -53,7 +53,6 @@ static psc_err event_counts(psc__ws *ws, psc__metrics_extra *x, psc__metrics_eve
         v[i].emitted = psc__event_type_emitted(t);
     }
     x->has_events = true;
-    x->events_emitted = psc__events_emitted(ev);
     x->events_dropped = psc__events_dropped(ev);
     x->event_types = v;
     x->n_event_types = n;
