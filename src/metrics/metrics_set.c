@@ -47,6 +47,8 @@ const psc__fam_def psc__fams[PSC__FAM_COUNT] = {
                                  "only for the scopes that are not summed."},
     [PSC__FAM_PROVIDER_ERRORS] = {"peerscope_provider_errors", false, NULL,
                                   "Providers that failed in the latest snapshot, by subsystem."},
+    [PSC__FAM_CUSTOM] = {"peerscope_custom_value", false, NULL,
+                         "The host's own numeric values (custom sections), by section and name."},
     [PSC__FAM_EVENTS] = {"peerscope_events", true, NULL, "Events emitted, by type."},
     [PSC__FAM_EVENTS_DROPPED] = {"peerscope_events_dropped", true, NULL,
                                  "Events lost at emit (given a sequence number, never stored)."},

@@ -182,6 +182,23 @@ psc_err psc__metrics_add_state(psc__metrics *m, const Peerscope__State *st)
             PUT(m, PSC__FAM_PEERSTORE_PEERS, sub->peerstore->n_peers);
         if (sub->resource_manager && (e = add_rcmgr(m, sub->resource_manager)) != PSC_OK)
             return e;
+        /* numbers only: a text or JSON value has no sample value */
+        for (size_t i = 0; i < sub->n_custom; i++) {
+            const Peerscope__CustomSection *cs = sub->custom[i];
+            for (size_t j = 0; j < cs->n_values; j++) {
+                const Peerscope__CustomSection__Value *v = cs->values[j];
+                double num;
+                if (v->value_case == PEERSCOPE__CUSTOM_SECTION__VALUE__VALUE_NUMBER)
+                    num = v->number;
+                else if (v->value_case == PEERSCOPE__CUSTOM_SECTION__VALUE__VALUE_INTEGER)
+                    num = (double)v->integer;
+                else
+                    continue;
+                psc__lb_add(m, "section", cs->name ? cs->name : "");
+                psc__lb_add(m, "name", v->name ? v->name : "");
+                PUT(m, PSC__FAM_CUSTOM, num);
+            }
+        }
     }
     if (st->traffic) {
         psc__lb_add(m, "direction", "in");

@@ -144,7 +144,7 @@ conn_summary() {
 # the demo's connections up: two states in a row with the same 20 active
 stable=""
 prev=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
     state "$TMP/s.json"
     cur=$(conn_summary "$TMP/s.json")
     if [ "$cur" = "20 20" ] && [ "$prev" = "$cur" ]; then

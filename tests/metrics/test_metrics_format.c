@@ -51,6 +51,8 @@ typedef struct fixture {
     Peerscope__ResourceManager__Resources usage[3], limit;
     Peerscope__Traffic total;
     Peerscope__DataGauge t_in, t_out;
+    Peerscope__CustomSection custom, *custom_ptr;
+    Peerscope__CustomSection__Value cvals[3], *cval_ptrs[3];
     Peerscope__Alert alerts[3], *alert_ptrs[3];
     Peerscope__Milestone ms[2], *ms_ptrs[2];
 } fixture;
@@ -185,6 +187,27 @@ static void make_state(fixture *f, size_t n_conns)
     f->total.traffic_out = &f->t_out;
     f->st.traffic = &f->total;
 
+    f->custom = (Peerscope__CustomSection)PEERSCOPE__CUSTOM_SECTION__INIT;
+    f->custom.name = "chain";
+    for (int i = 0; i < 3; i++) {
+        peerscope__custom_section__value__init(&f->cvals[i]);
+        f->cval_ptrs[i] = &f->cvals[i];
+    }
+    f->cvals[0].name = "height";
+    f->cvals[0].value_case = PEERSCOPE__CUSTOM_SECTION__VALUE__VALUE_INTEGER;
+    f->cvals[0].integer = -12;
+    f->cvals[1].name = "ratio";
+    f->cvals[1].value_case = PEERSCOPE__CUSTOM_SECTION__VALUE__VALUE_NUMBER;
+    f->cvals[1].number = 0.5;
+    f->cvals[2].name = "head";
+    f->cvals[2].value_case = PEERSCOPE__CUSTOM_SECTION__VALUE__VALUE_TEXT;
+    f->cvals[2].text = "0xabc";
+    f->custom.values = f->cval_ptrs;
+    f->custom.n_values = 3;
+    f->custom_ptr = &f->custom;
+    f->sub.custom = &f->custom_ptr;
+    f->sub.n_custom = 1;
+
     const char *rules[3] = {"mesh_low", "mesh_low", "expected_peers"};
     Peerscope__Alert__Severity sev[3] = {PEERSCOPE__ALERT__SEVERITY__WARNING, PEERSCOPE__ALERT__SEVERITY__WARNING,
                                          PEERSCOPE__ALERT__SEVERITY__CRITICAL};
@@ -287,6 +310,9 @@ static void families_and_values(void **state)
     assert_null(strstr(t, "12D3KooPeer"));
     assert_line(t, "peerscope_alerts_active{rule=\"mesh_low\",severity=\"warning\"} 2");
     assert_line(t, "peerscope_alerts_active{rule=\"expected_peers\",severity=\"critical\"} 1");
+    assert_line(t, "peerscope_custom_value{section=\"chain\",name=\"height\"} -12");
+    assert_line(t, "peerscope_custom_value{section=\"chain\",name=\"ratio\"} 0.5");
+    assert_null(strstr(t, "name=\"head\""));
     assert_line(t, "peerscope_milestone_duration_seconds{name=\"first_peer\"} 1.25");
     assert_line(t, "peerscope_milestone_duration_seconds{name=\"sync_completed\"} 42");
     assert_line(t, "peerscope_events_total{type=\"PeerConnected\"} 17");
