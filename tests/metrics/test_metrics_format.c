@@ -30,7 +30,7 @@ typedef struct fixture {
     Peerscope__Connection *conn_ptrs[MAX_CONNS];
     Peerscope__Traffic traffic[MAX_CONNS];
     Peerscope__DataGauge in[MAX_CONNS], out[MAX_CONNS];
-    char peer_ids[MAX_CONNS][24];
+    char peer_ids[MAX_CONNS][40];
     Peerscope__StreamList slist;
     Peerscope__Stream streams[3];
     Peerscope__Stream *stream_ptrs[3];
