@@ -95,7 +95,7 @@ static bool rd_field(rd *r, field *f, bool *bad)
 static bool walk_traffic(const uint8_t *p, size_t n, uint64_t *in, uint64_t *out, bool *odd)
 {
     rd r = {p, p + n};
-    field f;
+    field f = {0};
     bool ok = true;
     int seen[2] = {0, 0};
     EACH_FIELD(r, f, bad)
@@ -105,7 +105,7 @@ static bool walk_traffic(const uint8_t *p, size_t n, uint64_t *in, uint64_t *out
         if (seen[f.num == PSC__F_TRAFFIC__TRAFFIC_OUT]++)
             *odd = true;
         rd g = {f.data, f.data + f.len};
-        field h;
+        field h = {0};
         EACH_FIELD(g, h, bad2)
         {
             if (h.wt == WT_VARINT && h.num == PSC__F_DATA_GAUGE__CUM_BYTES)
@@ -119,7 +119,7 @@ static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err 
 {
     int traffic = 0;
     rd r = {p, p + n};
-    field f;
+    field f = {0};
     bool ok = true;
     const char *proto = "";
     size_t proto_len = 0;
@@ -149,7 +149,7 @@ static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *res
 {
     int traffic = 0, lists = 0;
     rd r = {p, p + n};
-    field f;
+    field f = {0};
     bool ok = true;
     const char *tr = "", *peer = "";
     size_t tr_len = 0, peer_len = 0, id_len = 0;
@@ -196,7 +196,7 @@ static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *res
             if (f.wt == WT_LEN) {
                 *odd = *odd || lists++;
                 rd s = {f.data, f.data + f.len};
-                field g;
+                field g = {0};
                 EACH_FIELD(s, g, bad2)
                 {
                     if (g.num == PSC__F_STREAM_LIST__STREAMS && g.wt == WT_LEN && *e == PSC_OK)
@@ -250,7 +250,7 @@ static bool split_state(psc__arena *ar, const uint8_t *st, size_t st_len, uint8_
     *subs_len = 0;
     *peers = -1;
     rd r = {st, st + st_len};
-    field f;
+    field f = {0};
     bool ok = true;
     const uint8_t *sub_field_start = NULL, *sub_field_end = NULL;
     EACH_FIELD(r, f, bad)
@@ -295,7 +295,7 @@ static bool split_state(psc__arena *ar, const uint8_t *st, size_t st_len, uint8_
             if (*peers < 0)
                 *peers = 0;
             rd q = {f.data, f.data + f.len};
-            field g;
+            field g = {0};
             EACH_FIELD(q, g, bad3)
             {
                 if (g.num == PSC__F_PEERSTORE__PEERS && g.wt == WT_LEN)
@@ -325,7 +325,7 @@ static bool split_state(psc__arena *ar, const uint8_t *st, size_t st_len, uint8_
 static bool state_of(const uint8_t *msg, size_t len, const uint8_t **st, size_t *st_len, bool *not_state)
 {
     rd r = {msg, msg + len};
-    field f;
+    field f = {0};
     bool ok = true;
     int states = 0;
     uint32_t last_payload = 0;
@@ -389,7 +389,7 @@ psc_err psc__metrics_add_walked(psc__metrics *m, psc__arena *ar, const char *nod
     psc_err e = PSC_OK;
     bool ok = true, odd = false;
     rd r = {subs, subs + subs_len};
-    field f;
+    field f = {0};
     EACH_FIELD(r, f, bad)
     {
         if (f.num == PSC__F_SUBSYSTEMS__CONNECTIONS && f.wt == WT_LEN && e == PSC_OK && ok && !odd)
