@@ -10,11 +10,12 @@ PSC_APT_BUILD=(
 )
 # What the tests need besides: cmocka, the JavaScript tests' Node.js, the
 # tools' shell tests, TLS certificates, the browser, the sqlite3 shell and
-# a PostgreSQL server (the recorder's tests start their own), and clang with
-# its libFuzzer runtime for .ci/fuzz.
+# a PostgreSQL server (the recorder's tests start their own), clang with
+# its libFuzzer runtime for .ci/fuzz, and Prometheus (promtool and the
+# server the /metrics round trip starts).
 PSC_APT_TEST=(
   libcmocka-dev nodejs npm jq tmux openssl ca-certificates curl chromium sqlite3 postgresql
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev prometheus
 )
 
 psc_as_root() {

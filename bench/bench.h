@@ -162,5 +162,19 @@ typedef struct analyze_result {
 } analyze_result;
 
 int bench_analyze(const bench_scenario *sc, const bench_opts *o, analyze_result *r);
+/* ------------------------------------------------------------ 8. GET /metrics (bench_metrics.c) */
+
+typedef struct metrics_result {
+    const char *scenario;
+    size_t state_bytes;             /* the encoded State the text is made from */
+    size_t text_bytes, om_bytes;    /* the 0.0.4 and the OpenMetrics text */
+    size_t series;                  /* sample lines */
+    bench_stat snapshot_ms;         /* psc_introspector_snapshot, this thread's CPU */
+    bench_stat scrape_ms;           /* a scrape taking its own snapshot: service thread CPU */
+    bench_stat cached_ms;           /* a scrape of a snapshot already rendered: service thread CPU */
+    bench_stat render_ms;           /* scrape less the snapshot, per run: decode, sum, text, send */
+} metrics_result;
+
+int bench_metrics(const bench_scenario *sc, const bench_opts *o, metrics_result *r);
 
 #endif

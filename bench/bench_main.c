@@ -14,9 +14,11 @@
  *   recorder  flight recorder memory after 12 simulated minutes vs max_bytes, a sample
  *             vs a plain snapshot, psc_emit with a recorder vs without
  *   analyze   20 analyzer rules evaluated per snapshot vs the snapshot itself
+ *   metrics   GET /metrics: a scrape (its snapshot, render, send) and a cached one,
+ *             time and bytes, next to the snapshot of the same data
  * With --scenario all, snapshots run S, M and L, fan-out, the stalled
- * session and the recorder M, deltas M and L, analyzers L; otherwise everything runs
- * the scenario given.
+ * session and the recorder M, deltas M and L, analyzers and metrics L;
+ * otherwise everything runs the scenario given.
  * Every measurement is a median (with min and max) over --runs runs in one
  * process. --json prints one JSON object on stdout and the table on stderr.
  */
@@ -38,7 +40,8 @@ enum {
     SEC_DELTA = 32,
     SEC_RECORDER = 64,
     SEC_ANALYZE = 128,
-    SEC_ALL = 255
+    SEC_METRICS = 256,
+    SEC_ALL = 511
 };
 
 static const struct {
@@ -47,7 +50,7 @@ static const struct {
 } sections[] = {
     {"hot", SEC_HOT},       {"snapshot", SEC_SNAPSHOT}, {"fanout", SEC_FANOUT},
     {"events", SEC_EVENTS}, {"stall", SEC_STALL},       {"delta", SEC_DELTA},
-    {"recorder", SEC_RECORDER}, {"analyze", SEC_ANALYZE},
+    {"recorder", SEC_RECORDER}, {"analyze", SEC_ANALYZE}, {"metrics", SEC_METRICS},
 };
 
 typedef struct results {
@@ -61,13 +64,14 @@ typedef struct results {
     size_t n_delta;
     recorder_result rec;
     analyze_result an;
+    metrics_result met;
     int done; /* sections that ran */
 } results;
 
 static void usage(void)
 {
     fprintf(stderr, "usage: peerscope-bench [--scenario S|M|L|all] [--json] [--runs N] "
-                    "[--only hot,snapshot,fanout,events,stall,delta,recorder,analyze]\n");
+                    "[--only hot,snapshot,fanout,events,stall,delta,recorder,analyze,metrics]\n");
 }
 
 static int parse_sections(const char *list)
@@ -169,6 +173,11 @@ static size_t evaluate(const results *r, bar_line *b)
     if (r->done & SEC_ANALYZE) {
         snprintf(name, sizeof name, "%d rules on scenario %s / its snapshot", r->an.rules, r->an.name);
         n = bar_add(b, n, name, r->an.share, 0.10, "x");
+    }
+    if (r->done & SEC_METRICS) {
+        /* a scrape costs no more than the snapshot it is made from */
+        snprintf(name, sizeof name, "metrics %s: render (scrape - snapshot) / snapshot", r->met.scenario);
+        n = bar_add(b, n, name, r->met.render_ms.median / r->met.snapshot_ms.median, 1.0, "x");
     }
     return n;
 }
@@ -286,6 +295,19 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
                 a->rules_ms.median, a->rules_ms.min, a->rules_ms.max, 100.0 * a->share, a->alerts);
         fprintf(f, "  difference of the two per run   %8.3f [%.3f..%.3f]\n", a->difference_ms.median,
                 a->difference_ms.min, a->difference_ms.max);
+    }
+    if (r->done & SEC_METRICS) {
+        const metrics_result *m = &r->met;
+        fprintf(f, "GET /metrics, scenario %s (state %zu bytes; text %zu bytes, %zu series; OpenMetrics %zu bytes)\n",
+                m->scenario, m->state_bytes, m->text_bytes, m->series, m->om_bytes);
+        fprintf(f, "  snapshot (this thread CPU ms)               %8.3f [%.3f..%.3f]\n", m->snapshot_ms.median,
+                m->snapshot_ms.min, m->snapshot_ms.max);
+        fprintf(f, "  scrape, own snapshot (service thread CPU ms) %8.3f [%.3f..%.3f]\n", m->scrape_ms.median,
+                m->scrape_ms.min, m->scrape_ms.max);
+        fprintf(f, "    of which render (scrape - snapshot)       %8.3f [%.3f..%.3f]  %.2fx the snapshot\n",
+                m->render_ms.median, m->render_ms.min, m->render_ms.max, m->render_ms.median / m->snapshot_ms.median);
+        fprintf(f, "  scrape of the same snapshot (text shared)   %8.3f [%.3f..%.3f]\n", m->cached_ms.median,
+                m->cached_ms.min, m->cached_ms.max);
     }
     fprintf(f, "the bar:\n");
     for (size_t i = 0; i < n_bar; i++)
@@ -411,6 +433,16 @@ static void json(const results *r, const bar_line *bar, size_t n_bar, const char
         jstat("difference_ms", a->difference_ms, ",");
         printf("\"share\":%.6g}", a->share);
     }
+    if (r->done & SEC_METRICS) {
+        const metrics_result *m = &r->met;
+        printf(",\"metrics\":{\"scenario\":\"%s\",\"state_bytes\":%zu,\"text_bytes\":%zu,\"openmetrics_bytes\":%zu,"
+               "\"series\":%zu,",
+               m->scenario, m->state_bytes, m->text_bytes, m->om_bytes, m->series);
+        jstat("snapshot_ms", m->snapshot_ms, ",");
+        jstat("scrape_ms", m->scrape_ms, ",");
+        jstat("render_ms", m->render_ms, ",");
+        jstat("cached_scrape_ms", m->cached_ms, "}");
+    }
     printf(",\"bar\":[");
     for (size_t i = 0; i < n_bar; i++)
         printf("%s{\"name\":\"%s\",\"value\":%.6g,\"limit\":%.6g,\"unit\":\"%s\",\"met\":%s}", i ? "," : "", bar[i].name,
@@ -514,6 +546,8 @@ int main(int argc, char **argv)
         return fail("recorder");
     if ((mask & SEC_ANALYZE) && bench_analyze(all ? L : one, &o, &r->an))
         return fail("analyzers");
+    if ((mask & SEC_METRICS) && bench_metrics(all ? L : one, &o, &r->met))
+        return fail("metrics");
     r->done = mask;
 
     bar_line bar[32];

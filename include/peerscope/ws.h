@@ -11,6 +11,8 @@
  *                what it holds, as a 2020-format recording file
  *                (Content-Disposition: attachment), guarded exactly like
  *                the WebSocket (Host, Origin, token: 403 or 401).
+ *   /metrics     the latest state as Prometheus or OpenMetrics text (see
+ *                psc_ws_config.disable_metrics), guarded like /recording.
  *   /healthz     200 with a small JSON body ({"status":"ok",
  *                "token_required":bool,"authorized":bool,...}); the
  *                details (session count) only with a valid token when one
@@ -136,7 +138,33 @@ typedef struct psc_ws_config {
      * takes nothing for 30 s is dropped.
      */
     psc_recorder *recorder;
+    /**
+     * GET /metrics is served unless this is set (then 404). It answers
+     * under the same Host, Origin and token rules as /recording (403,
+     * 401, 429) with the latest state as Prometheus text format 0.0.4,
+     * or OpenMetrics 1.0 text when the Accept header prefers
+     * application/openmetrics-text. A scrape renders the snapshot the
+     * endpoint took last for a scrape when that is under 1 s old, else
+     * takes a new one (as a session's push does: it counts as one more
+     * state for the retention of closed connections); each snapshot is
+     * rendered at most once per format and the text is shared by every
+     * scrape of it. The route comes before the host's assets (a WebSocket
+     * path of "/metrics" keeps the path). Families, labels and
+     * cardinality: README, "Prometheus metrics". Read only from callers
+     * whose struct_size covers it.
+     */
+    bool disable_metrics;
+    /**
+     * Adds the peerscope_peer_bytes family: the K peers that moved the
+     * most bytes over the connections in the state, with a peer label
+     * each. 0 (default): left out, no label ever holds a peer id.
+     * Capped at PSC_WS_METRICS_TOP_PEERS_MAX.
+     */
+    size_t metrics_top_peers;
 } psc_ws_config;
+
+/** The cap of psc_ws_config.metrics_top_peers. */
+#define PSC_WS_METRICS_TOP_PEERS_MAX 50u
 
 #define PSC_WS_CONFIG_INIT {.struct_size = sizeof(psc_ws_config)}
 

@@ -158,6 +158,8 @@ static psc_err emit_into(psc__events *ev, const psc_event_type *type, uint64_t t
     /* the tail of the last word goes into the ring too: make it defined */
     memset((char *)buf + len, 0, (len + 7) / 8 * 8 - len);
     psc__ring_claim c;
+    /* the type's own object: allocated writable, handed out const */
+    atomic_fetch_add_explicit(&((psc_event_type *)type)->emitted, 1, memory_order_relaxed);
     if (psc__ring_begin(ev, &c) != PSC_OK)
         return PSC_OK; /* took a seq and was lost like an overwritten event; readers see the gap */
     psc__ring_write(&c, ts, type->index, buf, len);
@@ -205,6 +207,11 @@ psc_err psc__events_emit_now(psc__events *ev, const psc_event_type *type, const 
     if (!ev)
         return PSC_ERR_INVALID;
     return psc__events_emit(ev, type, psc__clock_wall_ms(&ev->clock), values, n_values);
+}
+
+uint64_t psc__event_type_emitted(const psc_event_type *t)
+{
+    return t ? atomic_load_explicit(&((psc_event_type *)t)->emitted, memory_order_relaxed) : 0;
 }
 
 uint64_t psc__events_emitted(const psc__events *ev)

@@ -43,6 +43,9 @@ struct psc_event_type {
     psc__prop_key *keys;      /* precomputed so emit only copies */
     size_t pb_size_meta;      /* EventType body sizes, cached */
     size_t pb_size_bare;
+    /* events of this type given a sequence number (psc__event_type_emitted):
+     * one relaxed add per emit, next to the ring's own */
+    _Atomic uint64_t emitted;
     /* followed by the arrays and strings, in one allocation */
 };
 

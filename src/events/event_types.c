@@ -140,6 +140,7 @@ static psc_err build_type(psc__events *ev, const psc_event_def *def, uint32_t in
     unsigned char *p = (unsigned char *)(t + 1);
     t->owner = ev;
     t->index = index;
+    atomic_init(&t->emitted, 0);
     t->n_props = n;
     t->props = (psc_prop_def *)p;
     p += n * sizeof(psc_prop_def);

@@ -51,6 +51,9 @@ void psc__events_free(psc__events *ev);
  * store's lifetime; count only grows. Thread-safe, lock-free reads. */
 size_t psc__events_type_count(const psc__events *ev);
 const psc_event_type *psc__events_type_at(const psc__events *ev, size_t i);
+/* Events of type t given a sequence number so far (those dropped at emit
+ * included; the sum over types is psc__events_emitted). Thread-safe. */
+uint64_t psc__event_type_emitted(const psc_event_type *t);
 /* Dense index of a type (0..count-1), for per-session bitmaps. */
 size_t psc__event_type_index(const psc_event_type *t);
 

@@ -127,6 +127,15 @@ def main():
     stat(d, "delta_ms", "delta_states[0]")
     stat(d, "snapshot_ms", "delta_states[0]")
 
+    met = need(doc, "metrics", dict, "top")
+    if need(met, "scenario", str, "metrics") != "S":
+        fail("metrics: expected scenario S")
+    for key in ("state_bytes", "text_bytes", "openmetrics_bytes", "series"):
+        if need(met, key, int, "metrics") <= 0:
+            fail(f"metrics.{key}: nothing scraped?")
+    for key in ("snapshot_ms", "scrape_ms", "render_ms", "cached_scrape_ms"):
+        stat(met, key, "metrics")
+
     rec = need(doc, "recorder", dict, "top")
     if need(rec, "scenario", str, "recorder") != "S":
         fail("recorder: expected scenario S")

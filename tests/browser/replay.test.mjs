@@ -22,6 +22,20 @@ async function until(page, fn, arg, what) {
 
 const attr = (page, name) => page.getAttribute('#timebar', name);
 
+/** Wait (polling, bounded) for a condition on this side, such as what the mock received. */
+async function untilHere(cond, what) {
+  for (const end = Date.now() + WAIT_MS; !cond();) {
+    if (Date.now() > end) throw new Failure(`${what}: not within ${WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Wait until the page shows the state of time ts and has no seek in flight. */
+const untilShown = (page, ts, what) => until(page, (want) => {
+  const tb = document.querySelector('#timebar');
+  return tb.dataset.pending === '' && Number(tb.dataset.shownTs) === want;
+}, ts, what);
+
 /** A manual replay of FILE and the page on it, once its first state is drawn. */
 async function openReplay(t, opts = {}) {
   const mock = await startMockServer({ replay: { file: vector(FILE), manual: true, loop: true, speed: 1, ...opts } });
@@ -61,13 +75,14 @@ test('replay: the time bar spans the recording; a seek asks at_ts and shows that
   // A time two thirds in: not held, so the page asks the endpoint.
   const want = r.start_ts + (r.end_ts - r.start_ts) * 2 / 3;
   await clickAt(page, want, r.start_ts, r.end_ts);
-  await until(page, () => document.querySelector('#timebar').dataset.pending === '', null, 'the answer to the seek');
+  // the request first (pending is empty also before it goes out), then its answer on the page
+  await untilHere(() => atTsCommands(mock).length > 0, 'REQUEST STATE with at_ts sent');
   const asked = atTsCommands(mock);
-  equal(asked.length, 1, 'REQUEST STATE with at_ts sent');
+  equal(asked.length, 1, 'REQUEST STATE with at_ts sent once');
   check(Math.abs(asked[0].at_ts - want) < (r.end_ts - r.start_ts) / 100, `at_ts ${asked[0].at_ts} is where the slider was clicked (${want})`);
   const expected = rec.at(asked[0].at_ts);
   check(expected.instant_ts > rec.states[3].instant_ts, 'the state asked for is beyond what was pushed');
-  equal(Number(await attr(page, 'data-shown-ts')), expected.instant_ts, 'the state shown is the one of that time');
+  await untilShown(page, expected.instant_ts, 'the state shown is the one of that time');
   // The views show it: the connections of that recorded state.
   await page.click('.tab[data-view="connections"]');
   const section = 'section[data-view="connections"]';

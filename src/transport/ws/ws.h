@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "metrics/metrics.h"
 #include "recorder/recorder.h"
 #include "util/alloc.h"
 #include "util/lws_log.h"
@@ -105,6 +106,22 @@ void psc__ws_guard_failed(psc__ws_guard *g, const char *addr, uint64_t now_ms);
 /* addr presented the right token: its count starts again. */
 void psc__ws_guard_succeeded(psc__ws_guard *g, const char *addr);
 
+/*
+ * What GET /metrics rendered (ws_metrics.c; service thread): one
+ * snapshot's series, summed once (a few hundred, whatever the state's
+ * size: the state itself is not kept), and their text in each format,
+ * made on first demand and shared by every scrape until the snapshot is
+ * PSC__WS_METRICS_MAX_AGE_MS old.
+ */
+#define PSC__WS_METRICS_MAX_AGE_MS 1000u
+typedef struct psc__ws_metrics {
+    psc__metrics *set;            /* NULL: no snapshot yet */
+    uint64_t taken_ms;            /* monotonic, when it was taken */
+    uint8_t *text[2];             /* by psc__metrics_format; NULL: not made yet */
+    size_t len[2];
+    psc__metrics_scratch scratch; /* decodes reuse its memory (pool made at the first scrape) */
+} psc__ws_metrics;
+
 typedef struct psc__ws {
     psc_endpoint *ep;
     psc__alloc alloc;
@@ -127,6 +144,8 @@ typedef struct psc__ws {
     bool has_assets_dir;
     bool local_only;              /* loopback bind without a token: check Host */
     psc_recorder *recorder;       /* GET /recording; kept by pointer, NULL: none */
+    bool metrics;                 /* GET /metrics served */
+    size_t metrics_top;           /* top-K peers of /metrics (0: none) */
 
     /* runtime */
     struct lws_protocols protocols[2];
@@ -151,6 +170,7 @@ typedef struct psc__ws {
     psc__rec_writer *rec_writer;  /* the /recording download in progress, or NULL (service thread) */
     psc__lws_sink log_sink;       /* lws' lines to the introspector's log, from start to close */
     psc__ws_guard guard;          /* wrong tokens per address (service thread) */
+    psc__ws_metrics metrics_cache; /* the texts of the last scraped snapshot (service thread) */
 } psc__ws;
 
 /* ws_server.c */
@@ -192,6 +212,21 @@ bool psc__ws_dir_path(const char *uri, char *rel, size_t cap);
 const char *psc__ws_mime_of(const char *name);
 /* Whether an If-None-Match value (a list, "*", weak tags) matches etag. */
 bool psc__ws_etag_matches(const char *if_none_match, const char *etag);
+
+/* Responses for the routes of other files (ws_http.c): a copy of data as
+ * a 200 body (503 while too many bodies wait for slow clients), a static
+ * text, and a refusal of route (logged) with its status and reason. */
+int psc__ws_respond_copy(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *type, const uint8_t *data,
+                         size_t len);
+int psc__ws_respond_text(psc__ws_conn *c, struct lws *wsi, unsigned status, const char *text);
+int psc__ws_refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *route, unsigned status,
+                   const char *why);
+
+/* ws_metrics.c */
+/* GET /metrics: refusals as for /recording, then the shared text. */
+int psc__ws_metrics_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);
+/* Drop the cached series, texts and scratch (endpoint teardown). */
+void psc__ws_metrics_fini(psc__ws *ws);
 
 /* ws_auth.c */
 /* The request's access token, through the guard (service thread). */

@@ -20,6 +20,7 @@ static void ws_fini(void *state, void *user)
     if (!a->free)
         return; /* init failed before anything was copied */
     psc__ws_http_fini(ws);
+    psc__ws_metrics_fini(ws);
     psc__free(a, ws->bind_address);
     psc__free(a, ws->path);
     if (ws->token)
@@ -121,6 +122,10 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     ws->assets = cfg->n_assets ? cfg->assets : NULL;
     ws->n_assets = cfg->n_assets;
     ws->recorder = CFG_HAS(cfg, recorder) ? cfg->recorder : NULL;
+    ws->metrics = !(CFG_HAS(cfg, disable_metrics) && cfg->disable_metrics);
+    ws->metrics_top = CFG_HAS(cfg, metrics_top_peers) ? cfg->metrics_top_peers : 0;
+    if (ws->metrics_top > PSC_WS_METRICS_TOP_PEERS_MAX)
+        ws->metrics_top = PSC_WS_METRICS_TOP_PEERS_MAX;
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;

@@ -385,6 +385,31 @@ static int serve_dir(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *
 
 /* ------------------------------------------------------------ routes */
 
+int psc__ws_respond_copy(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *type, const uint8_t *data,
+                         size_t len)
+{
+    /* a body of its own: the shared original may be replaced while a slow
+     * client still takes this one */
+    if (len > DIR_INFLIGHT_MAX - ws->files_bytes)
+        return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "server busy, try again\n");
+    psc__ws_file *f = file_new(ws, len);
+    if (!f)
+        return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "server out of memory\n");
+    if (len)
+        memcpy(f->data, data, len);
+    c->file = f;
+    if (respond(c, wsi, HTTP_STATUS_OK, type, f->data, len)) {
+        conn_file_release(ws, c);
+        return 1;
+    }
+    return 0;
+}
+
+int psc__ws_respond_text(psc__ws_conn *c, struct lws *wsi, unsigned status, const char *text)
+{
+    return respond_text(c, wsi, status, text);
+}
+
 static int healthz(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
 {
     /* Probes cannot always carry a token: they get the status, not the details. */
@@ -405,10 +430,11 @@ static int healthz(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
 }
 
 /* Refused like a WebSocket upgrade, for the same reasons. */
-static int refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, unsigned status, const char *why)
+int psc__ws_refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, const char *route, unsigned status,
+                   const char *why)
 {
     char peer[64];
-    psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_INFO, "ws: refused GET /recording from %s: %s",
+    psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_INFO, "ws: refused GET %s from %s: %s", route,
              lws_get_peer_simple(wsi, peer, sizeof peer), why);
     snprintf(c->small_body, sizeof c->small_body, "%s\n", why);
     return respond(c, wsi, status, "text/plain; charset=utf-8", (const uint8_t *)c->small_body,
@@ -423,16 +449,17 @@ static int refuse(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, unsigned status
 static int recording(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
 {
     if (!psc__ws_host_ok(ws, wsi))
-        return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Host not allowed (DNS rebinding protection)");
+        return psc__ws_refuse(ws, c, wsi, "/recording", HTTP_STATUS_FORBIDDEN,
+                              "Host not allowed (DNS rebinding protection)");
     if (!psc__ws_origin_ok(ws, wsi))
-        return refuse(ws, c, wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
+        return psc__ws_refuse(ws, c, wsi, "/recording", HTTP_STATUS_FORBIDDEN, "Origin not allowed");
     uint64_t retry_ms = 0;
     unsigned status = 0;
     char why_buf[96];
     const char *why = psc__ws_auth_refusal(psc__ws_authorize(ws, wsi, true, &retry_ms), retry_ms, why_buf, sizeof why_buf,
                                            &status);
     if (why)
-        return refuse(ws, c, wsi, status, why);
+        return psc__ws_refuse(ws, c, wsi, "/recording", status, why);
     /* One at a time: each keeps alive what it has yet to send. */
     if (ws->rec_writer)
         return respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "a recording is being sent already, try again\n");
@@ -564,6 +591,8 @@ int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
     if (!strcmp(uri, ws->path))
         return respond_text(c, wsi, 426 /* Upgrade Required */,
                             "this is a WebSocket endpoint: connect with a WebSocket client\n");
+    if (ws->metrics && !strcmp(uri, "/metrics"))
+        return psc__ws_metrics_request(ws, c, wsi);
     /* Host assets in memory first, then its directory; the embedded
      * visualizer only when the host brought neither. */
     for (size_t i = 0; i < ws->n_assets; i++)
