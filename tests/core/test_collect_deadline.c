@@ -140,6 +140,19 @@ static void add_steady(psc_introspector *intro, const char *name, intptr_t n)
     assert_int_equal(psc_register_custom(intro, &vt, (void *)n, NULL), PSC_OK);
 }
 
+/* A 50 ms deadline and three providers, the middle one hanging on l. */
+static psc_introspector *hung_world(fake_clock *fc, latch *l, psc_provider **hanging)
+{
+    psc_introspector *intro = intro_with_deadline(fc, 50);
+    latch_init(l);
+    add_steady(intro, "before", 1);
+    psc_provider *p = add_hanging(intro, l);
+    add_steady(intro, "after", 2);
+    if (hanging)
+        *hanging = p;
+    return intro;
+}
+
 /* The snapshot has both steady sections, no connection, and one timeout error for "hangs". */
 static void expect_without_hung(psc_introspector *intro)
 {
@@ -162,12 +175,8 @@ static void test_snapshot_goes_on_without_hung_provider(void **state)
 {
     (void)state;
     fake_clock fc = {1000000, 1};
-    psc_introspector *intro = intro_with_deadline(&fc, 50);
     latch l;
-    latch_init(&l);
-    add_steady(intro, "before", 1);
-    add_hanging(intro, &l);
-    add_steady(intro, "after", 2);
+    psc_introspector *intro = hung_world(&fc, &l, NULL);
 
     expect_without_hung(intro);
     /* skipped, not entered again, while its collect has not returned */
@@ -215,12 +224,9 @@ static void test_unregister_waits_for_late_collect(void **state)
 {
     (void)state;
     fake_clock fc = {1000000, 1};
-    psc_introspector *intro = intro_with_deadline(&fc, 50);
     latch l;
-    latch_init(&l);
-    add_steady(intro, "before", 1);
-    psc_provider *p = add_hanging(intro, &l);
-    add_steady(intro, "after", 2);
+    psc_provider *p = NULL;
+    psc_introspector *intro = hung_world(&fc, &l, &p);
     expect_without_hung(intro);
 
     unreg_arg u = {p, &l, PSC_ERR_INTERNAL, false};
@@ -259,12 +265,8 @@ static void test_free_waits_for_late_collect(void **state)
 {
     (void)state;
     fake_clock fc = {1000000, 1};
-    psc_introspector *intro = intro_with_deadline(&fc, 50);
     latch l;
-    latch_init(&l);
-    add_steady(intro, "before", 1);
-    add_hanging(intro, &l);
-    add_steady(intro, "after", 2);
+    psc_introspector *intro = hung_world(&fc, &l, NULL);
     expect_without_hung(intro);
 
     free_arg f = {intro, &l, false};
