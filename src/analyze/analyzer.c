@@ -270,7 +270,8 @@ static psc_err gather_firing(psc_analyzer *an)
             an->firing[an->n_firing++] = (psc__firing){r, &r->subj[j]};
         }
     }
-    qsort(an->firing, an->n_firing, sizeof *an->firing, cmp_firing);
+    if (an->n_firing > 1) /* qsort takes no NULL, even for 0 items */
+        qsort(an->firing, an->n_firing, sizeof *an->firing, cmp_firing);
     return PSC_OK;
 }
 

@@ -89,6 +89,13 @@ static bool rd_field(rd *r, field *f, bool *bad)
     return true;
 }
 
+/* A string field as protobuf-c's tree holds it: up to its first NUL. */
+static size_t text_len(const uint8_t *p, size_t n)
+{
+    const uint8_t *z = n ? memchr(p, 0, n) : NULL;
+    return z ? (size_t)(z - p) : n;
+}
+
 #define EACH_FIELD(r, f, bad) for (bool bad = false; rd_field(&(r), &(f), &bad) || (bad ? (ok = false) : false);)
 
 /* cum_bytes of each direction of a Traffic; *odd when a direction comes twice. */
@@ -129,7 +136,7 @@ static bool walk_stream(psc__conn_acc *acc, const uint8_t *p, size_t n, psc_err 
     {
         if (f.num == PSC__F_STREAM__PROTOCOL && f.wt == WT_LEN) {
             proto = (const char *)f.data;
-            proto_len = f.len;
+            proto_len = text_len(f.data, f.len);
         } else if (f.num == PSC__F_STREAM__ROLE && f.wt == WT_VARINT) {
             role = (uint32_t)f.v;
         } else if (f.num == PSC__F_STREAM__STATUS && f.wt == WT_VARINT) {
@@ -171,7 +178,7 @@ static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *res
         case PSC__F_CONNECTION__TRANSPORT_NAME:
             if (f.wt == WT_LEN) {
                 tr = (const char *)f.data;
-                tr_len = f.len;
+                tr_len = text_len(f.data, f.len);
             }
             break;
         case PSC__F_CONNECTION__TRANSPORT_ID:
@@ -183,7 +190,7 @@ static bool walk_connection(psc__conn_acc *acc, const Peerscope__Subsystems *res
         case PSC__F_CONNECTION__PEER_ID:
             if (f.wt == WT_LEN) {
                 peer = (const char *)f.data;
-                peer_len = f.len;
+                peer_len = text_len(f.data, f.len);
             }
             break;
         case PSC__F_CONNECTION__TRAFFIC:
@@ -388,6 +395,9 @@ psc_err psc__metrics_add_walked(psc__metrics *m, psc__arena *ar, const char *nod
     psc__acc_init(&acc, &m->alloc, m->top_peers > 0);
     psc_err e = PSC_OK;
     bool ok = true, odd = false;
+    static const uint8_t none[1];
+    if (!subs) /* a state without subsystems: nothing to walk (NULL + 0 is undefined) */
+        subs = none;
     rd r = {subs, subs + subs_len};
     field f = {0};
     EACH_FIELD(r, f, bad)
