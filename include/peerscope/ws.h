@@ -79,7 +79,10 @@
  *     libwebsockets to close its handles, which finishes only as the loop
  *     runs. The host then keeps running the loop until psc_ws_loop_done
  *     says true, and only then calls psc_endpoint_free (and, later,
- *     uv_loop_close). Freeing earlier is undefined behaviour.
+ *     uv_loop_close). Freeing earlier is undefined behaviour. Freeing
+ *     the introspector closes its endpoints: with a uv endpoint still
+ *     open, that too must happen on the loop thread (close and free the
+ *     endpoint first).
  */
 #ifndef PEERSCOPE_WS_H
 #define PEERSCOPE_WS_H

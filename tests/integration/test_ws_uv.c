@@ -325,6 +325,45 @@ static void test_uv_start_close_idle(void **state)
     assert_int_equal(h.collects, 0);
 }
 
+static void *busy_port_main(void *arg)
+{
+    uv_host *h = arg;
+    uv_loop_init(&h->loop);
+    psc_ws_config wc = PSC_WS_CONFIG_INIT;
+    wc.uv_loop = &h->loop;
+    wc.port = h->port;
+    psc_err err = psc_ws_endpoint_new(h->intro, &wc, &h->ep);
+    if (!err)
+        err = psc_endpoint_start(h->ep);
+    h->start_err = err;
+    uv_run(&h->loop, UV_RUN_DEFAULT);
+    h->done_after_run = psc_ws_loop_done(h->ep);
+    psc_endpoint_free(h->ep);
+    h->loop_close_rc = uv_loop_close(&h->loop);
+    return NULL;
+}
+
+/* A start that fails on the loop (the port is taken) leaves nothing behind
+ * once the loop has run. */
+static void test_uv_start_on_busy_port(void **state)
+{
+    (void)state;
+    static uv_host h;
+    memset(&h, 0, sizeof h);
+    assert_int_equal(psc_introspector_new(NULL, &h.intro), PSC_OK);
+    psc_endpoint *taken = NULL;
+    assert_int_equal(psc_ws_endpoint_new(h.intro, NULL, &taken), PSC_OK);
+    assert_int_equal(psc_endpoint_start(taken), PSC_OK);
+    assert_int_equal(psc_ws_port(taken, &h.port), PSC_OK);
+    assert_int_equal(pthread_create(&h.thread, NULL, busy_port_main, &h), 0);
+    pthread_join(h.thread, NULL);
+    assert_int_equal(h.start_err, PSC_ERR_IO);
+    assert_true(h.done_after_run);
+    assert_int_equal(h.loop_close_rc, 0);
+    psc_endpoint_free(taken);
+    psc_introspector_free(h.intro);
+}
+
 /* An endpoint on a loop that is never started needs no loop run to free. */
 static void test_uv_never_started(void **state)
 {
@@ -350,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_uv_session_inline_collect),
         cmocka_unit_test(test_uv_events_wake_the_loop),
         cmocka_unit_test(test_uv_start_close_idle),
+        cmocka_unit_test(test_uv_start_on_busy_port),
         cmocka_unit_test(test_uv_never_started),
     };
     return RUN_TESTS(tests);

@@ -120,7 +120,7 @@ static void *service_main(void *arg)
 
 /* On the host's loop thread: end every connection now (their CLOSED
  * callbacks end the sessions) and let lws close its handles as the loop
- * runs on; uv_ctx goes NULL when the last one has closed. No close frame
+ * runs on (ws_uv.c ends the context and sets uv_finished). No close frame
  * is waited for: that would take loop iterations close must not run. */
 static void close_on_loop(psc__ws *ws)
 {
@@ -175,7 +175,8 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     if (ws->uv_loop) {
         /* lws 4.1 loads its libuv plugin for this option and, given a
          * foreign loop, adds its handles to it and never runs or closes
-         * the loop itself; pcontext tells us when its last handle closed. */
+         * the loop itself; pcontext is cleared when it freed the context
+         * (ws_uv.c has the steps). */
         info.options |= LWS_SERVER_OPTION_LIBUV;
         ws->foreign_loops[0] = ws->uv_loop;
         info.foreign_loops = ws->foreign_loops;

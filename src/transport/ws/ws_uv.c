@@ -87,8 +87,13 @@ static void finish_tick(uv_timer_t *t)
             uv_timer_start(t, finish_tick, 1, 0);
             return;
         }
-        psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_WARN,
-                 "ws: the libuv plugin of libwebsockets was not found; ending its context as is");
+        /* Without step 2 a second destroy would free the context under
+         * closes still to run (and unload their callbacks): leaking it is
+         * the safe failure. */
+        psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR,
+                 "ws: the libuv plugin of libwebsockets was not found; its context is left behind");
+        uv_close((uv_handle_t *)t, finish_done);
+        return;
     }
     if (ws->uv_ctx)
         lws_context_destroy(ws->uv_ctx);
