@@ -6,7 +6,7 @@
 PSC_APT_BUILD=(
   build-essential meson ninja-build pkg-config python3 python3-protobuf
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libncurses-dev
-  libsqlite3-dev libpq-dev libyaml-dev
+  libsqlite3-dev libpq-dev libyaml-dev libuv1-dev libwebsockets-evlib-uv
 )
 # What the tests need besides: cmocka, the JavaScript tests' Node.js, the
 # tools' shell tests, TLS certificates, the browser, the sqlite3 shell and

@@ -52,9 +52,37 @@
  * connecting; idle connections are pinged after 30 s and dropped after 90 s
  * without a valid frame.
  *
- * The endpoint runs its own service thread (libwebsockets is used from that
- * thread only); psc_emit wakes it without blocking. Providers are collected
- * on that thread when a session's state push falls due.
+ * By default the endpoint runs its own service thread (libwebsockets is
+ * used from that thread only); psc_emit wakes it without blocking. A
+ * session's state push falls due on that thread, where the snapshot is
+ * taken (the providers run as psc_config.collect_timeout_ms says).
+ *
+ * On the host's libuv loop (psc_ws_config.uv_loop):
+ *   - The loop thread is the thread that runs uv_run on that loop.
+ *     psc_endpoint_start, psc_endpoint_close and psc_endpoint_free of the
+ *     endpoint must be called on it (start adds the endpoint's handles to
+ *     the loop; close removes them). psc_ws_loop_done too. psc_ws_port and
+ *     every introspector call (psc_emit included) are thread-safe as
+ *     usual.
+ *   - psc_emit from any thread wakes the loop through lws_cancel_service
+ *     (the one libwebsockets call that is safe off the loop thread); the
+ *     events are sent from the loop thread. State pushes are timers on
+ *     the loop (libwebsockets' own uv timer); nothing of the endpoint
+ *     blocks the loop except taking a snapshot when a push falls due.
+ *   - Snapshots are taken on the loop thread. The providers then run on
+ *     the library's collector thread under psc_config.collect_timeout_ms,
+ *     while the loop thread waits for them up to that deadline; a host
+ *     whose providers read state owned by the loop thread sets
+ *     PSC_COLLECT_INLINE so that they run on the loop thread itself.
+ *   - Closing does not run the loop: psc_endpoint_close drops every
+ *     connection at once (no close frame is waited for) and asks
+ *     libwebsockets to close its handles, which finishes only as the loop
+ *     runs. The host then keeps running the loop until psc_ws_loop_done
+ *     says true, and only then calls psc_endpoint_free (and, later,
+ *     uv_loop_close). Freeing earlier is undefined behaviour. Freeing
+ *     the introspector closes its endpoints: with a uv endpoint still
+ *     open, that too must happen on the loop thread (close and free the
+ *     endpoint first).
  */
 #ifndef PEERSCOPE_WS_H
 #define PEERSCOPE_WS_H
@@ -161,6 +189,17 @@ typedef struct psc_ws_config {
      * Capped at PSC_WS_METRICS_TOP_PEERS_MAX.
      */
     size_t metrics_top_peers;
+    /**
+     * The host's libuv loop (a uv_loop_t *; void * so that this header
+     * needs no uv.h), or NULL (default): the endpoint runs its own service
+     * thread. Set, libwebsockets runs on this loop as a foreign loop and
+     * the endpoint has no thread of its own; see "On the host's libuv
+     * loop" below for the thread rules. The loop must outlive the
+     * endpoint. PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new when the
+     * library was built without libuv. Read only from callers whose
+     * struct_size covers it.
+     */
+    void *uv_loop;
 } psc_ws_config;
 
 /** The cap of psc_ws_config.metrics_top_peers. */
@@ -174,7 +213,7 @@ typedef struct psc_ws_config {
 /**
  * Create a WebSocket endpoint for intro (not started: call
  * psc_endpoint_start, which binds the port, loads the TLS files and starts
- * the service thread; a busy port or unreadable TLS file is its
+ * the service thread or joins the host's uv loop; a busy port or unreadable TLS file is its
  * PSC_ERR_IO). cfg may be NULL for all defaults.
  * Errors: PSC_ERR_INVALID for a NULL intro or out, a struct_size that does
  * not cover n_assets, a bad address, path or token (see the fields), a
@@ -183,7 +222,8 @@ typedef struct psc_ws_config {
  * content_type, an empty assets_dir, or bad options (as
  * psc_endpoint_new); PSC_ERR_AUTH for a non-loopback bind without a token
  * or the insecure option; PSC_ERR_IO when assets_dir cannot be opened as
- * a directory; PSC_ERR_NOMEM.
+ * a directory; PSC_ERR_UNSUPPORTED for a uv_loop when the library was
+ * built without libuv; PSC_ERR_NOMEM.
  * Ownership: as psc_ws_config says; on success *out is the caller's,
  * freed with psc_endpoint_free. Thread-safe.
  */
@@ -203,6 +243,17 @@ PSC_API const psc_endpoint_vtable *psc_ws_vtable(void);
  * Thread-safe.
  */
 PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
+
+/**
+ * Whether the endpoint's libwebsockets context is gone from the host's
+ * libuv loop (psc_ws_config.uv_loop): true once psc_endpoint_close has
+ * been called and the loop has run the close of every handle of it; also
+ * true for an endpoint that never started, a threaded endpoint, and NULL
+ * or a non-WebSocket ep. psc_endpoint_free is safe once this is true.
+ * For a uv endpoint, call it on the loop thread (libwebsockets marks the
+ * end there); thread-safe for any other ep.
+ */
+PSC_API bool psc_ws_loop_done(psc_endpoint *ep);
 
 /** Buffer size for psc_ws_generate_token: 43 characters and the NUL. */
 #define PSC_WS_TOKEN_SIZE 44u

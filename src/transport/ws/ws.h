@@ -5,11 +5,18 @@
  * service thread, except lws_cancel_service (the wake-up), which any thread
  * may call under wake_lock while ctx_alive is set. The service thread
  * clears ctx_alive under the same lock before it destroys the context.
+ * On the host's libuv loop (uv_loop set) the "service thread" is the
+ * loop's thread and there is no thread of ours: start, close and the
+ * callbacks all run there, and lws ends its context while the host runs
+ * the loop after close, clearing uv_ctx (its pcontext) when done.
  */
 #ifndef PSC_TRANSPORT_WS_WS_H
 #define PSC_TRANSPORT_WS_WS_H
 
 #include <libwebsockets.h>
+#ifdef PSC_HAVE_LIBUV
+#include <uv.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -146,6 +153,7 @@ typedef struct psc__ws {
     psc_recorder *recorder;       /* GET /recording; kept by pointer, NULL: none */
     bool metrics;                 /* GET /metrics served */
     size_t metrics_top;           /* top-K peers of /metrics (0: none) */
+    void *uv_loop;                /* the host's uv_loop_t, or NULL: our own service thread */
 
     /* runtime */
     struct lws_protocols protocols[2];
@@ -160,6 +168,14 @@ typedef struct psc__ws {
     atomic_bool stop;
     _Atomic uint16_t port;        /* 0 until started */
     lws_sorted_usec_list_t sul;   /* service timer */
+    void *foreign_loops[1];       /* uv mode: what lws_create_context is given */
+    struct lws_context *uv_ctx;   /* uv mode: the context until lws has ended it (loop thread) */
+    bool uv_closing;              /* uv mode: close asked lws to end the context */
+#ifdef PSC_HAVE_LIBUV
+    uv_timer_t uv_finish;         /* uv mode: ends the context once lws' handle closes ran */
+#endif
+    bool uv_finished;             /* uv mode: uv_finish closed, nothing of ours left on the loop */
+    bool uv_pt_closed;            /* uv mode: step 2 of ws_uv.c done */
     lws_retry_bo_t idle_policy;
     psc__ws_conn *conns;
     size_t n_conns;
@@ -182,6 +198,11 @@ void psc__ws_session_ready(void *state, psc_endpoint_session *s, void *user);
 void psc__ws_service(psc__ws *ws);
 /* Ask for a service pass on the next loop iteration (service thread). */
 void psc__ws_service_soon(psc__ws *ws);
+
+/* ws_uv.c: after close's lws_context_destroy on the host's loop, end the
+ * context as the loop runs on; sets uv_finished when nothing of the
+ * endpoint is left on the loop (loop thread). */
+void psc__ws_uv_finish_later(psc__ws *ws);
 
 /* ws_log.c: route lws' log to the introspector's while the endpoint runs
  * (attach before its context exists, detach once it is destroyed). */

@@ -19,6 +19,12 @@ static void ws_fini(void *state, void *user)
     const psc__alloc *a = &ws->alloc;
     if (!a->free)
         return; /* init failed before anything was copied */
+    if (ws->uv_closing) {
+        if (!ws->uv_finished || ws->uv_ctx)
+            psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR,
+                     "ws: freed before its uv loop ended the context (psc_ws_loop_done)");
+        psc__ws_log_detach(ws);
+    }
     psc__ws_http_fini(ws);
     psc__ws_metrics_fini(ws);
     psc__free(a, ws->bind_address);
@@ -126,6 +132,13 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     ws->metrics_top = CFG_HAS(cfg, metrics_top_peers) ? cfg->metrics_top_peers : 0;
     if (ws->metrics_top > PSC_WS_METRICS_TOP_PEERS_MAX)
         ws->metrics_top = PSC_WS_METRICS_TOP_PEERS_MAX;
+    ws->uv_loop = CFG_HAS(cfg, uv_loop) ? cfg->uv_loop : NULL;
+#ifndef PSC_HAVE_LIBUV
+    if (ws->uv_loop) {
+        psc__log(psc_endpoint_introspector(ep), PSC_LOG_ERROR, "ws: this build has no libuv support (uv_loop)");
+        return PSC_ERR_UNSUPPORTED;
+    }
+#endif
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;
@@ -177,6 +190,14 @@ psc_err psc_ws_endpoint_new(psc_introspector *intro, const psc_ws_config *cfg, p
     if (cfg && cfg->struct_size < CFG_MIN_SIZE)
         return PSC_ERR_INVALID;
     return psc_endpoint_new(intro, &ws_vtable, cfg, cfg ? cfg->options : NULL, NULL, out);
+}
+
+bool psc_ws_loop_done(psc_endpoint *ep)
+{
+    if (!ep || ep->vt.start != psc__ws_start)
+        return true;
+    psc__ws *ws = psc_endpoint_state(ep);
+    return !ws->uv_loop || (!ws->ctx && (!ws->uv_closing || ws->uv_finished));
 }
 
 psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port)

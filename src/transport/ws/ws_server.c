@@ -84,6 +84,24 @@ static void close_gracefully(psc__ws *ws)
     lws_sul_cancel(&tick);
 }
 
+/* Undo a start that failed after the context was made. A uv context ends
+ * only as the loop runs, so it is left to the close machinery: the host
+ * sees PSC_ERR_IO and psc_ws_loop_done says when it may free. */
+static void drop_context(psc__ws *ws)
+{
+    if (ws->uv_loop) {
+        ws->uv_ctx = ws->ctx;
+        ws->uv_closing = true;
+        lws_context_destroy(ws->ctx);
+        ws->ctx = NULL;
+        psc__ws_uv_finish_later(ws);
+        return; /* the log sink stays until fini */
+    }
+    lws_context_destroy(ws->ctx);
+    ws->ctx = NULL;
+    psc__ws_log_detach(ws);
+}
+
 static void *service_main(void *arg)
 {
     psc__ws *ws = arg;
@@ -98,6 +116,25 @@ static void *service_main(void *arg)
     lws_context_destroy(ws->ctx);
     ws->ctx = NULL;
     return NULL;
+}
+
+/* On the host's loop thread: end every connection now (their CLOSED
+ * callbacks end the sessions) and let lws close its handles as the loop
+ * runs on (ws_uv.c ends the context and sets uv_finished). No close frame
+ * is waited for: that would take loop iterations close must not run. */
+static void close_on_loop(psc__ws *ws)
+{
+    if (!ws->ctx)
+        return;
+    lws_sul_cancel(&ws->sul);
+    pthread_mutex_lock(&ws->wake_lock);
+    ws->ctx_alive = false;
+    pthread_mutex_unlock(&ws->wake_lock);
+    ws->uv_ctx = ws->ctx;
+    ws->uv_closing = true;
+    lws_context_destroy(ws->ctx);
+    ws->ctx = NULL;
+    psc__ws_uv_finish_later(ws);
 }
 
 /* ------------------------------------------------------------ start / close */
@@ -135,6 +172,17 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     info.uid = -1;
     info.user = ws;
     info.count_threads = 1;
+    if (ws->uv_loop) {
+        /* lws 4.1 loads its libuv plugin for this option and, given a
+         * foreign loop, adds its handles to it and never runs or closes
+         * the loop itself; pcontext is cleared when it freed the context
+         * (ws_uv.c has the steps). */
+        info.options |= LWS_SERVER_OPTION_LIBUV;
+        ws->foreign_loops[0] = ws->uv_loop;
+        info.foreign_loops = ws->foreign_loops;
+        info.pcontext = &ws->uv_ctx;
+        ws->uv_closing = false;
+    }
     psc__ws_log_attach(ws);
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx) {
@@ -169,9 +217,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
         vi.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
     ws->vh = lws_create_vhost(ws->ctx, &vi);
     if (!ws->vh) {
-        lws_context_destroy(ws->ctx);
-        ws->ctx = NULL;
-        psc__ws_log_detach(ws);
+        drop_context(ws);
         psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR,
                  "ws: cannot listen on %s port %u%s", ws->bind_address, (unsigned)ws->cfg_port,
                  ws->tls_cert ? " (or the TLS certificate/key could not be loaded)" : "");
@@ -179,9 +225,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     }
     int port = lws_get_vhost_listen_port(ws->vh);
     if (port <= 0 || port > 65535) {
-        lws_context_destroy(ws->ctx);
-        ws->ctx = NULL;
-        psc__ws_log_detach(ws);
+        drop_context(ws);
         return PSC_ERR_IO;
     }
 
@@ -189,7 +233,9 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     pthread_mutex_lock(&ws->wake_lock);
     ws->ctx_alive = true;
     pthread_mutex_unlock(&ws->wake_lock);
-    if (pthread_create(&ws->thread, NULL, service_main, ws)) {
+    if (ws->uv_loop) {
+        /* No thread: the host's loop services the context from now on. */
+    } else if (pthread_create(&ws->thread, NULL, service_main, ws)) {
         pthread_mutex_lock(&ws->wake_lock);
         ws->ctx_alive = false;
         pthread_mutex_unlock(&ws->wake_lock);
@@ -197,8 +243,9 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
         ws->ctx = NULL;
         psc__ws_log_detach(ws);
         return PSC_ERR_NOMEM;
+    } else {
+        ws->thread_started = true;
     }
-    ws->thread_started = true;
     atomic_store(&ws->port, (uint16_t)port);
     psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_INFO, "ws: listening on %s://%s:%d%s",
              ws->tls_cert ? "wss" : "ws", ws->bind_address, port, ws->path);
@@ -211,6 +258,11 @@ void psc__ws_close(psc_endpoint *ep, void *state, void *user)
     (void)user;
     psc__ws *ws = state;
     atomic_store(&ws->stop, true);
+    if (ws->uv_loop) {
+        close_on_loop(ws);
+        atomic_store(&ws->port, 0);
+        return;
+    }
     psc__ws_wake(ws, NULL);
     if (ws->thread_started) {
         pthread_join(ws->thread, NULL);
