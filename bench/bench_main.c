@@ -285,7 +285,7 @@ static void table(FILE *f, const results *r, const bar_line *bar, size_t n_bar)
     }
     if (r->done & SEC_ANALYZE) {
         const analyze_result *a = &r->an;
-        fprintf(f, "analyzers, scenario %s, %d rules (thread CPU ms per snapshot)   median [min..max]\n", a->name,
+        fprintf(f, "analyzers, scenario %s, %d rules (CPU ms per snapshot)   median [min..max]\n", a->name,
                 a->rules);
         fprintf(f, "  snapshot without analyzer       %8.3f [%.3f..%.3f]\n", a->snapshot_ms.median, a->snapshot_ms.min,
                 a->snapshot_ms.max);
