@@ -3,12 +3,13 @@
  * State, each series labelled node="NAME" (the library's renderer), then
  * the hub's own peerscope_hub_* families; Prometheus text 0.0.4.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hub_server.h"
-#include "metrics/metrics.h"
+#include "peerscope/metrics.h"
 
 typedef struct node_copy {
     char name[HUB_NAME_MAX];
@@ -64,10 +65,9 @@ static void per_node(text *t, const node_copy *nodes, size_t n, const char *name
     family(t, name, type, help);
     for (size_t i = 0; i < n; i++) {
         char label[HUB_NAME_MAX * 2 + 1];
-        /* names are at most 63 bytes, so escaped they fit (not NUL-terminated by the escaper) */
-        size_t k = psc__metrics_escape_label(label, sizeof label, nodes[i].name);
-        put(t, "%s{node=\"%.*s\"} %llu\n", name, (int)(k < sizeof label ? k : 0), label,
-            (unsigned long long)value(&nodes[i]));
+        /* names are at most 63 bytes: escaped, they fit */
+        psc_metrics_escape_label(label, sizeof label, nodes[i].name);
+        put(t, "%s{node=\"%s\"} %llu\n", name, label, (unsigned long long)value(&nodes[i]));
     }
 }
 
@@ -124,17 +124,15 @@ int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
     }
     pthread_mutex_unlock(&h->lock);
 
-    psc__alloc a;
-    psc__alloc_init(&a, NULL);
-    psc__metrics *set = NULL;
+    psc_metrics *set = NULL;
     uint8_t *body = NULL;
     size_t body_len = 0;
-    if (!nomem && psc__metrics_new(&a, 0, &set) == PSC_OK) {
+    if (!nomem && psc_metrics_new(&set) == PSC_OK) {
         for (size_t i = 0; i < n; i++)
-            if (nodes[i].state && psc__metrics_add_payload(set, nodes[i].name, nodes[i].state, nodes[i].state_len,
-                                                           NULL, NULL) == PSC_ERR_NOMEM)
+            if (nodes[i].state && psc_metrics_add_state(set, nodes[i].name, nodes[i].state, nodes[i].state_len) ==
+                                       PSC_ERR_NOMEM)
                 nomem = true;
-        if (!nomem && psc__metrics_write(set, PSC__METRICS_PROMETHEUS, &body, &body_len))
+        if (!nomem && psc_metrics_write(set, &body, &body_len))
             nomem = true;
     } else {
         nomem = true;
@@ -144,9 +142,8 @@ int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
         put(&t, "%.*s", (int)body_len, (const char *)body);
         hub_families(&t, h, nodes, n, refused);
     }
-    if (body)
-        psc__free(&a, body);
-    psc__metrics_free(set);
+    psc_metrics_text_free(body);
+    psc_metrics_free(set);
     for (size_t i = 0; nodes && i < n; i++)
         free(nodes[i].state);
     free(nodes);
@@ -154,6 +151,6 @@ int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
         free(t.buf);
         return hub_respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "hub out of memory\n");
     }
-    return hub_respond(c, wsi, HTTP_STATUS_OK, psc__metrics_content_type(PSC__METRICS_PROMETHEUS),
+    return hub_respond(c, wsi, HTTP_STATUS_OK, psc_metrics_content_type(),
                        (const uint8_t *)t.buf, t.len, true);
 }

@@ -8,7 +8,7 @@
 
 #include "hub.h"
 #include "peerscope/version.h"
-#include "transport/ws/ws.h" /* psc__ws_is_loopback: the endpoint's rule for a bind needing a token */
+#include "peerscope/serve.h" /* the endpoint's rule for a bind needing a token */
 
 #define DEFAULT_PORT 7700u
 
@@ -188,7 +188,7 @@ int hub_parse_args(hub *h, int argc, char **argv)
             return bad("unknown option or missing value: %s", argv[optind - 1]);
         }
     }
-    if (!psc__ws_is_loopback(o->bind) && !o->token)
+    if (!psc_serve_is_loopback(o->bind) && !o->token)
         return bad("--bind %s is not a loopback address: it needs --token", o->bind);
     if (o->nodes_file) {
         int rc = read_nodes(h, o->nodes_file);

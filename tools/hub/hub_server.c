@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "assets/assets.h"
 #include "hub_server.h"
 
 #define HDR_MAX 512
@@ -207,15 +206,15 @@ static const char *check_token(hub_server *s, struct lws *wsi, const char *expec
     char peer[64];
     lws_get_peer_simple(wsi, peer, sizeof peer);
     uint64_t now = hub_mono_ms();
-    if (!psc__ws_guard_allows(&s->guard, peer, now, NULL)) {
+    if (!psc_serve_guard_allows(s->guard, peer, now, NULL)) {
         *status = 429;
         return "too many wrong access tokens from this address: try again later";
     }
-    if (psc__ws_token_equal(expected, strlen(expected), given, strlen(given))) {
-        psc__ws_guard_succeeded(&s->guard, peer);
+    if (psc_serve_token_equal(expected, given)) {
+        psc_serve_guard_succeeded(s->guard, peer);
         return NULL;
     }
-    psc__ws_guard_failed(&s->guard, peer, now);
+    psc_serve_guard_failed(s->guard, peer, now);
     return "wrong access token";
 }
 
@@ -224,10 +223,10 @@ static const char *host_origin_refusal(hub_server *s, struct lws *wsi, unsigned 
     char host[HDR_MAX], origin[HDR_MAX];
     *status = HTTP_STATUS_FORBIDDEN;
     if (!header(wsi, WSI_TOKEN_HOST, host, sizeof host) ||
-        !psc__ws_host_allowed(host, s->h->opt.bind, s->local_only))
+        !psc_serve_host_allowed(host, s->h->opt.bind, s->local_only))
         return "Host not allowed (DNS rebinding protection)";
     if (!header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) ||
-        !psc__ws_origin_allowed(origin, host, false, NULL, 0, false))
+        !psc_serve_origin_allowed(origin, host, false, NULL, 0, false))
         return "Origin not allowed";
     return NULL;
 }
@@ -270,10 +269,10 @@ static int refuse(hub_conn *c, struct lws *wsi, hub *h, const char *route, unsig
 /* The embedded visualizer at uri, which is "/..." with any /node/NAME prefix taken off. */
 static int asset(hub_conn *c, struct lws *wsi, const char *uri)
 {
-    const psc__asset *a = psc__asset_find(uri);
-    if (!a)
+    psc_serve_asset a;
+    if (!psc_serve_asset_find(uri, &a))
         return hub_respond_text(c, wsi, HTTP_STATUS_NOT_FOUND, "not found\n");
-    return hub_respond(c, wsi, HTTP_STATUS_OK, a->mime, a->data, a->len, false);
+    return hub_respond(c, wsi, HTTP_STATUS_OK, a.mime, a.data, a.len, false);
 }
 
 static int http_request(hub_server *s, hub_conn *c, struct lws *wsi)
@@ -512,6 +511,10 @@ psc_err hub_server_start(hub *h, uint16_t *port)
         return PSC_ERR_NOMEM;
     s->h = h;
     s->local_only = !h->opt.token;
+    if (psc_serve_guard_new(&s->guard)) {
+        free(s);
+        return PSC_ERR_NOMEM;
+    }
     pthread_mutex_init(&s->wake_lock, NULL);
     s->protocols[0].name = "hub";
     s->protocols[0].callback = callback;
@@ -534,6 +537,7 @@ psc_err hub_server_start(hub *h, uint16_t *port)
     info.count_threads = 1;
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {
+        psc_serve_guard_free(s->guard);
         free(s);
         return PSC_ERR_IO;
     }
@@ -551,6 +555,7 @@ psc_err hub_server_start(hub *h, uint16_t *port)
     int p = s->vh ? lws_get_vhost_listen_port(s->vh) : -1;
     if (p <= 0 || p > 65535) {
         lws_context_destroy(s->ctx);
+        psc_serve_guard_free(s->guard);
         free(s);
         return PSC_ERR_IO;
     }
@@ -559,6 +564,7 @@ psc_err hub_server_start(hub *h, uint16_t *port)
     if (pthread_create(&s->thread, NULL, server_main, s)) {
         h->server = NULL;
         lws_context_destroy(s->ctx);
+        psc_serve_guard_free(s->guard);
         free(s);
         return PSC_ERR_NOMEM;
     }
@@ -586,5 +592,6 @@ void hub_server_stop(hub *h)
     pthread_join(s->thread, NULL);
     h->server = NULL;
     pthread_mutex_destroy(&s->wake_lock);
+    psc_serve_guard_free(s->guard);
     free(s);
 }

@@ -9,7 +9,7 @@
 #include <libwebsockets.h>
 
 #include "hub.h"
-#include "transport/ws/ws.h" /* the endpoint's token, Host and Origin checks and its wrong-token guard */
+#include "peerscope/serve.h" /* the endpoint's token, Host and Origin checks and its wrong-token guard */
 
 /* Largest message a pushing node may send (a whole State). */
 #define HUB_PUSH_MAX_MESSAGE (64u * 1024u * 1024u)
@@ -68,7 +68,7 @@ typedef struct hub_server {
     bool local_only;              /* loopback bind without a token: Host is checked */
     lws_sorted_usec_list_t tick;  /* the fleet table, every second */
     hub_conn *conns;
-    psc__ws_guard guard;          /* wrong tokens per address */
+    psc_serve_guard *guard;       /* wrong tokens per address */
 } hub_server;
 
 /* hub_server.c */
