@@ -337,8 +337,12 @@ void psc__ws_uplink_down(psc__ws *ws, struct lws *wsi, const char *why)
         } else {
             snprintf(buf, sizeof buf, "%s", why);
         }
+        pthread_mutex_lock(&h->lock);
+        bool repeated = !strcmp(h->info.last_error, buf);
+        pthread_mutex_unlock(&h->lock);
         set_error(h, buf);
-        if (!atomic_load(&ws->stop))
+        /* a hub that stays away is logged once, not every attempt */
+        if (!atomic_load(&ws->stop) && (!repeated || h->refused))
             psc__log(intro_of(ws), h->refused ? PSC_LOG_ERROR : PSC_LOG_WARN, "ws: hub link to %s: %s%s",
                      h->host_header, buf, h->refused ? " (check hub_token; retrying at the longest interval)" : "");
     } else if (was_up) {
