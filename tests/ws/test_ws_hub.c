@@ -24,6 +24,9 @@
 #include "peerscope/peerscope.pb-c.h"
 #include "peerscope/wire.h"
 #include "transport/ws/ws.h"
+#ifdef PSC_TEST_UV
+#include <uv.h>
+#endif
 
 #define T_WAIT_MS 30000
 #define TOKEN "hub-token-0123456789abcdef"
@@ -224,6 +227,11 @@ static void tick(lws_sorted_usec_list_t *sul)
     (void)sul; /* only there to bound lws_service's wait */
 }
 
+#ifdef PSC_TEST_UV
+/* The node's libuv loop, when it runs on one: served by this thread between hub turns. */
+static uv_loop_t *node_loop;
+#endif
+
 /* Serve the hub until cond holds; false after T_WAIT_MS. */
 typedef bool (*cond_fn)(hub *h, void *arg);
 static bool serve_until(hub *h, cond_fn cond, void *arg)
@@ -235,6 +243,10 @@ static bool serve_until(hub *h, cond_fn cond, void *arg)
     while (!(ok = cond(h, arg)) && now_ms() < end) {
         lws_sul_schedule(h->ctx, 0, &sul, tick, 10 * LWS_US_PER_MS);
         lws_service(h->ctx, 0);
+#ifdef PSC_TEST_UV
+        if (node_loop)
+            uv_run(node_loop, UV_RUN_NOWAIT);
+#endif
     }
     lws_sul_cancel(&sul);
     if (!ok)
@@ -266,7 +278,7 @@ static void node_log(void *user, psc_log_level level, const char *msg)
     pthread_mutex_unlock(&n->mu);
 }
 
-static void node_start(node *n, int hub_port, const char *token)
+static void node_start_on(node *n, int hub_port, const char *token, void *uv_loop)
 {
     memset(n, 0, sizeof *n);
     pthread_mutex_init(&n->mu, NULL);
@@ -288,10 +300,16 @@ static void node_start(node *n, int hub_port, const char *token)
     wc.hub_token = token;
     wc.hub_node = NODE;
     wc.options = &opts;
+    wc.uv_loop = uv_loop;
     assert_int_equal(psc_ws_endpoint_new(n->intro, &wc, &n->ep), PSC_OK);
     /* seconds of backoff would only make the test slow, not different */
     psc__ws_hub_set_backoff(n->ep, 20, 200);
     assert_int_equal(psc_endpoint_start(n->ep), PSC_OK);
+}
+
+static void node_start(node *n, int hub_port, const char *token)
+{
+    node_start_on(n, hub_port, token, NULL);
 }
 
 static void node_emit(node *n, int count)
@@ -506,6 +524,47 @@ static void test_config_errors(void **state)
     psc_introspector_free(in);
 }
 
+#ifdef PSC_TEST_UV
+/* The same link with the endpoint on a libuv loop: this thread runs the loop and the hub in turn. */
+static void test_link_on_uv_loop(void **state)
+{
+    (void)state;
+    hub h;
+    hub_start(&h);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    node_loop = &loop;
+    node n;
+    node_start_on(&n, h.port, TOKEN, &loop);
+    node_emit(&n, 5);
+    assert_true(serve_until(&h, c_ready, &n));
+    every_event_once(&h, 5);
+    h.drop = true;
+    lws_callback_on_writable(h.wsi);
+    assert_true(serve_until(&h, c_down, &n));
+    h.drop = false;
+    node_emit(&n, 5);
+    assert_true(serve_until(&h, c_ready, &n));
+    assert_int_equal(h.links, 2);
+    every_event_once(&h, 10);
+
+    /* closed while the link is up, on the loop thread; the loop ends it */
+    psc_endpoint_close(n.ep);
+    uint64_t end = now_ms() + T_WAIT_MS;
+    while (!psc_ws_loop_done(n.ep) && now_ms() < end)
+        uv_run(&loop, UV_RUN_NOWAIT);
+    assert_true(psc_ws_loop_done(n.ep));
+    node_stop(&n);
+    node_loop = NULL;
+    /* nothing of the endpoint is left on the loop */
+    end = now_ms() + T_WAIT_MS;
+    while (uv_loop_alive(&loop) && now_ms() < end)
+        uv_run(&loop, UV_RUN_NOWAIT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    hub_stop(&h);
+}
+#endif
+
 int main(void)
 {
     psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL); /* keep libwebsockets quiet */
@@ -514,6 +573,9 @@ int main(void)
         cmocka_unit_test(test_link_and_resume),
         cmocka_unit_test(test_wrong_token),
         cmocka_unit_test(test_hub_absent_then_back),
+#ifdef PSC_TEST_UV
+        cmocka_unit_test(test_link_on_uv_loop),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
