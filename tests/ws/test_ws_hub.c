@@ -191,7 +191,8 @@ static const struct lws_protocols hub_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static void hub_start(hub *h)
+/* cert, key: a TLS hub (wss://); NULL: plain ws://. */
+static void hub_start_tls(hub *h, const char *cert, const char *key)
 {
     memset(h, 0, sizeof *h);
     struct lws_context_creation_info info;
@@ -203,10 +204,20 @@ static void hub_start(hub *h)
     info.uid = -1;
     info.user = h;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cert;
+        info.ssl_private_key_filepath = key;
+    }
     h->ctx = lws_create_context(&info);
     assert_non_null(h->ctx);
     h->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(h->ctx, "default"));
     assert_true(h->port > 0);
+}
+
+static void hub_start(hub *h)
+{
+    hub_start_tls(h, NULL, NULL);
 }
 
 static void hub_stop(hub *h)
@@ -278,7 +289,7 @@ static void node_log(void *user, psc_log_level level, const char *msg)
     pthread_mutex_unlock(&n->mu);
 }
 
-static void node_start_on(node *n, int hub_port, const char *token, void *uv_loop)
+static void node_start_url(node *n, const char *url, const char *token, const char *ca, void *uv_loop)
 {
     memset(n, 0, sizeof *n);
     pthread_mutex_init(&n->mu, NULL);
@@ -291,8 +302,6 @@ static void node_start_on(node *n, int hub_port, const char *token, void *uv_loo
     static const psc_event_def def = {"Tick", props, 1};
     assert_int_equal(psc_event_declare(n->intro, &def, &n->type), PSC_OK);
 
-    char url[128];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%d/push", hub_port);
     psc_endpoint_options opts = PSC_ENDPOINT_OPTIONS_INIT;
     opts.max_sessions = 1;
     psc_ws_config wc = PSC_WS_CONFIG_INIT;
@@ -301,10 +310,18 @@ static void node_start_on(node *n, int hub_port, const char *token, void *uv_loo
     wc.hub_node = NODE;
     wc.options = &opts;
     wc.uv_loop = uv_loop;
+    wc.hub_tls_ca_path = ca;
     assert_int_equal(psc_ws_endpoint_new(n->intro, &wc, &n->ep), PSC_OK);
     /* seconds of backoff would only make the test slow, not different */
     psc__ws_hub_set_backoff(n->ep, 20, 200);
     assert_int_equal(psc_endpoint_start(n->ep), PSC_OK);
+}
+
+static void node_start_on(node *n, int hub_port, const char *token, void *uv_loop)
+{
+    char url[128];
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d/push", hub_port);
+    node_start_url(n, url, token, NULL, uv_loop);
 }
 
 static void node_start(node *n, int hub_port, const char *token)
@@ -524,6 +541,43 @@ static void test_config_errors(void **state)
     psc_introspector_free(in);
 }
 
+static bool c_failed_twice(hub *h, void *arg)
+{
+    (void)h;
+    node *n = arg;
+    psc_ws_hub_info i = status(n);
+    return i.attempts >= 2 && i.last_error[0];
+}
+
+/* wss://: a hub whose self-signed certificate is trusted through hub_tls_ca_path. */
+static void test_link_over_tls(void **state)
+{
+    (void)state;
+    const char *cert = getenv("PSC_TEST_CERT"), *key = getenv("PSC_TEST_KEY");
+    if (!cert || !key)
+        skip(); /* openssl was not there to make a certificate */
+    hub h;
+    hub_start_tls(&h, cert, key);
+    char url[128];
+    snprintf(url, sizeof url, "wss://127.0.0.1:%d/push", h.port);
+    node n;
+    node_start_url(&n, url, TOKEN, cert, NULL);
+    node_emit(&n, 5);
+    assert_true(serve_until(&h, c_ready, &n));
+    assert_false(h.bad_token);
+    every_event_once(&h, 5);
+    node_stop(&n);
+
+    /* without the CA the system's trust store does not know the hub: never up */
+    node_start_url(&n, url, TOKEN, NULL, NULL);
+    assert_true(serve_until(&h, c_failed_twice, &n));
+    psc_ws_hub_info info = status(&n);
+    assert_int_equal(info.connects, 0);
+    assert_int_equal(h.links, 1);
+    node_stop(&n);
+    hub_stop(&h);
+}
+
 #ifdef PSC_TEST_UV
 /* The same link with the endpoint on a libuv loop: this thread runs the loop and the hub in turn. */
 static void test_link_on_uv_loop(void **state)
@@ -573,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_link_and_resume),
         cmocka_unit_test(test_wrong_token),
         cmocka_unit_test(test_hub_absent_then_back),
+        cmocka_unit_test(test_link_over_tls),
 #ifdef PSC_TEST_UV
         cmocka_unit_test(test_link_on_uv_loop),
 #endif
