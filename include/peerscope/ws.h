@@ -52,6 +52,14 @@
  * connecting; idle connections are pinged after 30 s and dropped after 90 s
  * without a valid frame.
  *
+ * Push link (hub_url): the endpoint also dials a peerscope-hub and serves
+ * one session on that outbound WebSocket (see psc_ws_config.hub_url). It
+ * is dialled, served and timed on the same thread as everything else
+ * (the service thread, or the host's loop thread): no thread or sleep of
+ * its own. psc_endpoint_close drops it like any connection (a close frame
+ * within the 500 ms grace in the threaded mode; at once on a libuv loop)
+ * and cancels any pending attempt; it never waits for the hub.
+ *
  * By default the endpoint runs its own service thread (libwebsockets is
  * used from that thread only); psc_emit wakes it without blocking. A
  * session's state push falls due on that thread, where the snapshot is
@@ -267,14 +275,17 @@ typedef struct psc_ws_hub_info {
 /**
  * Create a WebSocket endpoint for intro (not started: call
  * psc_endpoint_start, which binds the port, loads the TLS files and starts
- * the service thread or joins the host's uv loop; a busy port or unreadable TLS file is its
+ * the service thread or joins the host's uv loop, then dials hub_url; a busy port or unreadable TLS file is its
  * PSC_ERR_IO). cfg may be NULL for all defaults.
  * Errors: PSC_ERR_INVALID for a NULL intro or out, a struct_size that does
  * not cover n_assets, a bad address, path or token (see the fields), a
  * half TLS config, n_allowed_origins or n_assets without its array, a
  * NULL origin, an asset without a path beginning with '/' or a
- * content_type, an empty assets_dir, or bad options (as
- * psc_endpoint_new); PSC_ERR_AUTH for a non-loopback bind without a token
+ * content_type, an empty assets_dir, bad options (as
+ * psc_endpoint_new), a hub_url that is not ws:// or wss://, a bad
+ * hub_token or hub_node, hub_token, hub_node or hub_tls_ca_path without
+ * hub_url, or hub_tls_ca_path with a ws:// hub (each logged through
+ * psc_config.log); PSC_ERR_AUTH for a non-loopback bind without a token
  * or the insecure option; PSC_ERR_IO when assets_dir cannot be opened as
  * a directory; PSC_ERR_UNSUPPORTED for a uv_loop when the library was
  * built without libuv; PSC_ERR_NOMEM.
