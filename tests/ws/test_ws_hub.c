@@ -382,6 +382,21 @@ static void every_event_once(const hub *h, uint64_t last)
     assert_int_equal(h->dups, 0);
 }
 
+/* The hub drops the link, the node emits count events while it is down,
+ * and the next link brings every event since the start exactly once. */
+static void drop_emit_resume(hub *h, node *n, int count)
+{
+    int links = h->links;
+    h->drop = true;
+    lws_callback_on_writable(h->wsi);
+    assert_true(serve_until(h, c_down, n));
+    h->drop = false;
+    node_emit(n, count);
+    assert_true(serve_until(h, c_ready, n));
+    assert_int_equal(h->links, links + 1);
+    every_event_once(h, n->emitted);
+}
+
 static void test_link_and_resume(void **state)
 {
     (void)state;
@@ -413,14 +428,7 @@ static void test_link_and_resume(void **state)
     assert_string_equal(si[0].remote, want);
 
     /* the hub drops the link; what the node emits meanwhile must arrive once */
-    h.drop = true;
-    lws_callback_on_writable(h.wsi);
-    assert_true(serve_until(&h, c_down, &n));
-    h.drop = false;
-    node_emit(&n, 20);
-    assert_true(serve_until(&h, c_ready, &n));
-    assert_int_equal(h.links, 2);
-    every_event_once(&h, 30);
+    drop_emit_resume(&h, &n, 20);
     assert_int_equal(h.notices, 0);
     /* and live again */
     node_emit(&n, 5);
@@ -593,14 +601,7 @@ static void test_link_on_uv_loop(void **state)
     node_emit(&n, 5);
     assert_true(serve_until(&h, c_ready, &n));
     every_event_once(&h, 5);
-    h.drop = true;
-    lws_callback_on_writable(h.wsi);
-    assert_true(serve_until(&h, c_down, &n));
-    h.drop = false;
-    node_emit(&n, 5);
-    assert_true(serve_until(&h, c_ready, &n));
-    assert_int_equal(h.links, 2);
-    every_event_once(&h, 10);
+    drop_emit_resume(&h, &n, 5);
 
     /* closed while the link is up, on the loop thread; the loop ends it */
     psc_endpoint_close(n.ep);
