@@ -24,6 +24,7 @@
 #include "peerscope/peerscope.pb-c.h"
 #include "peerscope/wire.h"
 #include "transport/ws/ws.h"
+#include "ws_test_client.h"
 #ifdef PSC_TEST_UV
 #include <uv.h>
 #endif
@@ -426,6 +427,18 @@ static void test_link_and_resume(void **state)
     char want[64];
     snprintf(want, sizeof want, "hub 127.0.0.1:%d", h.port);
     assert_string_equal(si[0].remote, want);
+    /* nor does it take the one slot of max_sessions (1): a client still gets in, a second does not */
+    uint16_t port = 0;
+    assert_int_equal(psc_ws_port(n.ep, &port), PSC_OK);
+    wsc *c1 = calloc(1, sizeof *c1), *c2 = calloc(1, sizeof *c2);
+    assert_true(c1 && c2);
+    assert_int_equal(wsc_connect(c1, port, "/introspect", NULL), 0);
+    assert_int_equal(wsc_connect(c2, port, "/introspect", NULL), -1);
+    assert_int_equal(c2->status, 503);
+    wsc_close(c1);
+    wsc_close(c2);
+    free(c1);
+    free(c2);
 
     /* the hub drops the link; what the node emits meanwhile must arrive once */
     drop_emit_resume(&h, &n, 20);
