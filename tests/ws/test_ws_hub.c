@@ -501,6 +501,24 @@ static void test_hub_absent_then_back(void **state)
     node_stop(&n);
 }
 
+/* The public schedule: 0.5 s doubling to 30 s, back to 0.5 s after 10 s up, 30 s for a refused token. */
+static void test_backoff_schedule(void **state)
+{
+    (void)state;
+    uint32_t b = PSC__WS_HUB_MIN_BACKOFF_MS, max = PSC__WS_HUB_MAX_BACKOFF_MS;
+    const uint32_t want[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_int_equal(psc__ws_hub_backoff(&b, 500, max, false, 0), want[i]);
+    /* a link up for less than 10 s does not reset it */
+    assert_int_equal(psc__ws_hub_backoff(&b, 500, max, false, 9999), 30000);
+    /* one that stayed up 10 s does */
+    assert_int_equal(psc__ws_hub_backoff(&b, 500, max, false, 10000), 500);
+    assert_int_equal(psc__ws_hub_backoff(&b, 500, max, false, 0), 1000);
+    /* a refused token waits the longest and leaves the schedule alone */
+    assert_int_equal(psc__ws_hub_backoff(&b, 500, max, true, 0), 30000);
+    assert_int_equal(psc__ws_hub_backoff(&b, 500, max, false, 0), 2000);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -637,6 +655,7 @@ int main(void)
 {
     psc_ws_lws_log(PSC_LOG_ERROR, NULL, NULL); /* keep libwebsockets quiet */
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backoff_schedule),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_link_and_resume),
         cmocka_unit_test(test_wrong_token),

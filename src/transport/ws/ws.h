@@ -267,6 +267,10 @@ void psc__ws_uplink_headers(psc__ws *ws, struct lws *wsi, void *in, size_t len, 
 void psc__ws_uplink_up(psc__ws *ws, struct lws *wsi);
 /* The link failed (why non-NULL) or closed (why NULL): schedule the next attempt. */
 void psc__ws_uplink_down(psc__ws *ws, struct lws *wsi, const char *why);
+/* The wait before the next attempt (before jitter) after a failure or a
+ * drop of a link that was up up_for_ms (0: never up); advances
+ * *backoff_ms. Pure, for the unit test. */
+uint32_t psc__ws_hub_backoff(uint32_t *backoff_ms, uint32_t min_ms, uint32_t max_ms, bool refused, uint64_t up_for_ms);
 /* Tests: backoff bounds in ms, set before start (0 keeps the default). */
 void psc__ws_hub_set_backoff(psc_endpoint *ep, uint32_t min_ms, uint32_t max_ms);
 

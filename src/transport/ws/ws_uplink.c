@@ -356,10 +356,16 @@ void psc__ws_uplink_down(psc__ws *ws, struct lws *wsi, const char *why)
     pthread_mutex_unlock(&h->lock);
     if (atomic_load(&ws->stop) || !ws->ctx)
         return;
-    if (was_up && up_for >= PSC__WS_HUB_STABLE_MS)
-        h->backoff_ms = h->min_ms;
-    uint32_t wait = h->refused ? h->max_ms : h->backoff_ms;
-    if (!h->refused)
-        h->backoff_ms = h->backoff_ms > h->max_ms / 2 ? h->max_ms : h->backoff_ms * 2;
-    schedule(ws, wait);
+    schedule(ws, psc__ws_hub_backoff(&h->backoff_ms, h->min_ms, h->max_ms, h->refused, was_up ? up_for : 0));
+}
+
+uint32_t psc__ws_hub_backoff(uint32_t *backoff_ms, uint32_t min_ms, uint32_t max_ms, bool refused, uint64_t up_for_ms)
+{
+    if (up_for_ms >= PSC__WS_HUB_STABLE_MS)
+        *backoff_ms = min_ms;
+    if (refused)
+        return max_ms; /* a wrong token stays wrong: no point in hurrying */
+    uint32_t wait = *backoff_ms;
+    *backoff_ms = *backoff_ms > max_ms / 2 ? max_ms : *backoff_ms * 2;
+    return wait;
 }
