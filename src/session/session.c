@@ -1,5 +1,6 @@
 /* The session protocol: lifecycle, commands and the outbound side. */
 #include "session/session.h"
+#include "session/session_relay.h"
 #include "peerscope/peerscope.pb-c.h"
 
 #include <stdio.h>
@@ -142,6 +143,8 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
         if (enable && s->env.replay) {
             psc__session_replay_enable(s, true, now_ms);
             s->push_events = true;
+            if (c->resume_events)
+                psc__session_replay_resume(s, c->after_seq);
         } else if (enable && !s->push_events) {
             psc_event_reader *r = NULL;
             psc_err err = s->env.reader_new(s->env.user, &r);

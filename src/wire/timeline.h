@@ -136,4 +136,19 @@ psc_msg *psc__timeline_state_before(const psc__timeline *tl, size_t i);
  */
 psc_err psc__timeline_event_with_meta(const psc__timeline *tl, size_t i, psc_msg **out);
 
+/*
+ * event (a ServerMessage{event}) re-encoded with the EventType of
+ * with_meta (an event of the same type that carries the property
+ * metadata). *out is new. PSC_ERR_NOMEM (also for bytes that no longer
+ * decode). Thread-safe.
+ */
+psc_err psc__event_graft_meta(const psc__alloc *a, const psc_msg *event, const psc_msg *with_meta, psc_msg **out);
+
+/*
+ * A sealed message of kind holding the ServerMessage bytes p, len, with
+ * its version field set to the protocol's when it is missing or wrong
+ * (old recordings). Thread-safe.
+ */
+psc_err psc__timeline_msg_from(const psc__alloc *a, psc_msg_kind kind, const uint8_t *p, size_t len, psc_msg **out);
+
 #endif
