@@ -59,6 +59,7 @@ psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out)
     r->src.start_ts = o.start_ts;
     r->src.start_offset_ms = o.start_offset_ms;
     r->src.loop = o.loop;
+    r->src.live = r->live;
     *out = r;
     return PSC_OK;
 }
@@ -394,11 +395,7 @@ void psc__intro_replay_free(psc_introspector *intro)
 
 psc__relay *psc__replay_live(const psc__replay_source *rs)
 {
-    if (!rs)
-        return NULL;
-    /* every source is the src of its replay */
-    const psc_replay *r = (const psc_replay *)(const void *)((const char *)rs - offsetof(psc_replay, src));
-    return r->live;
+    return rs ? rs->live : NULL;
 }
 
 psc_err psc__replay_runtime(const psc__replay_source *rs, psc_msg **out)

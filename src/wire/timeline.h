@@ -54,6 +54,7 @@ typedef struct psc__replay_source {
     uint64_t start_ts;            /* playback starts at the first message stamped at or after it (0: see start_offset_ms) */
     uint64_t start_offset_ms;     /* with start_ts 0: this long after the recording's first message */
     bool loop;                    /* at the end, start again from the recording's beginning */
+    struct psc__relay *live;      /* a live replay's feed (core/relay.h): tl and the rest unused; NULL for a recording */
 } psc__replay_source;
 
 /* What was wrong with one record of a recording, and where. */
