@@ -264,7 +264,8 @@ PSC_API void psc_replay_free(psc_replay *r);
  * state added is pushed, events pushed are those added from now on (no
  * notice counts the old run's unsent ones), REQUEST STATE answers ERR
  * until a state is added. Positions, counters and the newest Runtime stay
- * (add the new run's Runtime after this call).
+ * (the new run's Runtime replaces it whenever it is added, before or after
+ * this call).
  * Errors: PSC_ERR_INVALID for NULL; PSC_ERR_STATE when r is not live.
  * Thread rules: the producer's (see above).
  */

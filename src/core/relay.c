@@ -308,20 +308,6 @@ static psc_err add_runtime(psc__relay *rl, const uint8_t *payload, size_t len)
     return PSC_OK;
 }
 
-/* protobuf-c answers NULL for bad bytes and for a failed allocation alike: malloc tells them apart. */
-static psc_err unpack(const psc__relay *rl, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
-{
-    ProtobufCAllocator pa;
-    psc__alloc_protobuf(&rl->a, &pa);
-    if ((*out = peerscope__server_message__unpack(&pa, len, p)))
-        return PSC_OK;
-    Peerscope__ServerMessage *again = peerscope__server_message__unpack(NULL, len, p);
-    if (!again)
-        return PSC_ERR_PROTOCOL;
-    peerscope__server_message__free_unpacked(again, NULL);
-    return PSC_ERR_NOMEM;
-}
-
 psc_err psc__relay_add(psc__relay *rl, const uint8_t *payload, size_t len, uint64_t ts, char *why, size_t why_len)
 {
     if (why && why_len)
@@ -329,7 +315,7 @@ psc_err psc__relay_add(psc__relay *rl, const uint8_t *payload, size_t len, uint6
     ProtobufCAllocator pa;
     psc__alloc_protobuf(&rl->a, &pa);
     Peerscope__ServerMessage *sm = NULL;
-    psc_err e = unpack(rl, payload, len, &sm);
+    psc_err e = psc__timeline_unpack(&rl->a, payload, len, &sm);
     if (e != PSC_OK) {
         say(why, why_len, e == PSC_ERR_NOMEM ? "out of memory" : "not a valid ServerMessage");
         return e;

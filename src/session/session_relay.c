@@ -25,31 +25,9 @@ static bool room(const psc__session *s)
     return s->out.count + PSC__SESSION_RESERVE < s->out.cap;
 }
 
-static bool seen_get(const psc__session *s, size_t idx)
-{
-    return idx / 8 < s->rp.seen_bytes && (s->rp.seen[idx / 8] >> (idx % 8)) & 1u;
-}
-
-/* When the bitmap cannot grow, nothing is marked: the next event of the type carries metadata too. */
-static void seen_set(psc__session *s, size_t idx)
-{
-    if (idx / 8 >= s->rp.seen_bytes) {
-        size_t n = (idx / 8 + 1) * 2;
-        uint8_t *bits = psc__calloc(s->a, n, 1);
-        if (!bits)
-            return;
-        if (s->rp.seen_bytes)
-            memcpy(bits, s->rp.seen, s->rp.seen_bytes);
-        psc__free(s->a, s->rp.seen);
-        s->rp.seen = bits;
-        s->rp.seen_bytes = n;
-    }
-    s->rp.seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
-}
-
 static bool need_meta(void *user, uint32_t type)
 {
-    return !seen_get(user, type);
+    return !psc__session_replay_seen_get(user, type);
 }
 
 /* A new run upstream: what the session had not got of the old one is gone on purpose, not lost. */
@@ -194,7 +172,7 @@ void psc__session_relay_drain(psc__session *s, uint64_t now_ms, size_t budget, b
         psc__qitem it = {.msg = m, .t = now_ms, .kind = PSC__Q_EVENT, .meta = meta};
         psc__queue_push(&s->out, &it);
         if (meta)
-            seen_set(s, type);
+            psc__session_replay_seen_set(s, type);
         s->rp.cur[1]++;
         n++;
     }

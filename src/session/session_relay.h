@@ -21,6 +21,10 @@ struct psc__relay *psc__session_relay(const psc__session *s);
  */
 void psc__session_replay_resume(psc__session *s, uint64_t after_seq);
 
+/* session_replay.c: the bit per event type (rp.seen) of "its metadata went to this client". */
+bool psc__session_replay_seen_get(const psc__session *s, size_t idx);
+void psc__session_replay_seen_set(psc__session *s, size_t idx);
+
 void psc__session_relay_enable(psc__session *s, bool events);
 void psc__session_relay_drain(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
 psc_err psc__session_relay_state(psc__session *s, psc_msg **out);

@@ -39,13 +39,13 @@ static const psc__timeline *timeline(const psc__session *s)
     return s->env.replay->tl;
 }
 
-static bool seen_get(const psc__session *s, size_t idx)
+bool psc__session_replay_seen_get(const psc__session *s, size_t idx)
 {
     return idx / 8 < s->rp.seen_bytes && (s->rp.seen[idx / 8] >> (idx % 8)) & 1u;
 }
 
 /* When the bitmap cannot grow, nothing is marked: the next event of the type carries metadata too. */
-static void seen_set(psc__session *s, size_t idx)
+void psc__session_replay_seen_set(psc__session *s, size_t idx)
 {
     if (idx / 8 >= s->rp.seen_bytes) {
         size_t n = (idx / 8 + 1) * 2;
@@ -242,13 +242,13 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
             m = psc_msg_ref(it->msg);
             q.kind = PSC__Q_STATE;
         } else {
-            bool meta = !seen_get(s, it->type);
+            bool meta = !psc__session_replay_seen_get(s, it->type);
             if (!meta)
                 m = psc_msg_ref(it->msg);
             else if (psc__timeline_event_with_meta(tl, i, &m) != PSC_OK)
                 return; /* out of memory: try again at the next poll, nothing is skipped */
             if (meta)
-                seen_set(s, it->type);
+                psc__session_replay_seen_set(s, it->type);
             q.kind = PSC__Q_EVENT;
         }
         q.msg = m;

@@ -341,17 +341,13 @@ static psc_err add_runtime(psc__timeline *tl, const uint8_t *payload, size_t len
     return PSC_OK;
 }
 
-/*
- * protobuf-c answers NULL both for bytes that are not a message and for an
- * allocation that failed: a second try with malloc tells them apart, so
- * that running out of memory is never taken for a damaged record.
- */
-static psc_err unpack(const psc__timeline *tl, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
+psc_err psc__timeline_unpack(const psc__alloc *a, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
 {
     ProtobufCAllocator pa;
-    psc__alloc_protobuf(&tl->a, &pa);
+    psc__alloc_protobuf(a, &pa);
     if ((*out = peerscope__server_message__unpack(&pa, len, p)))
         return PSC_OK;
+    /* NULL is both bad bytes and a failed allocation: a second try with malloc tells them apart */
     Peerscope__ServerMessage *again = peerscope__server_message__unpack(NULL, len, p);
     if (!again)
         return PSC_ERR_PROTOCOL;
@@ -371,7 +367,7 @@ psc_err psc__timeline_add(psc__timeline *tl, const uint8_t *payload, size_t len,
     ProtobufCAllocator pa;
     psc__alloc_protobuf(&tl->a, &pa);
     Peerscope__ServerMessage *sm = NULL;
-    psc_err e = unpack(tl, payload, len, &sm);
+    psc_err e = psc__timeline_unpack(&tl->a, payload, len, &sm);
     if (e != PSC_OK) {
         say(why, why_len, e == PSC_ERR_NOMEM ? "out of memory" : "not a valid ServerMessage", "");
         return e;

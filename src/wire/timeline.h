@@ -146,6 +146,15 @@ psc_err psc__timeline_event_with_meta(const psc__timeline *tl, size_t i, psc_msg
 psc_err psc__event_graft_meta(const psc__alloc *a, const psc_msg *event, const psc_msg *with_meta, psc_msg **out);
 
 /*
+ * Decode a ServerMessage with a's memory: PSC_ERR_PROTOCOL for bytes that
+ * are not one, PSC_ERR_NOMEM when memory ran out (never taken for a
+ * damaged record). Free *out with peerscope__server_message__free_unpacked
+ * and a's protobuf allocator.
+ */
+struct Peerscope__ServerMessage;
+psc_err psc__timeline_unpack(const psc__alloc *a, const uint8_t *p, size_t len, struct Peerscope__ServerMessage **out);
+
+/*
  * A sealed message of kind holding the ServerMessage bytes p, len, with
  * its version field set to the protocol's when it is missing or wrong
  * (old recordings). Thread-safe.
