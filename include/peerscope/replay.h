@@ -50,7 +50,7 @@
  *  - REQUEST RUNTIME answers the newest Runtime added, with the "at_ts"
  *    capability and without Runtime.recording (an empty Runtime before
  *    any); REQUEST STATE answers the newest state, or, before any, an
- *    ERR response ("REQUEST failed: not found"); with at_ts it answers
+ *    ERR response "no state yet"; with at_ts it answers
  *    the held state at that time (the last one stamped at or before it),
  *    or ERR outside the held states' times or before any state;
  *  - PUSH_PAUSE holds the session still (nothing is queued for it); on

@@ -112,6 +112,11 @@ static void cmd_request(psc__session *s, const Peerscope__ClientCommand *c, uint
         reply_err(s, c->id, "unknown source", now_ms);
         return;
     }
+    if (err == PSC_ERR_NOT_FOUND && psc__session_relay(s)) {
+        /* a live relay before its node's first state (or after a new run) */
+        reply_err(s, c->id, "no state yet", now_ms);
+        return;
+    }
     if (err) {
         char why[96];
         snprintf(why, sizeof why, "REQUEST failed: %s", psc_strerror(err));

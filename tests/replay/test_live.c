@@ -335,7 +335,7 @@ static void test_before_any_state(void **state)
     psc_endpoint_session *s = viewer(&h);
 
     CMD(s, REQUEST, STATE, 2);
-    expect_response(s, 2, false, "REQUEST failed: not found");
+    expect_response(s, 2, false, "no state yet");
     send_cmd(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__REQUEST, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE, 3, false, 0,
              1000);
     expect_response(s, 3, false, "no state yet");
@@ -595,7 +595,7 @@ static void test_pause_and_new_run(void **state)
     assert_int_equal(i.states_held + i.events_held, 0);
     assert_int_equal(i.runs, 1);
     CMD(s, REQUEST, STATE, 6);
-    expect_response(s, 6, false, "REQUEST failed: not found");
+    expect_response(s, 6, false, "no state yet");
     service(&h);
     expect_nothing(s);
     feed_runtime(&n, h.r);
