@@ -626,6 +626,34 @@ static void test_pause_and_new_run(void **state)
     host_stop(&h);
 }
 
+/* Events kept as rows (psc_replay_add_event) go live too, the metadata with the first of the type. */
+static void test_add_event_rows(void **state)
+{
+    (void)state;
+    host h;
+    host_start(&h);
+    char why[160];
+    assert_int_equal(psc_replay_add_event(h.r, &tick_def, 1700000000000ull, 1, "{\"n\":1}", why, sizeof why), PSC_OK);
+    assert_int_equal(psc_replay_add_event(h.r, &tick_def, 1700000000001ull, 2, "not json", why, sizeof why),
+                     PSC_ERR_INVALID);
+    assert_string_equal(why, "event content that is not valid JSON");
+    psc_endpoint_session *s = viewer(&h);
+    send_cmd(s, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, 2, true, 0,
+             0);
+    assert_int_equal(psc_replay_add_event(h.r, &tick_def, 1700000000002ull, 2, "{\"n\":2}", why, sizeof why), PSC_OK);
+    service(&h);
+    expect_response(s, 2, true, NULL);
+    expect_event(s, 1, true);
+    expect_event(s, 2, false);
+    expect_nothing(s);
+    psc_replay_info ri = {.struct_size = sizeof ri};
+    assert_int_equal(psc_replay_info_get(h.r, &ri), PSC_OK);
+    assert_int_equal(ri.events, 2);
+    assert_int_equal(ri.event_types, 1);
+    psc_endpoint_session_close(s);
+    host_stop(&h);
+}
+
 /* ------------------------------------------------------------ a producer thread, two readers */
 
 #define N_EVENTS 20000u
@@ -769,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_slow_reader_bounded),
         cmocka_unit_test(test_resume_after_seq),
         cmocka_unit_test(test_pause_and_new_run),
+        cmocka_unit_test(test_add_event_rows),
         cmocka_unit_test(test_producer_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
