@@ -195,7 +195,8 @@ PSC_API psc_err psc_replay_load(psc_replay *r, const uint8_t *data, size_t len, 
  * delta state that does not apply to the state added before it;
  * PSC_ERR_CLOSED once served (not for a live replay); PSC_ERR_INVALID;
  * PSC_ERR_NOMEM.
- * Live: the message goes in the window at once (a Runtime replaces the
+ * Live: PSC_ERR_TOO_BIG for an event of a new type past 4096 types (the
+ * table of type names is bounded too). The message goes in the window at once (a Runtime replaces the
  * one served, a state becomes the newest and is pushed, an event is
  * pushed to the sessions that enabled events) and the endpoints are
  * woken; ts 0 for a Runtime does not matter.

@@ -11,6 +11,7 @@
 
 #define DEFAULT_KEEP_STATES 30u
 #define DEFAULT_KEEP_EVENTS 10000u
+#define MAX_TYPES 4096u
 
 typedef struct rl_state {
     psc_msg *msg;
@@ -227,6 +228,8 @@ static size_t type_index(psc__relay *rl, const char *name)
     for (size_t i = 0; i < rl->n_types; i++)
         if (strcmp(rl->types[i].name, name) == 0)
             return i;
+    if (rl->n_types >= MAX_TYPES)
+        return SIZE_MAX; /* a node inventing names must not grow the table without bound */
     if (rl->n_types == rl->types_cap) {
         size_t cap = rl->types_cap ? rl->types_cap * 2 : 16;
         rl_type *t = psc__malloc(&rl->a, cap * sizeof *t);
@@ -260,10 +263,14 @@ static psc_err add_event(psc__relay *rl, const Peerscope__Event *ev, const uint8
     bool meta = ev->type->n_property_types > 0;
     pthread_mutex_lock(&rl->lock);
     size_t t = type_index(rl, ev->type->name);
-    if (t == SIZE_MAX || t > UINT32_MAX) {
+    if (t == SIZE_MAX) {
+        bool full = rl->n_types >= MAX_TYPES;
         pthread_mutex_unlock(&rl->lock);
         psc_msg_unref(m);
-        return PSC_ERR_NOMEM;
+        if (!full)
+            return PSC_ERR_NOMEM;
+        say(why, why_len, "an event of a new type past the 4096 types a relay holds");
+        return PSC_ERR_TOO_BIG;
     }
     if (meta) {
         /* the newest carrier: the metadata of the node's current run */

@@ -322,6 +322,18 @@ static void test_api(void **state)
     static const uint8_t junk[3] = {0xff, 0xff, 0xff};
     assert_int_equal(psc_replay_add_message(r, junk, sizeof junk, 0, why, sizeof why), PSC_ERR_PROTOCOL);
     assert_string_equal(why, "not a valid ServerMessage");
+    /* type names are bounded like everything else held */
+    for (int k = 0; k <= 4096; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "T%d", k);
+        psc_event_def def = {.name = name};
+        psc_err e = psc_replay_add_event(r, &def, 1700000000000ull, (uint64_t)k + 1, NULL, why, sizeof why);
+        assert_int_equal(e, k < 4096 ? PSC_OK : PSC_ERR_TOO_BIG);
+    }
+    assert_string_equal(why, "an event of a new type past the 4096 types a relay holds");
+    i = live_info(r);
+    assert_int_equal(i.event_types, 4096);
+    assert_int_equal(i.events_held, 4096);
     psc_replay_free(r);
 }
 
