@@ -356,6 +356,9 @@ static void v_message(void *user, psc_client *c, const Peerscope__ServerMessage 
     if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME) {
         v->runtime = true;
         snprintf(v->runtime_impl, sizeof v->runtime_impl, "%s", m->runtime->implementation);
+        snprintf(v->runtime_peer, sizeof v->runtime_peer, "%s", m->runtime->peer_id);
+    } else if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE) {
+        v->states++;
     } else if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_FLEET) {
         v->tables++;
         v->n_rows = 0;
@@ -380,6 +383,11 @@ static void v_message(void *user, psc_client *c, const Peerscope__ServerMessage 
 
 void ht_viewer_open(ht_viewer *v, unsigned port, const char *token)
 {
+    ht_viewer_open_path(v, port, "/introspect", token);
+}
+
+void ht_viewer_open_path(ht_viewer *v, unsigned port, const char *path, const char *token)
+{
     memset(v, 0, sizeof *v);
     v->events = calloc(HT_MAX_EVENTS, sizeof *v->events);
     assert_non_null(v->events);
@@ -389,8 +397,8 @@ void ht_viewer_open(ht_viewer *v, unsigned port, const char *token)
     cb.on_open = v_open;
     cb.on_close = v_close;
     cb.on_message = v_message;
-    char url[96];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%u/introspect", port);
+    char url[256];
+    snprintf(url, sizeof url, "ws://127.0.0.1:%u%s", port, path);
     psc_client_config cfg = PSC_CLIENT_CONFIG_INIT;
     cfg.url = url;
     cfg.token = token;

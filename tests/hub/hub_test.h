@@ -69,6 +69,8 @@ typedef struct ht_viewer {
     psc_err close_err;
     bool runtime;
     char runtime_impl[64];
+    char runtime_peer[128];
+    size_t states;
     ht_row rows[HT_MAX_ROWS];
     size_t n_rows;
     size_t tables;
@@ -78,6 +80,8 @@ typedef struct ht_viewer {
 
 /* Connect to ws://127.0.0.1:port/introspect with token (may be NULL) and subscribe to everything. */
 void ht_viewer_open(ht_viewer *v, unsigned port, const char *token);
+/* The same on another path of the hub (/node/NAME/introspect). */
+void ht_viewer_open_path(ht_viewer *v, unsigned port, const char *path, const char *token);
 /* Poll until done(v, arg) holds or timeout_ms pass. */
 bool ht_viewer_until(ht_viewer *v, bool (*done)(ht_viewer *, const void *), const void *arg, int timeout_ms);
 void ht_viewer_close(ht_viewer *v);

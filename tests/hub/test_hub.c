@@ -117,6 +117,13 @@ static bool got_table(ht_viewer *v, const void *arg)
     return v->tables >= *(const size_t *)arg;
 }
 
+/* A node viewer got the node's Runtime, a State and a few events. */
+static bool node_served(ht_viewer *v, const void *arg)
+{
+    (void)arg;
+    return v->runtime && v->states >= 1 && v->n_events >= 3;
+}
+
 static bool closed(ht_viewer *v, const void *arg)
 {
     (void)arg;
@@ -218,6 +225,18 @@ static void test_fleet(void **state)
         want_events we_c = {"pushed-c", 5};
         assert_true(ht_viewer_until(&v, has_events, &we_c, HT_WAIT_MS));
     }
+
+    /* each node re-served at /node/NAME/introspect, over the whole protocol */
+    ht_viewer nv;
+    ht_viewer_open_path(&nv, hp, path, VIEW_TOKEN);
+    assert_true(ht_viewer_until(&nv, node_served, NULL, HT_WAIT_MS));
+    assert_string_equal(nv.runtime_peer, a.id);
+    check_seqs(&nv, "", 0, nv.n_events, false);
+    ht_viewer_close(&nv);
+    ht_viewer_open_path(&nv, hp, "/node/no-such-node/introspect", VIEW_TOKEN);
+    assert_true(ht_viewer_until(&nv, closed, NULL, HT_WAIT_MS));
+    assert_int_not_equal(nv.close_err, PSC_OK);
+    ht_viewer_close(&nv);
 
     /* B's link drops while B runs on: the row goes down, comes back, and
      * the events resume where they stopped, none twice */

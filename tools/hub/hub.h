@@ -14,6 +14,8 @@
  *   hub_push.c    the pushed nodes' links (the server thread)
  *   hub_fleet.c   the fleet socket sessions (the server thread)
  *   hub_metrics.c GET /metrics (the server thread)
+ *   hub_relay.c   each node re-served at /node/NAME/introspect: a live
+ *                 psc_replay fed by its link, sessions on the server thread
  *
  * The node table is the only thing both threads touch; everything in
  * hub_node is read and written under hub.lock.
@@ -55,6 +57,8 @@ typedef struct hub_milestone {
 } hub_milestone;
 
 typedef struct hub hub;
+/* A node re-served (hub_relay.c). */
+typedef struct hub_relay hub_relay;
 
 /* One node of the fleet. Guarded by hub.lock. */
 typedef struct hub_node {
@@ -99,6 +103,7 @@ typedef struct hub_node {
     uint64_t runs;              /* distinct Runtime.start_ts seen */
 
     void *push_conn;            /* the live push link (server thread's), or NULL */
+    hub_relay *relay;           /* made with the node, freed with the hub; NULL: not re-served (out of memory) */
 } hub_node;
 
 /* One event of the fleet stream: a framed ServerMessage{event with node}. */
@@ -179,6 +184,15 @@ typedef psc_err (*hub_send_fn)(void *link, const Peerscope__ClientCommand *cmd);
 psc_err hub_link_greet(hub_send_fn send, void *link, uint64_t *next_id);
 /* After the first Runtime: PUSH_ENABLE EVENTS resuming after after_seq, then PUSH_ENABLE STATE. */
 psc_err hub_link_subscribe(hub_send_fn send, void *link, uint64_t *next_id, uint64_t after_seq);
+
+/* ---- hub_relay.c ---- */
+/* A live relay for the node called name (any thread), or NULL. */
+hub_relay *hub_relay_new(hub *h, const char *name);
+/* After the server thread is gone. NULL: no-op. */
+void hub_relay_free(hub_relay *r);
+/* The producer (the node's link thread): one ServerMessage, and a new run of the node. */
+void hub_relay_add(hub_relay *r, const uint8_t *payload, size_t len);
+void hub_relay_new_run(hub_relay *r);
 
 /* ---- hub_pull.c ---- */
 /* Start the pull thread for every pulled node. PSC_ERR_* on failure. */

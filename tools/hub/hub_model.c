@@ -52,6 +52,7 @@ void hub_init(hub *h)
 void hub_fini(hub *h)
 {
     for (size_t i = 0; i < h->n_nodes; i++) {
+        hub_relay_free(h->nodes[i]->relay);
         free(h->nodes[i]->state_payload);
         free(h->nodes[i]->token);
         free(h->nodes[i]);
@@ -89,6 +90,9 @@ static hub_node *add_locked(hub *h, const char *name, bool push, const char *url
     else
         snprintf(n->source, sizeof n->source, "pull %s", url ? url : "");
     copy_str(n->error, sizeof n->error, "not connected yet");
+    n->relay = hub_relay_new(h, n->name);
+    if (!n->relay)
+        hub_log(h, false, "node %s: cannot re-serve it (out of memory)", n->name);
     n->since_ts = hub_wall_ms();
     h->nodes[h->n_nodes++] = n;
     return n;
@@ -148,7 +152,8 @@ void hub_link_down(hub *h, hub_node *n, uint64_t gen, const char *why)
 
 /* ------------------------------------------------------------ messages */
 
-static void take_runtime(hub *h, hub_node *n, const Peerscope__Runtime *rt, bool *resume, uint64_t *after_seq)
+static void take_runtime(hub *h, hub_node *n, const Peerscope__Runtime *rt, bool *resume, uint64_t *after_seq,
+                         bool *new_run)
 {
     copy_str(n->peer_id, sizeof n->peer_id, rt->peer_id);
     copy_str(n->implementation, sizeof n->implementation, rt->implementation);
@@ -156,8 +161,10 @@ static void take_runtime(hub *h, hub_node *n, const Peerscope__Runtime *rt, bool
     copy_str(n->platform, sizeof n->platform, rt->platform);
     if (!n->has_runtime || rt->start_ts != n->start_ts) {
         /* A new run of the node numbers its events from 1 again. */
-        if (n->has_runtime)
+        if (n->has_runtime) {
             hub_log(h, true, "node %s restarted (new run)", n->name);
+            *new_run = true;
+        }
         n->runs++;
         n->last_seq = 0;
         n->start_ts = rt->start_ts;
@@ -277,21 +284,23 @@ bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__Server
                       size_t len, bool *resume, uint64_t *after_seq)
 {
     *resume = false;
-    bool event = false;
+    bool event = false, forward = false, new_run = false;
     pthread_mutex_lock(&h->lock);
     bool current = gen == n->link_gen && n->up;
     if (current) {
         switch (msg->payload_case) {
         case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME:
-            take_runtime(h, n, msg->runtime, resume, after_seq);
+            take_runtime(h, n, msg->runtime, resume, after_seq, &new_run);
+            forward = true;
             break;
         case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE:
             take_state(n, msg->state, payload, len);
+            forward = !msg->state->delta;
             break;
         case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT:
             /* events before the Runtime of this link would be counted against the wrong run */
             if (!n->awaiting_runtime)
-                event = take_event(h, n, msg->event);
+                forward = event = take_event(h, n, msg->event);
             break;
         case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_NOTICE:
             if (msg->notice->kind == PEERSCOPE__SERVER_NOTICE__KIND__DISCARDING_EVENTS)
@@ -302,6 +311,11 @@ bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__Server
         }
     }
     pthread_mutex_unlock(&h->lock);
+    /* the relay is fed outside the lock: this thread is its one producer */
+    if (n->relay && new_run)
+        hub_relay_new_run(n->relay);
+    if (n->relay && forward)
+        hub_relay_add(n->relay, payload, len);
     if (event)
         hub_server_wake(h);
     return current;

@@ -67,7 +67,8 @@ static int conn_writeable(hub_server *s, hub_conn *c, struct lws *wsi)
         lws_close_reason(wsi, c->close_code, (unsigned char *)why, strlen(why));
         return -1;
     }
-    if (!c->tx_head && !(c->kind == HUB_CONN_FLEET && hub_fleet_next_event(s, c)))
+    if (!c->tx_head && !(c->kind == HUB_CONN_FLEET && hub_fleet_next_event(s, c)) &&
+        !(c->kind == HUB_CONN_NODE && hub_relay_next(s, c)))
         return 0;
     hub_tx *t = c->tx_head;
     /* lws keeps what the socket does not take at once and sends it before the next WRITEABLE */
@@ -78,7 +79,8 @@ static int conn_writeable(hub_server *s, hub_conn *c, struct lws *wsi)
         c->tx_tail = NULL;
     c->tx_count--;
     free(t);
-    if (c->tx_head || c->kind == HUB_CONN_FLEET)
+    if (c->tx_head || c->kind == HUB_CONN_FLEET || (c->kind == HUB_CONN_NODE && c->sess &&
+                                                     psc_endpoint_session_wants_write(c->sess)))
         lws_callback_on_writable(wsi);
     return 0;
 }
@@ -326,8 +328,8 @@ static const char *upgrade_refusal(hub_server *s, struct lws *wsi, unsigned *sta
     if (!strcmp(uri, "/introspect"))
         return hub_viewer_refusal(s, wsi, status);
     if (!strncmp(uri, "/node/", 6)) {
-        *status = HTTP_STATUS_NOT_FOUND;
-        return "re-serving single nodes is not available in this build";
+        const char *why = hub_viewer_refusal(s, wsi, status);
+        return why ? why : hub_relay_refusal(s, uri, status);
     }
     return "no WebSocket at this path";
 }
@@ -381,6 +383,9 @@ static int ws_established(hub_server *s, hub_conn *c, struct lws *wsi)
     if (!strcmp(uri, "/push")) {
         c->kind = HUB_CONN_PUSH;
         hub_push_open(s, c, wsi);
+    } else if (!strncmp(uri, "/node/", 6)) {
+        c->kind = HUB_CONN_NODE;
+        hub_relay_open(s, c, uri);
     } else {
         c->kind = HUB_CONN_FLEET;
         hub_fleet_open(s, c);
@@ -418,6 +423,8 @@ static int ws_receive(hub_server *s, hub_conn *c, struct lws *wsi, const uint8_t
     c->rx_len = 0;
     if (c->kind == HUB_CONN_PUSH)
         hub_push_message(s, c, c->rx, n);
+    else if (c->kind == HUB_CONN_NODE)
+        hub_relay_message(s, c, c->rx, n);
     else
         hub_fleet_command(s, c, c->rx, n);
     if (c->rx_cap > (1u << 20)) {
@@ -433,6 +440,8 @@ static void ws_closed(hub_server *s, hub_conn *c)
 {
     if (c->kind == HUB_CONN_PUSH)
         hub_push_closed(s, c);
+    if (c->kind == HUB_CONN_NODE)
+        hub_relay_closed(s, c);
     conn_drop_queue(c);
     free(c->rx);
     c->rx = NULL;
@@ -445,8 +454,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     hub_conn *c = user;
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (s)
+        if (s) {
             hub_fleet_events_ready(s);
+            hub_relay_service_all(s);
+        }
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(s, wsi, in);
@@ -478,6 +489,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
     hub_server *s = lws_container_of(sul, hub_server, tick);
     hub_fleet_tick(s);
+    hub_relay_service_all(s);
     lws_sul_schedule(s->ctx, 0, &s->tick, tick, LWS_US_PER_SEC);
 }
 

@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 
 #include "hub.h"
+#include "peerscope/endpoint.h"
 #include "peerscope/serve.h" /* the endpoint's token, Host and Origin checks and its wrong-token guard */
 
 /* Largest message a pushing node may send (a whole State). */
@@ -22,6 +23,7 @@ typedef enum hub_conn_kind {
     HUB_CONN_HTTP = 0,
     HUB_CONN_PUSH,  /* a node's /push link: we are its client */
     HUB_CONN_FLEET, /* a viewer of /introspect */
+    HUB_CONN_NODE,  /* a viewer of /node/NAME/introspect */
 } hub_conn_kind;
 
 /* One message waiting to be written, LWS_PRE bytes of room in front. */
@@ -54,6 +56,9 @@ typedef struct hub_conn {
     /* fleet viewer */
     bool push_state, push_events;
     uint64_t ring_pos;            /* next fleet ring item to send */
+    /* node viewer */
+    hub_relay *relay;
+    psc_endpoint_session *sess;
 } hub_conn;
 
 typedef struct hub_server {
@@ -104,6 +109,17 @@ bool hub_fleet_next_event(hub_server *s, hub_conn *c);
 void hub_fleet_tick(hub_server *s);
 /* New events: wake the viewers that wait for them. */
 void hub_fleet_events_ready(hub_server *s);
+
+/* hub_relay.c */
+/* The /node/NAME/introspect upgrade's path check (after the viewer checks). */
+const char *hub_relay_refusal(hub_server *s, const char *uri, unsigned *status);
+void hub_relay_open(hub_server *s, hub_conn *c, const char *uri);
+void hub_relay_message(hub_server *s, hub_conn *c, const uint8_t *data, size_t len);
+/* The next message of c's session, if one is due (called when the queue is empty). */
+bool hub_relay_next(hub_server *s, hub_conn *c);
+void hub_relay_closed(hub_server *s, hub_conn *c);
+/* Run every relay that has viewers (new messages, timers). */
+void hub_relay_service_all(hub_server *s);
 
 /* hub_metrics.c */
 int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi);
