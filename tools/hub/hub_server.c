@@ -455,6 +455,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (s) {
+            /* cleared before looking: what is added from now on wakes us again */
+            atomic_store(&s->wake_pending, false);
             hub_fleet_events_ready(s);
             hub_relay_service_all(s);
         }
@@ -528,6 +530,7 @@ psc_err hub_server_start(hub *h, uint16_t *port)
         return PSC_ERR_NOMEM;
     }
     pthread_mutex_init(&s->wake_lock, NULL);
+    atomic_init(&s->wake_pending, false);
     s->protocols[0].name = "hub";
     s->protocols[0].callback = callback;
     s->protocols[0].per_session_data_size = sizeof(hub_conn);
@@ -587,7 +590,7 @@ psc_err hub_server_start(hub *h, uint16_t *port)
 void hub_server_wake(hub *h)
 {
     hub_server *s = h->server;
-    if (!s)
+    if (!s || atomic_exchange(&s->wake_pending, true))
         return;
     pthread_mutex_lock(&s->wake_lock);
     if (s->ctx_alive)
@@ -600,6 +603,7 @@ void hub_server_stop(hub *h)
     hub_server *s = h->server;
     if (!s)
         return;
+    atomic_store(&s->wake_pending, false);
     hub_server_wake(h);
     pthread_join(s->thread, NULL);
     h->server = NULL;

@@ -70,6 +70,7 @@ typedef struct hub_server {
     pthread_t thread;
     pthread_mutex_t wake_lock;
     bool ctx_alive;               /* under wake_lock */
+    atomic_bool wake_pending;     /* a wake-up is on its way: later ones until it is handled are folded into it */
     bool local_only;              /* loopback bind without a token: Host is checked */
     lws_sorted_usec_list_t tick;  /* the fleet table, every second */
     hub_conn *conns;
