@@ -39,6 +39,14 @@ PSC_API bool psc_serve_origin_allowed(const char *origin, const char *host, bool
  */
 PSC_API bool psc_serve_host_allowed(const char *host, const char *bind_address, bool need_local);
 
+/**
+ * The token of an Authorization header value of the Bearer scheme (the
+ * scheme's name in any case; spaces around the token ignored): true, with
+ * *token and *len pointing into value; false for another scheme, an empty
+ * token or a NULL argument.
+ */
+PSC_API bool psc_serve_bearer(const char *value, const char **token, size_t *len);
+
 /** Whether a numeric address (or "localhost", or NULL) is loopback. */
 PSC_API bool psc_serve_is_loopback(const char *address);
 

@@ -85,6 +85,13 @@ static void test_serve_checks(void **state)
     assert_false(psc_serve_token_equal("secret", "secret2"));
     assert_false(psc_serve_token_equal("", ""));
     assert_false(psc_serve_token_equal(NULL, "x"));
+    const char *tok = NULL;
+    size_t tlen = 0;
+    assert_true(psc_serve_bearer("  bearer  abc.def ", &tok, &tlen));
+    assert_int_equal(tlen, 7);
+    assert_memory_equal(tok, "abc.def", 7);
+    assert_false(psc_serve_bearer("Basic abc", &tok, &tlen));
+    assert_false(psc_serve_bearer("Bearer   ", &tok, &tlen));
     assert_true(psc_serve_is_loopback("127.0.0.1"));
     assert_true(psc_serve_is_loopback("::1"));
     assert_false(psc_serve_is_loopback("10.0.0.1"));

@@ -167,11 +167,11 @@ bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__Server
 uint8_t *hub_fleet_frame(hub *h, size_t *len);
 /* The hub's Runtime as a framed ServerMessage (malloc'd), or NULL. */
 uint8_t *hub_runtime_frame(hub *h, size_t *len);
-/* A framed ServerMessage of msg (malloc'd), or NULL. */
+/* A framed ServerMessage of msg, with the protocol version when msg has none (malloc'd), or NULL. */
 uint8_t *hub_frame_message(const Peerscope__ServerMessage *msg, size_t *len);
 /* Locked: copy ring item idx (NULL when it has left the ring or is not there yet). */
 uint8_t *hub_ring_copy_locked(hub *h, uint64_t idx, size_t *len);
-/* Wall clock, ms since the epoch. */
+/* Wall clock, ms since the epoch, and a monotonic one (the tools' clocks). */
 uint64_t hub_wall_ms(void);
 uint64_t hub_mono_ms(void);
 /* "hub: ..." on stderr (unless --quiet for info lines). */

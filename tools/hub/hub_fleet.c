@@ -9,13 +9,9 @@
 #include <string.h>
 
 #include "hub_server.h"
-#include "peerscope/version.h"
 
-static bool send_message(hub_conn *c, Peerscope__ServerMessage *sm)
+static bool send_message(hub_conn *c, const Peerscope__ServerMessage *sm)
 {
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    v.version = PSC_PROTOCOL_VERSION;
-    sm->version = &v;
     size_t len = 0;
     uint8_t *f = hub_frame_message(sm, &len);
     return hub_conn_send_owned(c, f, len);

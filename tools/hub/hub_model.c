@@ -3,25 +3,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hub.h"
+#include "tool_util.h"
 #include "peerscope/message.h"
 #include "peerscope/version.h"
 #include "peerscope/wire.h"
 
 uint64_t hub_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return tool_wall_ms();
 }
 
 uint64_t hub_mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return tool_now_ms();
 }
 
 void hub_log(hub *h, bool info, const char *fmt, ...)
@@ -267,10 +263,7 @@ static bool take_event(hub *h, hub_node *n, const Peerscope__Event *ev)
     n->events++;
     Peerscope__Event copy = *ev;
     copy.node = n->name;
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    v.version = PSC_PROTOCOL_VERSION;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT;
     sm.event = &copy;
     size_t len = 0;
@@ -325,11 +318,17 @@ bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__Server
 
 uint8_t *hub_frame_message(const Peerscope__ServerMessage *msg, size_t *len)
 {
-    size_t n = peerscope__server_message__get_packed_size(msg);
+    /* every message the hub makes carries the protocol version */
+    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
+    v.version = PSC_PROTOCOL_VERSION;
+    Peerscope__ServerMessage sm = *msg;
+    if (!sm.version)
+        sm.version = &v;
+    size_t n = peerscope__server_message__get_packed_size(&sm);
     uint8_t *f = malloc(PSC_FRAME_HEADER_LEN + n);
     if (!f)
         return NULL;
-    peerscope__server_message__pack(msg, f + PSC_FRAME_HEADER_LEN);
+    peerscope__server_message__pack(&sm, f + PSC_FRAME_HEADER_LEN);
     psc_frame_header(f, f + PSC_FRAME_HEADER_LEN, n);
     *len = PSC_FRAME_HEADER_LEN + n;
     return f;
@@ -412,10 +411,7 @@ uint8_t *hub_fleet_frame(hub *h, size_t *len)
         fleet.nodes = rowp;
         fleet.ts = hub_wall_ms();
         fleet.hub_version = (char *)PSC_VERSION_STRING;
-        Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-        v.version = PSC_PROTOCOL_VERSION;
         Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-        sm.version = &v;
         sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_FLEET;
         sm.fleet = &fleet;
         out = hub_frame_message(&sm, len);
@@ -440,10 +436,7 @@ uint8_t *hub_runtime_frame(hub *h, size_t *len)
     rt.start_ts = h->start_ts;
     rt.n_capabilities = 1;
     rt.capabilities = caps;
-    Peerscope__Version v = PEERSCOPE__VERSION__INIT;
-    v.version = PSC_PROTOCOL_VERSION;
     Peerscope__ServerMessage sm = PEERSCOPE__SERVER_MESSAGE__INIT;
-    sm.version = &v;
     sm.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     sm.runtime = &rt;
     return hub_frame_message(&sm, len);

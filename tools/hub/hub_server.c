@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hub_server.h"
 
@@ -171,20 +170,12 @@ static void given_token(struct lws *wsi, bool query_too, char *out, size_t cap)
     char buf[HDR_MAX];
     out[0] = 0;
     if (header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof buf) && buf[0]) {
-        const char *v = buf;
-        while (*v == ' ')
-            v++;
-        if (!strncasecmp(v, "Bearer ", 7)) {
-            v += 7;
-            while (*v == ' ')
-                v++;
-            size_t len = strlen(v);
-            while (len && v[len - 1] == ' ')
-                len--;
+        const char *v = NULL;
+        size_t len = 0;
+        if (psc_serve_bearer(buf, &v, &len))
             snprintf(out, cap, "%.*s", (int)len, v);
-            return;
-        }
-        snprintf(out, cap, "%s", "\x01"); /* some other scheme: wrong, never equal */
+        else
+            snprintf(out, cap, "%s", "\x01"); /* some other scheme: wrong, never equal */
         return;
     }
     if (query_too) {

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "assets/assets.h"
 #include "peerscope/serve.h"
@@ -27,6 +28,26 @@ bool psc_serve_origin_allowed(const char *origin, const char *host, bool tls, co
 bool psc_serve_host_allowed(const char *host, const char *bind_address, bool need_local)
 {
     return psc__ws_host_allowed(host, bind_address, need_local);
+}
+
+bool psc_serve_bearer(const char *value, const char **token, size_t *len)
+{
+    if (!value || !token || !len)
+        return false;
+    const char *v = value;
+    while (*v == ' ')
+        v++;
+    if (strncasecmp(v, "Bearer ", 7) != 0)
+        return false;
+    v += 7;
+    while (*v == ' ')
+        v++;
+    size_t n = strlen(v);
+    while (n && v[n - 1] == ' ')
+        n--;
+    *token = v;
+    *len = n;
+    return n > 0;
 }
 
 bool psc_serve_is_loopback(const char *address)
