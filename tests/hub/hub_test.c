@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -56,9 +57,29 @@ const char *ht_demo_exe(void)
     return env_or_fail("PSC_DEMO_EXE");
 }
 
+static char dir[256];
+
+void ht_cleanup(void)
+{
+    if (!dir[0])
+        return;
+    DIR *d = opendir(dir);
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+    dir[0] = 0;
+}
+
 static const char *log_dir(void)
 {
-    static char dir[256];
     if (!dir[0]) {
         const char *t = getenv("TMPDIR");
         snprintf(dir, sizeof dir, "%s/psc-hub-test-XXXXXX", t && *t ? t : P_tmpdir);

@@ -408,5 +408,8 @@ int main(void)
         cmocka_unit_test(test_fleet),
         cmocka_unit_test(test_hub_restart),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (!failed)
+        ht_cleanup();
+    return failed;
 }
