@@ -20,8 +20,8 @@
 
 #include "hub_test.h"
 
-#define VIEW_TOKEN "viewer-secret-1"
-#define PUSH_TOKEN "push-secret-1"
+#define VIEW_TOKEN "viewer-secret-0123456789"
+#define PUSH_TOKEN "push-secret-0123456789"
 
 typedef struct demo {
     ht_proc p;
@@ -297,7 +297,7 @@ static void test_fleet(void **state)
 
     /* a node pushing with a wrong token is refused and never listed */
     if (push) {
-        demo_start(&bad, 0, "16", push_url, "intruder", "not-the-token");
+        demo_start(&bad, 0, "16", push_url, "intruder", "not-the-right-token-0123");
         unsigned long long tries = 0;
         char line[64];
         while (!ht_output_has(&hub, "refused a WebSocket on /push") && tries++ < 600)
