@@ -372,6 +372,78 @@ static void test_hub_restart(void **state)
     }
 }
 
+/* A --nodes file: a pulled node with its endpoint's token, a pushing node
+ * with a token of its own; without --push-token no other node may push. */
+static void test_nodes_file(void **state)
+{
+    (void)state;
+    demo a;
+    const char *a_args[] = {"--port", "0", "--seed", "31", "--peers", "40", "--conns", "4", "--quiet",
+                            "--token", "node-alpha-token-0123", NULL};
+    ht_start(&a.p, ht_demo_exe(), "demo", a_args);
+    char url[256];
+    assert_true(ht_wait_value(&a.p, "websocket:", url, sizeof url, HT_WAIT_MS));
+    assert_true(ht_wait_value(&a.p, "local peer id:", a.id, sizeof a.id, HT_WAIT_MS));
+    a.port = ht_url_port(url);
+
+    char path[300];
+    const char *t = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/psc-hub-nodes-%d.txt", t && *t ? t : P_tmpdir, (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "# the fleet\nalpha ws://127.0.0.1:%u/introspect node-alpha-token-0123\n\n"
+               "edge push edge-only-token-0123456\n",
+            a.port);
+    fclose(f);
+    const char *args[] = {"--port", "0", "--token", VIEW_TOKEN, "--nodes", path, NULL};
+    ht_proc hub;
+    ht_start(&hub, ht_hub_exe(), "hub", args);
+    assert_true(ht_wait_value(&hub, "fleet socket:", url, sizeof url, HT_WAIT_MS));
+    unsigned hp = ht_url_port(url);
+
+    bool push = ht_demo_can_push();
+    demo e, o;
+    char push_url[96];
+    snprintf(push_url, sizeof push_url, "ws://127.0.0.1:%u/push", hp);
+    if (push) {
+        demo_start(&e, 0, "32", push_url, "edge", "edge-only-token-0123456");
+        demo_start(&o, 0, "33", push_url, "other", "edge-only-token-0123456");
+    }
+    ht_viewer v;
+    ht_viewer_open(&v, hp, VIEW_TOKEN);
+    want_row up[] = {{"alpha", a.id, true, 0, 0}, {push ? "edge" : NULL, push ? e.id : NULL, true, 0, 0},
+                     {NULL, NULL, false, 0, 0}};
+    assert_true(ht_viewer_until(&v, rows_are, up, HT_WAIT_MS));
+    if (push) {
+        unsigned tries = 0;
+        while (!ht_output_has(&hub, "refused a WebSocket on /push") && tries++ < 600)
+            usleep(50 * 1000);
+        assert_true(ht_output_has(&hub, "pushing is not enabled for this node"));
+        size_t tables = v.tables + 2;
+        assert_true(ht_viewer_until(&v, got_table, &tables, HT_WAIT_MS));
+        assert_null(ht_viewer_row(&v, "other"));
+        ht_stop(&e.p, SIGTERM);
+        ht_stop(&o.p, SIGTERM);
+    }
+    ht_viewer_close(&v);
+    int st = ht_stop(&hub, SIGTERM);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ht_stop(&a.p, SIGTERM);
+    unlink(path);
+
+    /* a malformed nodes file is a usage error */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("lonely-name\n", f);
+    fclose(f);
+    const char *bad[] = {"--port", "0", "--nodes", path, NULL};
+    ht_start(&hub, ht_hub_exe(), "hub", bad);
+    st = ht_stop(&hub, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    assert_true(ht_output_has(&hub, "expected NAME URL [TOKEN]"));
+    unlink(path);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -407,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_fleet),
         cmocka_unit_test(test_hub_restart),
+        cmocka_unit_test(test_nodes_file),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (!failed)
