@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
         --nodes) COUNTS=$2; shift 2 ;;
         --rate) RATE=$2; shift 2 ;;
         --seconds) SECS=$2; shift 2 ;;
-        -*) echo "usage: bash bench/hub_scale.sh [BUILD_DIR] [--nodes \"10 50 100\"] [--rate R] [--seconds S] [--smoke]" >&2; exit 2 ;;
+        -*) echo "usage: bash bench/hub_scale.sh [BUILD_DIR] [--nodes \"10 50 100\"] [--rate R] [--seconds S] [--push] [--smoke]" >&2; exit 2 ;;
         *) BUILD=$1; shift ;;
     esac
 done
@@ -48,25 +48,10 @@ for f in "$HOST" "$HUB"; do
 done
 command -v curl >/dev/null || { echo "hub_scale: needs curl" >&2; exit 2; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/psc-hub-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+# shellcheck source=procs.sh
+. bench/procs.sh
+bench_scratch hub-bench
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-now_s() { date +%s.%N; }
-wait_for() { # SECONDS COMMAND...
-    local i
-    for ((i = 0; i < $1 * 10; i++)); do "${@:2}" 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
-lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 hub_port() { sed -n 's|.*fleet socket: *ws://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1" | head -1; }
 has_port() { [ -n "$(hub_port "$1")" ]; }
 rows_up() { curl -sf "http://127.0.0.1:$1/healthz" | grep -q "\"up\":$2}"; }
