@@ -37,7 +37,8 @@ void hub_usage(FILE *f)
             "  --quiet             no lines about nodes coming and going on stderr\n"
             "  --help, --version\n"
             "\n"
-            "Paths: /  /introspect (fleet socket)  /node/NAME/  /push  /metrics  /healthz\n"
+            "Paths: /  /introspect (fleet socket)  /node/NAME/ and /node/NAME/introspect (one\n"
+            "node re-served)  /push  /metrics  /healthz\n"
             "\n"
             "Exit status: 0 stopped by SIGINT/SIGTERM, 1 failure (out of memory, a thread\n"
             "cannot start), 2 bad command line or nodes file, 3 the port cannot be bound.\n",
