@@ -88,6 +88,31 @@ static const char *log_dir(void)
     return dir;
 }
 
+/* What ht_start started and ht_stop has not reaped yet. */
+#define HT_MAX_LIVE 64
+static pid_t live[HT_MAX_LIVE];
+
+int ht_kill_all(void **state)
+{
+    (void)state;
+    for (int i = 0; i < HT_MAX_LIVE; i++)
+        if (live[i] > 0) {
+            kill(live[i], SIGKILL);
+            waitpid(live[i], NULL, 0);
+            live[i] = 0;
+        }
+    return 0;
+}
+
+static void live_set(pid_t old, pid_t now)
+{
+    for (int i = 0; i < HT_MAX_LIVE; i++)
+        if (live[i] == old) {
+            live[i] = now;
+            return;
+        }
+}
+
 void ht_start(ht_proc *p, const char *exe, const char *tag, const char *const *args)
 {
     static unsigned serial;
@@ -112,6 +137,7 @@ void ht_start(ht_proc *p, const char *exe, const char *tag, const char *const *a
         _exit(127);
     }
     close(fd);
+    live_set(0, p->pid);
 }
 
 static char *read_log(const ht_proc *p)
@@ -181,10 +207,12 @@ int ht_stop(ht_proc *p, int sig)
         if (now_ms() > until) {
             kill(p->pid, SIGKILL);
             waitpid(p->pid, &status, 0);
+            live_set(p->pid, 0);
             fail_msg("pid %d did not exit within %d ms of signal %d", (int)p->pid, HT_WAIT_MS, sig);
         }
         nap(10);
     }
+    live_set(p->pid, 0);
     p->pid = 0;
     return status;
 }

@@ -29,6 +29,9 @@ bool ht_wait_value(ht_proc *p, const char *label, char *buf, size_t cap, int tim
 bool ht_output_has(ht_proc *p, const char *text);
 /* Send sig and reap it (SIGKILL after the bound). Returns its wait status. */
 int ht_stop(ht_proc *p, int sig);
+/* Kill (SIGKILL) and reap every process ht_start started that is still running:
+ * a test that failed half-way leaves none behind (a cmocka teardown). */
+int ht_kill_all(void **state);
 /* Remove the output files and their folder (after a run that passed; kept otherwise, to read). */
 void ht_cleanup(void);
 /* The programs (set by meson). */

@@ -476,10 +476,10 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cli),
-        cmocka_unit_test(test_fleet),
-        cmocka_unit_test(test_hub_restart),
-        cmocka_unit_test(test_nodes_file),
+        cmocka_unit_test_teardown(test_cli, ht_kill_all),
+        cmocka_unit_test_teardown(test_fleet, ht_kill_all),
+        cmocka_unit_test_teardown(test_hub_restart, ht_kill_all),
+        cmocka_unit_test_teardown(test_nodes_file, ht_kill_all),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (!failed)
