@@ -13,8 +13,8 @@
  * count: nothing is encoded or sent under it, except the one re-encoding
  * that grafts a type's metadata on an event (once per type per session).
  */
-#ifndef PSC_CORE_RELAY_H
-#define PSC_CORE_RELAY_H
+#ifndef PSC_WIRE_RELAY_H
+#define PSC_WIRE_RELAY_H
 
 #include "util/alloc.h"
 #include "peerscope/message.h"

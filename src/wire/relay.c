@@ -1,5 +1,5 @@
 /* The live feed of a live replay (core/relay.h). */
-#include "core/relay.h"
+#include "wire/relay.h"
 
 #include <pthread.h>
 #include <stdio.h>
