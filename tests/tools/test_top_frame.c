@@ -81,7 +81,7 @@ static void test_frame_every_view_at_80x24_and_120x40(void **state)
 {
     fixture *f = *state;
     static const char *const expect[VIEW_COUNT] = {"REMOTE ADDR", "PROTOCOL", "CPL", "TOPIC", "PEER", "SCOPE",
-                                                   "DETAILS", "SEVERITY"};
+                                                   "DETAILS", "SEVERITY", "not a fleet"};
     static const char *const footer = "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts";
     for (int v = 0; v < VIEW_COUNT; v++) {
         f->app.view = (top_view_id)v;
