@@ -36,14 +36,22 @@ static const top_col tail_cols[F_TAIL] = {
     [F_ERROR] = {"ERROR", 5, 0, false, 10, false},
 };
 
-/* "first_peer" -> "FIRST PEER", "peers_8" -> "8 PEERS", "sync_completed" -> "SYNC". */
+/* A milestone's column title, short: "first_peer" -> "FIRST PEER", "peers_8" -> "8 PEERS", "sync_completed" -> "SYNC". */
 static void ms_title(char *out, size_t len, const char *name)
 {
+    static const char *const known[][2] = {
+        {"identity", "IDENTITY"},   {"first_listen", "LISTEN"}, {"first_peer", "FIRST PEER"},
+        {"sync_started", "SYNC START"}, {"sync_completed", "SYNC"},
+    };
     unsigned n;
     char tail;
-    if (strcmp(name, "sync_completed") == 0)
-        snprintf(out, len, "SYNC");
-    else if (sscanf(name, "peers_%u%c", &n, &tail) == 1)
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strcmp(name, known[i][0]) == 0) {
+            snprintf(out, len, "%s", known[i][1]);
+            return;
+        }
+    }
+    if (sscanf(name, "peers_%u%c", &n, &tail) == 1)
         snprintf(out, len, "%u PEERS", n);
     else {
         size_t i = 0;
@@ -122,8 +130,11 @@ void top_view_fleet(const top_model *m, const top_view_ctx *ctx, top_table *t, c
     size_t n_ms = f ? ms_names(f, names) : 0;
     memcpy(cols, head_cols, sizeof head_cols);
     for (size_t k = 0; k < n_ms; k++) {
-        top_col c = {"", 6, 10, true, 6, false};
+        top_col c = {"", 6, 12, true, 6, false};
         ms_title(c.title, sizeof c.title, names[k]);
+        /* a title cut short would leave durations nobody can tell apart: drop the column instead */
+        int tw = (int)strlen(c.title);
+        c.min_w = tw > 12 ? 12 : tw < 6 ? 6 : tw;
         cols[F_FIXED + k] = c;
     }
     int tail = F_FIXED + (int)n_ms;
