@@ -75,11 +75,7 @@ static uint8_t *fleet_message(size_t *len)
     Peerscope__ServerMessage m = PEERSCOPE__SERVER_MESSAGE__INIT;
     m.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_FLEET;
     m.fleet = &f;
-    *len = peerscope__server_message__get_packed_size(&m);
-    uint8_t *buf = malloc(*len);
-    assert_non_null(buf);
-    peerscope__server_message__pack(&m, buf);
-    return buf;
+    return pack_message(&m, len);
 }
 
 static uint8_t *runtime_message(size_t *len)
@@ -91,11 +87,7 @@ static uint8_t *runtime_message(size_t *len)
     Peerscope__ServerMessage m = PEERSCOPE__SERVER_MESSAGE__INIT;
     m.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME;
     m.runtime = &rt;
-    *len = peerscope__server_message__get_packed_size(&m);
-    uint8_t *buf = malloc(*len);
-    assert_non_null(buf);
-    peerscope__server_message__pack(&m, buf);
-    return buf;
+    return pack_message(&m, len);
 }
 
 static uint8_t *event_message(const char *node, uint64_t seq, size_t *len)
@@ -111,11 +103,7 @@ static uint8_t *event_message(const char *node, uint64_t seq, size_t *len)
     Peerscope__ServerMessage m = PEERSCOPE__SERVER_MESSAGE__INIT;
     m.payload_case = PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT;
     m.event = &ev;
-    *len = peerscope__server_message__get_packed_size(&m);
-    uint8_t *buf = malloc(*len);
-    assert_non_null(buf);
-    peerscope__server_message__pack(&m, buf);
-    return buf;
+    return pack_message(&m, len);
 }
 
 static void apply(top_model *m, uint8_t *buf, size_t len)
@@ -133,22 +121,9 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     top_app *app = &f->app;
-    app->nodes = f->nodes;
-    app->n_nodes = 1;
-    app->cap_nodes = 4;
-    app->interval_ms = 1000;
-    app->event_focus = (size_t)-1;
-    for (int i = 0; i < VIEW_COUNT; i++) {
-        app->vs[i].sort_col = top_view_defs[i].default_sort;
-        app->vs[i].sort_desc = top_view_defs[i].default_desc;
-    }
-    table_init(&app->table, NULL);
+    test_app_init(app, f->nodes, 4, "ws://127.0.0.1:1/introspect");
     assert_int_equal(psc_client_loop_new(NULL, &app->loop), PSC_OK);
     top_node *hub = &f->nodes[0];
-    hub->app = app;
-    hub->url = "ws://127.0.0.1:1/introspect";
-    hub->phase = NODE_OPEN;
-    top_model_init(&hub->model, NULL, 0);
     size_t len;
     uint8_t *b = runtime_message(&len);
     apply(&hub->model, b, len);
@@ -173,18 +148,7 @@ static int teardown(void **state)
 
 static const char *render(fixture *f, int w, int h)
 {
-    static char text[200 * 1024];
-    assert_int_equal(scr_resize(&f->app.scr, w, h, NULL), PSC_OK);
-    f->app.scr.utf8 = true;
-    top_frame_draw(&f->app, 1000, WALL);
-    size_t o = 0;
-    for (int y = 0; y < h; y++) {
-        scr_row_text(&f->app.scr, y, text + o, sizeof text - o);
-        o += strlen(text + o);
-        text[o++] = '\n';
-    }
-    text[o] = 0;
-    return text;
+    return frame_text(&f->app, w, h, 1000, WALL);
 }
 
 /* Line y of the last render (0-based). */
@@ -307,14 +271,7 @@ static void test_frame_fleet_view(void **state)
     const char *small = render(f, 80, 24);
     assert_non_null(strstr(small, "NODE"));
     assert_non_null(strstr(small, "node-01 "));
-    for (const char *p = small; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t cols = 0;
-        for (const char *q = p; q < nl; q++)
-            cols += ((unsigned char)*q & 0xc0) != 0x80;
-        assert_true(cols <= 80);
-        p = nl + 1;
-    }
+    assert_lines_fit(small, 80);
 }
 
 static void test_keys_sort_fleet_stably(void **state)
