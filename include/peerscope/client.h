@@ -374,6 +374,24 @@ PSC_API psc_err psc_client_request_state_at(psc_client *c, uint64_t at_ts, uint6
 PSC_API psc_err psc_client_push_enable(psc_client *c, Peerscope__ClientCommand__Source source, uint64_t *id);
 
 /**
+ * Send PUSH_ENABLE EVENTS with ClientCommand.resume_events set: the server
+ * begins with the events it still holds whose Event.seq is greater than
+ * after_seq (0: every event it holds), then goes on live. Events past
+ * after_seq that it no longer holds come first, as one ServerNotice
+ * DISCARDING_EVENTS whose dropped counts them. An after_seq at or past the
+ * server's newest seq (the client saw another run of the node) begins at
+ * the oldest held. Sent on a session already pushing events, it moves the
+ * session's place: events still queued for the client from the old place
+ * are not sent. A server without resume support (before peerscope-hub)
+ * pushes only new events, as for psc_client_push_enable; the seqs tell.
+ * To resume after a reconnect with nothing lost within the server's ring
+ * and nothing twice, pass the newest seq received from this run of the
+ * node (Runtime.start_ts tells runs apart) and drop any event whose seq is
+ * not above it. Errors, ownership and threads: see above.
+ */
+PSC_API psc_err psc_client_push_events_after(psc_client *c, uint64_t after_seq, uint64_t *id);
+
+/**
  * Send PUSH_DISABLE source (the server stops pushing it). PSC_ERR_INVALID
  * for a negative source. Other errors, ownership and threads: see above.
  */

@@ -399,9 +399,16 @@ static psc_err enqueue(psc_client *c, const uint8_t *data, size_t len, const Pee
     return PSC_OK;
 }
 
+/* The peerscope fields of a command beyond command and source (zero: none). */
+typedef struct cmd_extra {
+    uint64_t at_ts;
+    bool resume_events;
+    uint64_t after_seq;
+} cmd_extra;
+
 static psc_err send_cmd_at(psc_client *c, Peerscope__ClientCommand__Command command,
-                           Peerscope__ClientCommand__Source source, const psc_client_settings *s, uint64_t at_ts,
-                           uint64_t *id)
+                           Peerscope__ClientCommand__Source source, const psc_client_settings *s,
+                           const cmd_extra *extra, uint64_t *id)
 {
     if (!c || (int)source < 0)
         return PSC_ERR_INVALID;
@@ -414,7 +421,11 @@ static psc_err send_cmd_at(psc_client *c, Peerscope__ClientCommand__Command comm
     cmd.id = c->next_id;
     cmd.command = command;
     cmd.source = source;
-    cmd.at_ts = at_ts;
+    if (extra) {
+        cmd.at_ts = extra->at_ts;
+        cmd.resume_events = extra->resume_events;
+        cmd.after_seq = extra->after_seq;
+    }
     if (s) {
         conf.retention_period_ms = s->retention_period_ms;
         conf.state_snapshot_interval_ms = s->state_snapshot_interval_ms;
@@ -439,15 +450,23 @@ static psc_err send_cmd_at(psc_client *c, Peerscope__ClientCommand__Command comm
 static psc_err send_cmd(psc_client *c, Peerscope__ClientCommand__Command command,
                         Peerscope__ClientCommand__Source source, const psc_client_settings *s, uint64_t *id)
 {
-    return send_cmd_at(c, command, source, s, 0, id);
+    return send_cmd_at(c, command, source, s, NULL, id);
 }
 
 psc_err psc_client_request_state_at(psc_client *c, uint64_t at_ts, uint64_t *id)
 {
     if (!at_ts)
         return PSC_ERR_INVALID;
+    cmd_extra x = {.at_ts = at_ts};
     return send_cmd_at(c, PEERSCOPE__CLIENT_COMMAND__COMMAND__REQUEST, PEERSCOPE__CLIENT_COMMAND__SOURCE__STATE,
-                       NULL, at_ts, id);
+                       NULL, &x, id);
+}
+
+psc_err psc_client_push_events_after(psc_client *c, uint64_t after_seq, uint64_t *id)
+{
+    cmd_extra x = {.resume_events = true, .after_seq = after_seq};
+    return send_cmd_at(c, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS,
+                       NULL, &x, id);
 }
 
 psc_err psc_client_hello(psc_client *c, const psc_client_settings *settings, uint64_t *id)

@@ -1,6 +1,7 @@
 /* The generic endpoint: lifecycle, the transport vtable, the shared snapshot. */
 #include "endpoint/endpoint.h"
 #include "core/core.h"
+#include "events/events.h"
 
 #include <stdio.h>
 
@@ -80,8 +81,15 @@ static psc_err env_reader_new(void *user, psc_event_reader **out)
     return psc_event_reader_new(ep->intro, false, out);
 }
 
+static psc_err env_reader_after(void *user, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out)
+{
+    psc_endpoint *ep = user;
+    return psc__events_reader_after(psc__intro_events(ep->intro), after_seq, not_held, out);
+}
+
 void psc__endpoint_env(psc_endpoint *ep, psc__session_env *env)
 {
+    env->reader_after = env_reader_after;
     env->state = env_state;
     env->runtime = env_runtime;
     env->reader_new = env_reader_new;

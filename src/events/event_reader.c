@@ -13,22 +13,52 @@ size_t psc__events_reader_bytes(const psc__events *ev)
     return sizeof(psc_event_reader) + words * sizeof(uint64_t);
 }
 
-psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out)
+static psc_event_reader *reader_alloc(psc__events *ev)
 {
-    if (!ev || !out)
-        return PSC_ERR_INVALID;
     psc_event_reader *r = psc__malloc(&ev->alloc, psc__events_reader_bytes(ev));
     if (!r)
-        return PSC_ERR_NOMEM;
+        return NULL;
     r->ev = ev;
     r->buf = (uint64_t *)(r + 1);
     r->missed_pending = 0;
     r->missed_total = 0;
+    return r;
+}
+
+static uint64_t oldest_held(const psc__events *ev, uint64_t head)
+{
+    return head > ev->capacity ? head - ev->capacity : 0;
+}
+
+psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out)
+{
+    if (!ev || !out)
+        return PSC_ERR_INVALID;
+    psc_event_reader *r = reader_alloc(ev);
+    if (!r)
+        return PSC_ERR_NOMEM;
     uint64_t head = atomic_load(&ev->head);
-    if (from_oldest)
-        r->next = head > ev->capacity ? head - ev->capacity : 0;
-    else
-        r->next = head;
+    r->next = from_oldest ? oldest_held(ev, head) : head;
+    *out = r;
+    return PSC_OK;
+}
+
+psc_err psc__events_reader_after(psc__events *ev, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out)
+{
+    if (!ev || !out || !not_held)
+        return PSC_ERR_INVALID;
+    psc_event_reader *r = reader_alloc(ev);
+    if (!r)
+        return PSC_ERR_NOMEM;
+    uint64_t head = atomic_load(&ev->head);
+    /* seq s lives in ticket s - 1, so "seq > after_seq" starts at ticket
+     * after_seq. A client that saw a later seq than any handed out knows
+     * another run: it gets everything, as one that saw nothing. */
+    if (after_seq >= head)
+        after_seq = 0;
+    uint64_t oldest = oldest_held(ev, head);
+    r->next = after_seq > oldest ? after_seq : oldest;
+    *not_held = r->next - after_seq;
     *out = r;
     return PSC_OK;
 }

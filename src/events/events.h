@@ -27,6 +27,15 @@ psc_err psc__events_emit_now(psc__events *ev, const psc_event_type *type, const 
 /* Sequence numbers handed out so far (psc_events_emitted). Thread-safe. */
 uint64_t psc__events_emitted(const psc__events *ev);
 psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_reader **out);
+/*
+ * A reader that starts at the first held event whose seq is greater than
+ * after_seq (0: the oldest held), for clients resuming where they left
+ * off. An after_seq at or past the newest seq handed out (the client saw
+ * another run) counts as 0. *not_held: events past after_seq that the
+ * ring no longer holds (the caller reports them; the reader does not).
+ * Thread-safe with emits, like psc__events_reader_new.
+ */
+psc_err psc__events_reader_after(psc__events *ev, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out);
 psc_err psc__events_lookup(psc__events *ev, const char *name, const psc_event_type **out);
 psc_err psc__events_declare_well_known(psc__events *ev);
 /* Events that got a sequence number but were dropped at emit (slot busy). */

@@ -142,6 +142,21 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
         if (enable && s->env.replay) {
             psc__session_replay_enable(s, true, now_ms);
             s->push_events = true;
+        } else if (enable && c->resume_events) {
+            if (!s->env.reader_after) {
+                reply_err(s, c->id, "PUSH_ENABLE EVENTS: resume_events is not supported here", now_ms);
+                return;
+            }
+            psc_event_reader *r = NULL;
+            uint64_t not_held = 0;
+            psc_err err = s->env.reader_after(s->env.user, c->after_seq, &not_held, &r);
+            if (err) {
+                char why[96];
+                snprintf(why, sizeof why, "PUSH_ENABLE EVENTS (resume) failed: %s", psc_strerror(err));
+                reply_err(s, c->id, why, now_ms);
+                return;
+            }
+            psc__session_events_resume(s, r, not_held);
         } else if (enable && !s->push_events) {
             psc_event_reader *r = NULL;
             psc_err err = s->env.reader_new(s->env.user, &r);

@@ -62,6 +62,13 @@ typedef struct psc__session_env {
      * (see session_replay.c), instead of from state() and the event ring.
      */
     const psc__replay_source *replay;
+    /*
+     * A cursor at the first held event with seq > after_seq (see
+     * psc__events_reader_after), for PUSH_ENABLE EVENTS with
+     * resume_events; *not_held: the events past after_seq already gone.
+     * NULL: resuming is refused with an error response.
+     */
+    psc_err (*reader_after)(void *user, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out);
 } psc__session_env;
 
 /* Effective limits (psc_endpoint_options with defaults applied). */
@@ -277,6 +284,14 @@ void psc__session_state_replied(psc__session *s, psc_msg *full);
 void psc__session_drain_events(psc__session *s, uint64_t now_ms, size_t budget, bool *more);
 void psc__session_prune_held(psc__session *s, uint64_t now_ms);
 void psc__session_events_stop(psc__session *s);
+/*
+ * PUSH_ENABLE EVENTS with resume_events: read from reader (taken over)
+ * instead, after dropping the events still queued from an earlier reader
+ * (the client gets them again from the new place) and forgetting which
+ * types' metadata were sent. not_held goes into the next notice, before
+ * the first event.
+ */
+void psc__session_events_resume(psc__session *s, psc_event_reader *reader, uint64_t not_held);
 
 /* session_replay.c (env.replay set) */
 /* PUSH_ENABLE of states (events false) or events: playback begins with the first. */

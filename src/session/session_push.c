@@ -10,6 +10,31 @@ void psc__session_events_stop(psc__session *s)
     s->events_blocked = false;
 }
 
+static void unqueue_events(psc__queue *q)
+{
+    for (size_t i = 0; q->items && i < q->count; i++) {
+        psc__qitem *it = psc__queue_at(q, q->head + i);
+        if (it->kind == PSC__Q_EVENT && it->msg)
+            psc__queue_replace_msg(q, it, NULL);
+    }
+}
+
+void psc__session_events_resume(psc__session *s, psc_event_reader *reader, uint64_t not_held)
+{
+    unqueue_events(&s->out);
+    unqueue_events(&s->held);
+    if (s->seen_bytes)
+        memset(s->seen, 0, s->seen_bytes);
+    psc_event_reader_free(s->reader);
+    s->reader = reader;
+    s->push_events = true;
+    s->events_blocked = false;
+    /* Reported to the client, not to the analyzer: the node lost nothing
+     * now, this client was away while the ring moved on. */
+    s->events_dropped += not_held;
+    s->dropped_pending += not_held;
+}
+
 /* ---------------------------------------------------------- metadata bits */
 
 static bool seen_get(const psc__session *s, size_t idx)

@@ -343,6 +343,70 @@ static void test_bad_args(void **state)
     psc__events_free(f.ev);
 }
 
+/* A resuming reader: the first held event after a seq, and the count of
+ * those past it that the ring no longer holds. Event n has seq n + 1. */
+static void test_reader_after(void **state)
+{
+    (void)state;
+    fixture f;
+    make(&f, 16, 0);
+    psc_event_reader *r;
+    uint64_t not_held = 99;
+
+    /* nothing emitted: any after_seq starts at the beginning, nothing lost */
+    assert_int_equal(psc__events_reader_after(f.ev, 5, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 0);
+    expect_again(r);
+    emit_n(&f, 0, 1);
+    expect_event(r, 0, 1, 0);
+    psc_event_reader_free(r);
+
+    emit_n(&f, 1, 9); /* seqs 1..10, all held */
+    assert_int_equal(psc__events_reader_after(f.ev, 4, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 0);
+    for (int n = 4; n < 10; n++)
+        expect_event(r, n, (uint64_t)n + 1, 0);
+    expect_again(r);
+    psc_event_reader_free(r);
+
+    /* 0, the newest seq and past it: every held event */
+    uint64_t afters[] = {0, 10, 11, 1000};
+    for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {
+        assert_int_equal(psc__events_reader_after(f.ev, afters[i], &not_held, &r), PSC_OK);
+        assert_int_equal(not_held, 0);
+        for (int n = 0; n < 10; n++)
+            expect_event(r, n, (uint64_t)n + 1, 0);
+        expect_again(r);
+        psc_event_reader_free(r);
+    }
+
+    emit_n(&f, 10, 30); /* seqs 1..40, 25..40 held */
+    assert_int_equal(psc__events_reader_after(f.ev, 10, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 14);
+    for (int n = 24; n < 40; n++)
+        expect_event(r, n, (uint64_t)n + 1, 0); /* the reader itself reports no gap */
+    expect_again(r);
+    psc_event_reader_free(r);
+
+    assert_int_equal(psc__events_reader_after(f.ev, 0, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 24);
+    expect_event(r, 24, 25, 0);
+    psc_event_reader_free(r);
+
+    assert_int_equal(psc__events_reader_after(f.ev, 30, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 0);
+    expect_event(r, 30, 31, 0);
+    /* lapped later like any reader */
+    emit_n(&f, 40, 20);
+    expect_event(r, 44, 45, 13);
+    psc_event_reader_free(r);
+
+    assert_int_equal(psc__events_reader_after(NULL, 0, &not_held, &r), PSC_ERR_INVALID);
+    assert_int_equal(psc__events_reader_after(f.ev, 0, NULL, &r), PSC_ERR_INVALID);
+    assert_int_equal(psc__events_reader_after(f.ev, 0, &not_held, NULL), PSC_ERR_INVALID);
+    psc__events_free(f.ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_drop_when_slot_busy),
         cmocka_unit_test(test_large_events),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_reader_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,12 @@ static psc_err fz_reader(void *user, psc_event_reader **out)
     return psc__events_reader_new(c->ev, false, out);
 }
 
+static psc_err fz_reader_after(void *user, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out)
+{
+    ctx *c = user;
+    return psc__events_reader_after(c->ev, after_seq, not_held, out);
+}
+
 static void check_msg(ctx *c, psc_msg *m)
 {
     size_t flen = 0, plen = 0;
@@ -98,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_paused = 8;
     lim.max_paused_bytes = 4096;
     lim.max_commands_per_sec = 1000;
-    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c, fz_delta, NULL};
+    psc__session_env env = {fz_state, fz_runtime, fz_reader, &c, fz_delta, NULL, fz_reader_after};
     psc__session *s = NULL;
     uint64_t now = 1000000;
     if (psc__session_new(&psc__default_alloc, &env, &lim, now, &s)) {

@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_queued = PSC__SESSION_RESERVE + 4;
     lim.max_commands_per_sec = 100000;
     lim.max_malformed_in_row = 1000;
-    psc__session_env env = {no_state, a_runtime, no_reader, &c, NULL, &src};
+    psc__session_env env = {no_state, a_runtime, no_reader, &c, NULL, &src, NULL};
     psc__session *s = NULL;
     uint64_t now = 1000000;
     if (psc__session_new(&psc__default_alloc, &env, &lim, now, &s) != PSC_OK) {

@@ -55,6 +55,12 @@ static psc_err fake_reader_new(void *user, psc_event_reader **out)
     return psc__events_reader_new(f->ev, false, out);
 }
 
+static psc_err fake_reader_after(void *user, uint64_t after_seq, uint64_t *not_held, psc_event_reader **out)
+{
+    fx *f = user;
+    return psc__events_reader_after(f->ev, after_seq, not_held, out);
+}
+
 static const psc_prop_def props_a[] = {{"n", PSC_PROP_NUMBER, false}};
 static const psc_prop_def props_b[] = {{"text", PSC_PROP_STRING, false}, {"peers", PSC_PROP_PEERID, true}};
 static const psc_event_def def_a = {"TypeA", props_a, 1};
@@ -90,7 +96,7 @@ void fx_init(fx *f, size_t ring_capacity, const psc__session_limits *lim)
 
 psc_err fx_session(fx *f, psc__session **out)
 {
-    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f, fake_delta, NULL};
+    psc__session_env env = {fake_state, fake_runtime, fake_reader_new, f, fake_delta, NULL, fake_reader_after};
     return psc__session_new(&f->a, &env, &f->lim, f->now, out);
 }
 

@@ -125,7 +125,7 @@ static void rig_init(rig *r, double speed, uint64_t start_ts, bool loop, const p
     fx_init(&r->f, 0, lim);
     r->tl = recording();
     r->src = (psc__replay_source){.tl = r->tl, .speed = speed, .start_ts = start_ts, .loop = loop};
-    psc__session_env env = {no_state, a_runtime, no_reader, r, NULL, &r->src};
+    psc__session_env env = {no_state, a_runtime, no_reader, r, NULL, &r->src, NULL};
     assert_int_equal(psc__session_new(&r->f.a, &env, &r->f.lim, r->f.now, &r->s), PSC_OK);
     fx_hello(&r->f, r->s);
 }
