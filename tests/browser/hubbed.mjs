@@ -76,8 +76,7 @@ const demos = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'psc-hubbed-'));
 let hub = null;
 
-test('hub: 20 pulled demo nodes, all rows up; a click opens a node page with its peer id', async (t) => {
-  const { page } = t;
+async function openFleet(page) {
   await page.setViewportSize({ width: 1600, height: 1500 });
   await page.goto(`${hub.url}/`);
   await page.waitForFunction((n) => document.body.dataset.mode === 'fleet' && document.querySelector('.view-fleet')?.dataset.up === String(n),
@@ -85,6 +84,11 @@ test('hub: 20 pulled demo nodes, all rows up; a click opens a node page with its
     const got = await page.evaluate(() => document.querySelector('.view-fleet')?.dataset.up);
     throw new Failure(`all ${NODES} nodes up: not within 30 s (up: ${got})`);
   });
+}
+
+test('hub: 20 pulled demo nodes, every row up with its demo\'s peer id', async (t) => {
+  const { page } = t;
+  await openFleet(page);
   equal(await page.getAttribute('.view-fleet', 'data-nodes'), String(NODES), 'rows');
   equal(await page.locator('.fleet-nodes .vt-body .vt-row:not([hidden])').count(), NODES, 'rows drawn');
   for (let i = 0; i < NODES; i++) {
@@ -96,6 +100,11 @@ test('hub: 20 pulled demo nodes, all rows up; a click opens a node page with its
     check(await peer.count() === 1, `${name}: one row`);
   }
   await t.shot('hub-fleet');
+});
+
+test('hub: a click on a node opens its page through the hub, showing that node\'s peer id', async (t) => {
+  const { page } = t;
+  await openFleet(page);
   const k = 6;
   const name = `node-${String(k + 1).padStart(2, '0')}`;
   await page.click(`.fleet-nodes .vt-row[data-key="${name}"] .vt-cell[data-col="name"]`);
