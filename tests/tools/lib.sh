@@ -102,23 +102,26 @@ start_host() {
     return 1
 }
 
-# start_demo: the demo host ($PSC_DEMO) on a free port for 30 s; sets
+# start_demo [NAME [ARGS...]]: the demo host ($PSC_DEMO) on a free port
+# for 30 s, with ARGS, its output in $TMP/NAME.out (default "demo"); sets
 # DEMO_URL, DEMO_PEER and DEMO_PID. Fails when it is not built or does
 # not start.
 start_demo() {
     [ -x "${PSC_DEMO:-}" ] || return 1
-    "$PSC_DEMO" --port 0 --duration 30 --quiet >"$TMP/demo.out" 2>"$TMP/demo.err" &
+    local name=${1:-demo}
+    if [ $# -gt 0 ]; then shift; fi
+    "$PSC_DEMO" --port 0 --duration 30 --quiet "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     DEMO_PID=$!
     STARTED_PIDS+=("$DEMO_PID")
     DEMO_URL=""
     local i
     for i in $(seq 1 100); do
-        DEMO_URL=$(grep -o 'ws://[^ ]*' "$TMP/demo.out" 2>/dev/null | head -1)
+        DEMO_URL=$(grep -o 'ws://[^ ]*' "$TMP/$name.out" 2>/dev/null | head -1)
         [ -n "$DEMO_URL" ] && break
         kill -0 "$DEMO_PID" 2>/dev/null || break
         sleep 0.1
     done
-    DEMO_PEER=$(sed -n 's/.*local peer id: *//p' "$TMP/demo.out")
+    DEMO_PEER=$(sed -n 's/.*local peer id: *//p' "$TMP/$name.out")
     [ -n "$DEMO_URL" ] && [ -n "$DEMO_PEER" ]
 }
 

@@ -159,6 +159,45 @@ else
     if [ -n "${FLEET_SKIP:-}" ]; then skip_test "top against a fleet" "$FLEET_SKIP"; else not_ok "the fleet host starts"; fi
 fi
 
+# the real peerscope-hub pulling three demo nodes: the fleet table with their peer ids
+if [ ! -x "${PSC_HUB:-}" ] || [ ! -x "${PSC_DEMO:-}" ]; then
+    skip_test "top against peerscope-hub" "peerscope-hub or peerscope-demo not built"
+else
+    : >"$TMP/nodes.txt"
+    hub_peers=()
+    for i in 1 2 3; do
+        start_demo "hub-demo-$i" --seed "$i" --peers 20 --conns 4 --event-rate 1 || break
+        echo "fleet-$i $DEMO_URL" >>"$TMP/nodes.txt"
+        hub_peers+=("$DEMO_PEER")
+    done
+    "$PSC_HUB" --port 0 --quiet --nodes "$TMP/nodes.txt" >"$TMP/hub.out" 2>"$TMP/hub.err" &
+    HUB_PID=$!
+    STARTED_PIDS+=("$HUB_PID")
+    HUB_URL=""
+    for i in $(seq 1 100); do
+        HUB_URL=$(sed -n 's/.*fleet socket: *//p' "$TMP/hub.out" 2>/dev/null)
+        [ -n "$HUB_URL" ] && break
+        kill -0 "$HUB_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    up=0
+    # the hub dials its nodes after it starts: wait (bounded) until all three are up
+    for i in $(seq 1 30); do
+        [ -n "$HUB_URL" ] || break
+        TOP --batch --width 200 --height 20 "$HUB_URL" >"$TMP/hub-fleet.txt" 2>"$TMP/hub-fleet.err"
+        up=$(grep -c '^fleet-[123]  *up ' "$TMP/hub-fleet.txt")
+        [ "$up" -eq 3 ] && break
+        sleep 0.5
+    done
+    check "hub: three fleet rows up" test "$up" -eq 3
+    check "hub: the fleet is the first view" grep -q "^NODE.* STATE .* PEERS " "$TMP/hub-fleet.txt"
+    for i in 0 1 2; do
+        p=${hub_peers[$i]:-none}
+        check "hub: fleet-$((i + 1)) shows its demo's peer id" grep -q "^fleet-$((i + 1)) .*${p:0:8}…${p: -5}" "$TMP/hub-fleet.txt"
+    done
+    stop_pid "$HUB_PID"
+fi
+
 if [ ! -x "${PSC_DEMO:-}" ]; then
     skip_test "top against the demo host" "peerscope-demo not built"
 elif start_demo; then
