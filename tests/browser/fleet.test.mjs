@@ -93,6 +93,11 @@ test('fleet: a click on a header sorts (stable), again reverses', async (t) => {
   // the rows drawn follow the order
   const firstRow = await page.locator('.fleet-nodes .vt-body .vt-row:not([hidden])').evaluateAll((els) => els.sort((a, b) => a.idx - b.idx)[0].dataset.key);
   equal(firstRow, 'node-20', 'first row drawn');
+  // the filter keeps the order it filters
+  await page.fill('.view-fleet .fleet-top .filter', 'node-1');
+  await eventually(page, () => document.querySelector('.view-fleet').dataset.order === 'node-19 node-18 node-17 node-16 node-15 node-14 node-13 node-12 node-11 node-10', null, 'filtered by name');
+  await page.fill('.view-fleet .fleet-top .filter', 'refused');
+  await eventually(page, () => document.querySelector('.view-fleet').dataset.order === 'node-20', null, 'filtered by error');
 });
 
 test('fleet: the events of every node, newest first, filtered by node and by type', async (t) => {

@@ -183,6 +183,7 @@ async function boot() {
   function renderNow() {
     topbar.render();
     if (fleetUi) {
+      exportBtn.disabled = true; // a recording holds one node: open that node's page to record it
       fleetUi.update();
       document.body.dataset.fleets = String(fleet.fleets);
       return;
