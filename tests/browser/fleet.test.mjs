@@ -3,9 +3,13 @@
 // its sorting (stable, every column, the milestone columns), the event
 // timeline of every node filtered by node and type, a click that opens a
 // node's page through the hub (token kept, back returns), and 100 nodes
-// with a few hundred events a second.
+// with a few hundred events a second. PSC_UPDATE_DOCS=1 also writes
+// docs/visualizer-fleet.png.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, check, equal, Failure } from './lib/harness.mjs';
+import { sourceRoot } from './lib/paths.mjs';
 import { fleetRowPlan } from './lib/fleet-feed.mjs';
 import { startMockServer } from './mock-server.mjs';
 
@@ -131,6 +135,13 @@ test('fleet: the events of every node, newest first, filtered by node and by typ
   await eventually(page, () => new Set([...document.querySelectorAll('.fleet-events .vt-body .vt-row:not([hidden]) .vt-cell[data-col="node"]')].map((c) => c.textContent)).size >= 3, null, 'every node again');
   const rows = await drawn('type');
   check(rows.every((r) => r.v === 'FleetTick'), 'the type filter stays');
+  if (process.env.PSC_UPDATE_DOCS) {
+    await page.selectOption('.fleet-ev-type', '');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await eventually(page, () => new Set([...document.querySelectorAll('.fleet-events .vt-body .vt-row:not([hidden]) .vt-cell[data-col="type"]')].map((c) => c.textContent)).size >= 2, null, 'every type again');
+    await t.shot('visualizer-fleet');
+    fs.copyFileSync(path.join(t.artifacts, 'visualizer-fleet.png'), path.join(sourceRoot, 'docs', 'visualizer-fleet.png'));
+  }
 });
 
 test('fleet: a click on a node opens its page through the hub, with the token; back returns', async (t) => {

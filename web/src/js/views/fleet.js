@@ -77,7 +77,7 @@ export function fleetView(opts) {
   }
   function msColumn(name) {
     return {
-      key: `${MS_PREFIX}${name}`, title: msTitle(name), w: 128, align: 'right', sortable: true, help: milestoneLabel(name),
+      key: `${MS_PREFIX}${name}`, title: msTitle(name), w: 104, align: 'right', sortable: true, help: milestoneLabel(name),
       text: (r) => { const m = r.ms.get(name); return m ? took(Number(m.duration_ms) || 0) : ''; },
       tip: (r) => { const m = r.ms.get(name); return m ? `${milestoneLabel(name)} after ${m.from ? milestoneLabel(m.from) : 'start'}` : ''; },
     };
