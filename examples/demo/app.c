@@ -155,6 +155,9 @@ psc_err demo_app_start(demo_app *a, const demo_options *o, char *err, size_t err
     wc.access_token = token;
     wc.allowed_origins = o->n_origins ? o->origins : NULL;
     wc.n_allowed_origins = o->n_origins;
+    wc.hub_url = o->hub;
+    wc.hub_token = o->hub_token;
+    wc.hub_node = o->name;
     e = psc_ws_endpoint_new(a->intro, &wc, &a->ep);
     if (e != PSC_OK)
         return failed(a, e, err, errlen, "cannot create the WebSocket endpoint");

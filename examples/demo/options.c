@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "peerscope/client.h"
 #include "peerscope/peerid.h"
 #include "sim_limits.h"
 
@@ -46,6 +47,11 @@ void demo_options_usage(FILE *f)
             "                      A-Z a-z 0-9 - . _ ~)\n"
             "  --allow-origin O    also accept WebSocket connections from web pages of origin O,\n"
             "                      e.g. http://127.0.0.1:5000 (\"*\": any); repeatable, up to %u\n"
+            "  --hub URL           also dial a peerscope-hub at URL (ws://HOST:PORT/push or wss://)\n"
+            "                      and serve it over that link; reconnects with backoff\n"
+            "  --hub-token T       the hub's token for this node (16-256 characters of\n"
+            "                      A-Z a-z 0-9 - . _ ~)\n"
+            "  --name NAME         the node's name for the hub, 1-128 characters (default: its peer id)\n"
             "\n"
             "Simulation (the same seed and flags replay the same node):\n"
             "  --seed N            seed of every random choice (default 1)\n"
@@ -217,7 +223,7 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
         static const char *const known[] = {"--port",  "--bind",  "--token",   "--allow-origin", "--seed",
                                             "--peers", "--conns", "--streams", "--topics",       "--churn",
                                             "--event-rate", "--duration", "--expect-peer", "--validators",
-                                            "--rules"};
+                                            "--rules", "--hub", "--hub-token", "--name"};
         bool found = false;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             found |= strcmp(name, known[k]) == 0;
@@ -250,6 +256,22 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
             if (o->n_origins == DEMO_MAX_ORIGINS)
                 ERR("--allow-origin: at most %u origins", DEMO_MAX_ORIGINS);
             o->origins[o->n_origins++] = val;
+        } else if (strcmp(name, "--hub") == 0) {
+            psc_client_url url;
+            if (psc_client_parse_url(val, &url) != PSC_OK)
+                ERR("--hub: expected a ws:// or wss:// URL, got '%s'", val);
+            o->hub = val;
+        } else if (strcmp(name, "--hub-token") == 0) {
+            if (!token_ok(val) || strlen(val) > DEMO_HUB_TOKEN_MAX)
+                ERR("--hub-token: expected %u-%u characters of A-Z a-z 0-9 - . _ ~", TOKEN_MIN, DEMO_HUB_TOKEN_MAX);
+            o->hub_token = val;
+        } else if (strcmp(name, "--name") == 0) {
+            bool ok = *val && strlen(val) <= DEMO_MAX_NAME;
+            for (const char *c = val; ok && *c; c++)
+                ok = (unsigned char)*c >= ' ' && *c != 0x7f;
+            if (!ok)
+                ERR("--name: expected 1-%u characters, none a control character", DEMO_MAX_NAME);
+            o->name = val;
         } else if (strcmp(name, "--seed") == 0) {
             if (!parse_u64(val, UINT64_MAX, &u))
                 ERR("--seed: expected a non-negative integer, got '%s'", val);
@@ -296,6 +318,8 @@ demo_parse_result demo_options_parse(int argc, char **argv, demo_options *o, cha
                 ERR("--duration: expected seconds, 0-%.0f (0: until interrupted), got '%s'", DURATION_MAX, val);
         }
     }
+    if ((o->hub_token || o->name) && !o->hub)
+        ERR("%s: only with --hub", o->hub_token ? "--hub-token" : "--name");
     if (o->conns > o->peers) {
         /* a small universe with the default connection target just fills it */
         if (conns_given)

@@ -11,6 +11,8 @@
 #define DEMO_MAX_EXPECT_PEERS 16u
 #define DEMO_MAX_VALIDATORS 100u
 #define DEMO_DEFAULT_PORT 7878u
+#define DEMO_MAX_NAME 128u
+#define DEMO_HUB_TOKEN_MAX 256u
 
 typedef struct demo_options {
     uint16_t port;
@@ -18,6 +20,9 @@ typedef struct demo_options {
     const char *token;     /* NULL: none (one is generated for a non-loopback bind) */
     const char *origins[DEMO_MAX_ORIGINS];
     size_t n_origins;
+    const char *hub;       /* ws:// or wss:// URL of a peerscope-hub's /push; NULL: no push link */
+    const char *hub_token; /* NULL: none */
+    const char *name;      /* the node's name for the hub; NULL: its peer id */
     uint64_t seed;
     uint32_t peers, conns, streams, topics;
     double churn;          /* connections closed and replaced per minute */

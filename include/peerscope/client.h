@@ -378,9 +378,9 @@ PSC_API psc_err psc_client_push_enable(psc_client *c, Peerscope__ClientCommand__
  * begins with the events it still holds whose Event.seq is greater than
  * after_seq (0: every event it holds), then goes on live. Events past
  * after_seq that it no longer holds come first, as one ServerNotice
- * DISCARDING_EVENTS whose dropped counts them. An after_seq at or past the
- * server's newest seq (the client saw another run of the node) begins at
- * the oldest held. Sent on a session already pushing events, it moves the
+ * DISCARDING_EVENTS whose dropped counts them. An after_seq equal to the
+ * server's newest seq goes on live; one past it (the client saw another
+ * run of the node) begins at the oldest held. Sent on a session already pushing events, it moves the
  * session's place: events still queued for the client from the old place
  * are not sent. A server without resume support (before peerscope-hub)
  * pushes only new events, as for psc_client_push_enable; the seqs tell.

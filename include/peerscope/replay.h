@@ -33,6 +33,46 @@
  * psc_replay_add_event (any number, in recorded order) -> psc_replay_serve (ownership moves to the introspector,
  * which frees the replay in psc_introspector_free) or psc_replay_free.
  * Memory: the replay keeps every message of the recording, states whole.
+ *
+ * Live relay (psc_replay_options.live): the same object re-serves a node
+ * that is running now, from its ServerMessages as they arrive (what
+ * peerscope-hub does for /node/NAME/introspect). Messages are added while
+ * the replay is served, from one producer thread, and the sessions behave
+ * as on a live node instead of playing a recording:
+ *
+ *  - no pacing and no end: PUSH_ENABLE STATE sends the newest state at
+ *    once (when there is one), then each state as it is added, whole
+ *    (delta states are applied on add); PUSH_ENABLE EVENTS sends the
+ *    events added from then on. With ClientCommand.resume_events it first
+ *    sends the held events whose seq is above after_seq, after a
+ *    ServerNotice DISCARDING_EVENTS counting those past after_seq no
+ *    longer held, as a live node does. Event.seq stays the node's own;
+ *  - REQUEST RUNTIME answers the newest Runtime added, with the "at_ts"
+ *    capability and without Runtime.recording (an empty Runtime before
+ *    any); REQUEST STATE answers the newest state, or, before any, an
+ *    ERR response "no state yet"; with at_ts it answers
+ *    the held state at that time (the last one stamped at or before it),
+ *    or ERR outside the held states' times or before any state;
+ *  - PUSH_PAUSE holds the session still (nothing is queued for it); on
+ *    PUSH_RESUME it gets the newest state and the events still held after
+ *    the last one it got (a DISCARDING_EVENTS notice counting the others);
+ *  - a slow reader never blocks the producer: a session whose queue is
+ *    full keeps only the newest state pending (it replaces an unsent one)
+ *    and reads on from its place among the held events once it catches
+ *    up, what fell out meanwhile counted in a DISCARDING_EVENTS notice;
+ *  - memory is bounded: the newest Runtime, keep_states whole states and
+ *    keep_events events (oldest dropped first), plus one event per type
+ *    that carries its property metadata and one decoded state (the base
+ *    the next delta applies to); psc_replay_live_info_get tells the bytes.
+ *
+ * Live thread rules: psc_replay_new, then any adds, then psc_replay_serve
+ * on one thread; from then on psc_replay_add_message, psc_replay_add_event
+ * and psc_replay_live_new_run may be called from one producer thread at a
+ * time (not concurrently with each other), concurrently with the
+ * endpoints serving the replay on their own threads, until
+ * psc_introspector_free begins. psc_replay_info_get and
+ * psc_replay_live_info_get are thread-safe on a live replay. An add wakes
+ * the endpoints (their transport's wake); it never waits on a client.
  */
 #ifndef PEERSCOPE_REPLAY_H
 #define PEERSCOPE_REPLAY_H
@@ -58,6 +98,10 @@ typedef struct psc_replay_options {
     bool loop;                      /**< at the end, start again from the recording's beginning */
     const char *source;             /**< shown in Runtime.recording.source (e.g. the file name); NULL: "" */
     const char *node;               /**< shown in Runtime.recording.node (a store's node); NULL: "" */
+    /* struct_size may stop at node: what it does not cover takes the defaults (not live). */
+    bool live;                      /**< a live relay (see above): messages are added while served; speed, start and loop are ignored */
+    size_t keep_states;             /**< live: whole states held for REQUEST STATE at_ts (oldest dropped first); 0: 30 */
+    size_t keep_events;             /**< live: events held for resuming sessions and slow readers; 0: 10,000 */
 } psc_replay_options;
 
 #define PSC_REPLAY_OPTIONS_INIT {.struct_size = sizeof(psc_replay_options), .speed = 1.0}
@@ -92,9 +136,28 @@ typedef struct psc_replay_info {
     size_t event_types;   /**< distinct event type names */
 } psc_replay_info;
 
+/** What a live replay holds (psc_replay_live_info_get). */
+typedef struct psc_replay_live_info {
+    size_t struct_size;     /**< set by the caller to sizeof(psc_replay_live_info) */
+    uint64_t states_held;   /**< at most keep_states */
+    uint64_t events_held;   /**< at most keep_events */
+    uint64_t bytes_held;    /**< encoded bytes of the states, events, Runtime and metadata carriers held (the decoded delta base comes on top, about one state) */
+    uint64_t states_added;  /**< since the replay was made, every run */
+    uint64_t deltas;        /**< of them, added as deltas */
+    uint64_t events_added;
+    uint64_t runtimes;      /**< Runtimes added */
+    uint64_t skipped;       /**< responses and notices added (not served) */
+    uint64_t runs;          /**< psc_replay_live_new_run calls */
+    uint64_t first_seq;     /**< Event.seq of the oldest event held (0: none) */
+    uint64_t last_seq;      /**< Event.seq of the newest event held (0: none) */
+    size_t event_types;     /**< distinct event type names seen */
+} psc_replay_live_info;
+
 /**
  * Create an empty replay. opt may be NULL for the defaults (real time,
  * from the beginning, no loop).
+ * With opt->live, a live relay (see above; keep_states and keep_events
+ * arrays are allocated here).
  * Errors: PSC_ERR_INVALID for a NULL out, a struct_size that does not
  * cover node, a speed below 0, over 1e6 or not a number; PSC_ERR_NOMEM.
  * Ownership: opt is copied; *out is the caller's until psc_replay_serve.
@@ -113,7 +176,7 @@ PSC_API psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out);
  * Returns PSC_OK when the file was read to its end or to a fatal problem
  * (see psc_replay_info.problems); PSC_ERR_PROTOCOL when data does not
  * begin with a version 1 header; PSC_ERR_CLOSED when fn returned false or
- * the replay is already served; PSC_ERR_INVALID for NULL r, or NULL data
+ * the replay is already served or live; PSC_ERR_INVALID for NULL r, or NULL data
  * with len > 0; PSC_ERR_NOMEM (what was added stays).
  * Ownership: data is read during the call only.
  * Not thread-safe against other calls on r.
@@ -130,8 +193,15 @@ PSC_API psc_err psc_replay_load(psc_replay *r, const uint8_t *data, size_t len, 
  * was wrong, cut to why_len): PSC_ERR_PROTOCOL for bytes that are not a
  * ServerMessage or an event without a type name; PSC_ERR_STATE for a
  * delta state that does not apply to the state added before it;
- * PSC_ERR_CLOSED once served; PSC_ERR_INVALID; PSC_ERR_NOMEM.
- * Ownership: payload is copied. Not thread-safe against other calls on r.
+ * PSC_ERR_CLOSED once served (not for a live replay); PSC_ERR_INVALID;
+ * PSC_ERR_NOMEM.
+ * Live: PSC_ERR_TOO_BIG for an event of a new type past 4096 types (the
+ * table of type names is bounded too). The message goes in the window at once (a Runtime replaces the
+ * one served, a state becomes the newest and is pushed, an event is
+ * pushed to the sessions that enabled events) and the endpoints are
+ * woken; ts 0 for a Runtime does not matter.
+ * Ownership: payload is copied. Not thread-safe against other calls on r,
+ * except on a live replay (see the live thread rules above).
  */
 PSC_API psc_err psc_replay_add_message(psc_replay *r, const uint8_t *payload, size_t len, uint64_t ts, char *why,
                                        size_t why_len);
@@ -149,18 +219,20 @@ typedef struct psc_event_def psc_event_def;
  * Errors (nothing added; why as psc_replay_add_message): PSC_ERR_INVALID
  * for a NULL r or type, a type without a name or with a property without
  * one, more than 4096 properties, or content that is not valid JSON;
- * PSC_ERR_CLOSED once served; PSC_ERR_NOMEM.
- * Ownership: everything is copied. Not thread-safe against other calls on r.
+ * PSC_ERR_CLOSED once served (not for a live replay); PSC_ERR_NOMEM.
+ * Ownership: everything is copied. Not thread-safe against other calls on
+ * r, except on a live replay (see the live thread rules above).
  */
 PSC_API psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t ts, uint64_t seq,
                                      const char *content, char *why, size_t why_len);
 
 /**
  * Describe what the replay holds (times as psc_replay_serve will serve
- * them). Errors: PSC_ERR_INVALID for a NULL argument or a struct_size
+ * them; for a live replay: what it holds now, states and events held,
+ * deltas, runtimes and skipped since it was made, problems 0). Errors: PSC_ERR_INVALID for a NULL argument or a struct_size
  * that does not cover event_types. Ownership: a plain copy.
  * Not thread-safe against psc_replay_load or psc_replay_add_message on r;
- * thread-safe once served.
+ * thread-safe once served, and always on a live replay.
  */
 PSC_API psc_err psc_replay_info_get(const psc_replay *r, psc_replay_info *out);
 
@@ -173,8 +245,8 @@ PSC_API psc_err psc_replay_info_get(const psc_replay *r, psc_replay_info *out);
  * by its endpoints any more.
  * Errors: PSC_ERR_INVALID for NULL arguments; PSC_ERR_STATE when intro
  * already serves a replay or has an endpoint, or r is served already;
- * PSC_ERR_NOT_FOUND when the replay holds no state and no event;
- * PSC_ERR_NOMEM. On error r stays the caller's.
+ * PSC_ERR_NOT_FOUND when the replay holds no state and no event (a live
+ * replay may be served empty); PSC_ERR_NOMEM. On error r stays the caller's.
  * Thread-safe as intro's other calls; no endpoint may be created meanwhile.
  */
 PSC_API psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro);
@@ -185,6 +257,28 @@ PSC_API psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro);
  * calls on r.
  */
 PSC_API void psc_replay_free(psc_replay *r);
+
+/**
+ * A live replay's upstream node restarted (a new Runtime.start_ts): drop
+ * every state and event held, so that nothing of the old run is served as
+ * current. Sessions stay connected and go on with the new run: the next
+ * state added is pushed, events pushed are those added from now on (no
+ * notice counts the old run's unsent ones), REQUEST STATE answers ERR
+ * until a state is added. Positions, counters and the newest Runtime stay
+ * (the new run's Runtime replaces it whenever it is added, before or after
+ * this call).
+ * Errors: PSC_ERR_INVALID for NULL; PSC_ERR_STATE when r is not live.
+ * Thread rules: the producer's (see above).
+ */
+PSC_API psc_err psc_replay_live_new_run(psc_replay *r);
+
+/**
+ * What a live replay holds now and has taken since it was made (for a
+ * hub's memory per node). Errors: PSC_ERR_INVALID for a NULL argument or
+ * a struct_size that does not cover event_types; PSC_ERR_STATE when r is
+ * not live. Ownership: a plain copy. Thread-safe.
+ */
+PSC_API psc_err psc_replay_live_info_get(const psc_replay *r, psc_replay_live_info *out);
 
 /** Whether intro serves a replay (false for NULL). Thread-safe. */
 PSC_API bool psc_introspector_replaying(const psc_introspector *intro);

@@ -52,6 +52,14 @@
  * connecting; idle connections are pinged after 30 s and dropped after 90 s
  * without a valid frame.
  *
+ * Push link (hub_url): the endpoint also dials a peerscope-hub and serves
+ * one session on that outbound WebSocket (see psc_ws_config.hub_url). It
+ * is dialled, served and timed on the same thread as everything else
+ * (the service thread, or the host's loop thread): no thread or sleep of
+ * its own. psc_endpoint_close drops it like any connection (a close frame
+ * within the 500 ms grace in the threaded mode; at once on a libuv loop)
+ * and cancels any pending attempt; it never waits for the hub.
+ *
  * By default the endpoint runs its own service thread (libwebsockets is
  * used from that thread only); psc_emit wakes it without blocking. A
  * session's state push falls due on that thread, where the snapshot is
@@ -200,7 +208,61 @@ typedef struct psc_ws_config {
      * struct_size covers it.
      */
     void *uv_loop;
+    /**
+     * Push link: the ws:// or wss:// URL of a peerscope-hub's /push path
+     * (e.g. "ws://hub.example:7000/push"), or NULL (default): none. Set,
+     * the endpoint keeps one outbound WebSocket to the hub besides its
+     * listening socket, and serves an ordinary session on it: the hub is
+     * the client (HELLO, PUSH_ENABLE, ...), the node the server, with the
+     * usual protocol and limits (max_sessions never refuses the link, nor
+     * does the link take a slot of it; it is listed by
+     * psc_endpoint_sessions with remote "hub HOST:PORT"). The endpoint
+     * dials at start and again after every failure or drop, with backoff:
+     * 0.5 s doubling to 30 s, each wait jittered by +-20%, back to 0.5 s
+     * after a link that stayed up 10 s; an upgrade answered 401 or 403 is
+     * logged as an error (psc_config.log) and retried after 30 s.
+     * Redirects are not followed. psc_ws_hub_status tells how it goes.
+     * The URL is parsed as psc_client_parse_url does (a missing path is
+     * /introspect: give /push). Read only from callers whose struct_size
+     * covers it, as are the hub_* fields below.
+     */
+    const char *hub_url;
+    /**
+     * The hub's token for this node, sent as "Authorization: Bearer
+     * TOKEN" on the upgrade; NULL: none. Same rules as access_token (16
+     * to 256 characters, none a space, control character, '&' or '#').
+     */
+    const char *hub_token;
+    /**
+     * The node's name for the hub, sent as the query argument node=NAME
+     * (percent-encoded); NULL: the introspector's peer id when one is set
+     * (psc_introspector_set_peer_id; read at each connect), else "node".
+     * 1 to 128 bytes, no control characters.
+     */
+    const char *hub_node;
+    /**
+     * wss:// only: a PEM file of the CA certificates that may sign the
+     * hub's certificate, instead of the system's trust store (a private
+     * or self-signed hub). Read at start (PSC_ERR_IO when it cannot be).
+     * The hub's name is checked against its certificate either way.
+     */
+    const char *hub_tls_ca_path;
 } psc_ws_config;
+
+/**
+ * How the push link to a hub (psc_ws_config.hub_url) is doing
+ * (psc_ws_hub_status). Initialise struct_size (PSC_WS_HUB_INFO_INIT).
+ */
+typedef struct psc_ws_hub_info {
+    size_t struct_size;          /**< sizeof(psc_ws_hub_info), set by the caller */
+    bool connected;              /**< the link is up (the WebSocket upgrade succeeded) */
+    uint64_t attempts;           /**< connections begun since start */
+    uint64_t connects;           /**< of them, links that came up */
+    uint64_t connected_since_ms; /**< when the current link came up (ms since the epoch, introspector clock); 0 when down */
+    char last_error[128];        /**< why the last attempt failed or the last link ended ("" when none has) */
+} psc_ws_hub_info;
+
+#define PSC_WS_HUB_INFO_INIT {.struct_size = sizeof(psc_ws_hub_info)}
 
 /** The cap of psc_ws_config.metrics_top_peers. */
 #define PSC_WS_METRICS_TOP_PEERS_MAX 50u
@@ -213,14 +275,17 @@ typedef struct psc_ws_config {
 /**
  * Create a WebSocket endpoint for intro (not started: call
  * psc_endpoint_start, which binds the port, loads the TLS files and starts
- * the service thread or joins the host's uv loop; a busy port or unreadable TLS file is its
+ * the service thread or joins the host's uv loop, then dials hub_url; a busy port or unreadable TLS file is its
  * PSC_ERR_IO). cfg may be NULL for all defaults.
  * Errors: PSC_ERR_INVALID for a NULL intro or out, a struct_size that does
  * not cover n_assets, a bad address, path or token (see the fields), a
  * half TLS config, n_allowed_origins or n_assets without its array, a
  * NULL origin, an asset without a path beginning with '/' or a
- * content_type, an empty assets_dir, or bad options (as
- * psc_endpoint_new); PSC_ERR_AUTH for a non-loopback bind without a token
+ * content_type, an empty assets_dir, bad options (as
+ * psc_endpoint_new), a hub_url that is not ws:// or wss://, a bad
+ * hub_token or hub_node, hub_token, hub_node or hub_tls_ca_path without
+ * hub_url, or hub_tls_ca_path with a ws:// hub (each logged through
+ * psc_config.log); PSC_ERR_AUTH for a non-loopback bind without a token
  * or the insecure option; PSC_ERR_IO when assets_dir cannot be opened as
  * a directory; PSC_ERR_UNSUPPORTED for a uv_loop when the library was
  * built without libuv; PSC_ERR_NOMEM.
@@ -254,6 +319,17 @@ PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
  * end there); thread-safe for any other ep.
  */
 PSC_API bool psc_ws_loop_done(psc_endpoint *ep);
+
+/**
+ * The push link's state into *out (the fields that out->struct_size
+ * covers; the rest is left alone): whether it is up, since when, how many
+ * attempts and links so far, and the last error.
+ * Errors: PSC_ERR_INVALID for NULL arguments, a struct_size below
+ * offsetof(last_error) or an ep that is not a WebSocket endpoint;
+ * PSC_ERR_NOT_FOUND when the endpoint has no hub_url.
+ * Ownership: writes only *out. Thread-safe (any thread, any mode).
+ */
+PSC_API psc_err psc_ws_hub_status(psc_endpoint *ep, psc_ws_hub_info *out);
 
 /** Buffer size for psc_ws_generate_token: 43 characters and the NUL. */
 #define PSC_WS_TOKEN_SIZE 44u

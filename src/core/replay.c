@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "core/introspector.h"
+#include "core/relay.h"
+#include "events/event_store.h"
 #include "util/json.h"
 #include "wire/msg.h"
 #include "wire/timeline.h"
@@ -20,6 +22,7 @@ struct psc_replay {
     psc__replay_source src;       /* what sessions read once served */
     char *source, *node;
     bool served;
+    psc__relay *live;             /* live mode: the feed, instead of tl */
 };
 
 psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out)
@@ -43,7 +46,10 @@ psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out)
     bool ok = true;
     r->source = psc__strdup(&a, o.source ? o.source : "", &ok);
     r->node = psc__strdup(&a, o.node ? o.node : "", &ok);
+    if (ok && o.live && psc__relay_new(&a, o.keep_states, o.keep_events, &r->live) != PSC_OK)
+        ok = false;
     if (!ok || psc__timeline_new(&a, &r->tl) != PSC_OK) {
+        psc__relay_free(r->live);
         psc__free(&a, r->source);
         psc__free(&a, r->node);
         psc__free(&a, r);
@@ -53,6 +59,7 @@ psc_err psc_replay_new(const psc_replay_options *opt, psc_replay **out)
     r->src.start_ts = o.start_ts;
     r->src.start_offset_ms = o.start_offset_ms;
     r->src.loop = o.loop;
+    r->src.live = r->live;
     *out = r;
     return PSC_OK;
 }
@@ -61,6 +68,7 @@ static void replay_destroy(psc_replay *r)
 {
     psc__alloc a = r->a;
     psc__timeline_free(r->tl);
+    psc__relay_free(r->live);
     psc_msg_unref(r->src.runtime);
     psc__free(&a, r->source);
     psc__free(&a, r->node);
@@ -92,7 +100,7 @@ psc_err psc_replay_load(psc_replay *r, const uint8_t *data, size_t len, psc_repl
 {
     if (!r || (!data && len))
         return PSC_ERR_INVALID;
-    if (r->served)
+    if (r->served || r->live)
         return PSC_ERR_CLOSED;
     load_ctx c = {fn, user};
     return psc__timeline_load(r->tl, data, len, relay, &c);
@@ -103,6 +111,9 @@ psc_err psc_replay_add_message(psc_replay *r, const uint8_t *payload, size_t len
 {
     if (!r || (!payload && len))
         return PSC_ERR_INVALID;
+    /* live: served is the serving thread's; the producer may add at any time */
+    if (r->live)
+        return psc__relay_add(r->live, payload, len, ts, why, why_len);
     if (r->served)
         return PSC_ERR_CLOSED;
     return psc__timeline_add(r->tl, payload, len, ts, why, why_len);
@@ -124,7 +135,7 @@ psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t 
         why[0] = '\0';
     if (!r || !type)
         return refuse(why, why_len, "no replay or no type");
-    if (r->served)
+    if (!r->live && r->served)
         return PSC_ERR_CLOSED;
     if (!type->name || !type->name[0])
         return refuse(why, why_len, "an event type without a name");
@@ -136,7 +147,8 @@ psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t 
         return refuse(why, why_len, "event content that is not valid JSON");
 
     /* the metadata goes with the first event of the type only, as a live node sends it */
-    bool meta = type->n_props && !psc__timeline_type_has_meta(r->tl, type->name);
+    bool meta = type->n_props && !(r->live ? psc__relay_type_has_meta(r->live, type->name)
+                                           : psc__timeline_type_has_meta(r->tl, type->name));
     Peerscope__EventType__EventProperty *props = NULL, **ptrs = NULL;
     if (meta) {
         props = psc__calloc(&r->a, type->n_props, sizeof *props);
@@ -179,7 +191,8 @@ psc_err psc_replay_add_event(psc_replay *r, const psc_event_def *type, uint64_t 
     psc_err e = PSC_ERR_NOMEM;
     if (buf) {
         peerscope__server_message__pack(&sm, buf);
-        e = psc__timeline_add(r->tl, buf, n, ts, why, why_len);
+        e = r->live ? psc__relay_add(r->live, buf, n, ts, why, why_len)
+                    : psc__timeline_add(r->tl, buf, n, ts, why, why_len);
         psc__free(&r->a, buf);
     }
     psc__free(&r->a, props);
@@ -202,9 +215,23 @@ psc_err psc_replay_info_get(const psc_replay *r, psc_replay_info *out)
 {
     if (!r || !out || out->struct_size < offsetof(psc_replay_info, event_types) + sizeof(out->event_types))
         return PSC_ERR_INVALID;
+    psc_replay_info i = {.struct_size = sizeof i};
+    if (r->live) {
+        psc__relay_counts lc;
+        psc__relay_counts_get(r->live, &lc);
+        i.start_ts = lc.start_ts;
+        i.end_ts = lc.end_ts;
+        i.states = lc.states_held;
+        i.deltas = lc.deltas;
+        i.events = lc.events_held;
+        i.runtimes = lc.runtimes;
+        i.skipped = lc.skipped;
+        i.event_types = lc.event_types;
+        memcpy(out, &i, sizeof i);
+        return PSC_OK;
+    }
     psc__tl_counts c;
     psc__timeline_counts(r->tl, &c);
-    psc_replay_info i = {.struct_size = sizeof i};
     times(r, &i.start_ts, &i.end_ts);
     i.states = c.states;
     i.deltas = c.deltas;
@@ -217,22 +244,17 @@ psc_err psc_replay_info_get(const psc_replay *r, psc_replay_info *out)
     return PSC_OK;
 }
 
-/*
- * The Runtime every session's REQUEST RUNTIME gets: the recorded one (or
- * an empty one when the recording has none) with Runtime.recording and
- * the "at_ts" capability added.
- */
-static psc_err build_runtime(psc_replay *r, psc_msg **out)
+psc_err psc__replay_runtime_msg(const psc__alloc *a, const psc_msg *rec, const Peerscope__Recording *info,
+                                psc_msg **out)
 {
     ProtobufCAllocator pa;
-    psc__alloc_protobuf(&r->a, &pa);
+    psc__alloc_protobuf(a, &pa);
     Peerscope__ServerMessage *sm = NULL;
-    psc_msg *rec = psc__timeline_runtime(r->tl);
     if (rec) {
         size_t n;
         const uint8_t *p = psc_msg_payload(rec, &n);
         if (!(sm = peerscope__server_message__unpack(&pa, n, p)))
-            return PSC_ERR_NOMEM; /* the timeline checked it decodes */
+            return PSC_ERR_NOMEM; /* the timeline and the relay checked it decodes */
     }
     Peerscope__ServerMessage fresh = PEERSCOPE__SERVER_MESSAGE__INIT;
     Peerscope__Version version = PEERSCOPE__VERSION__INIT;
@@ -246,18 +268,6 @@ static psc_err build_runtime(psc_replay *r, psc_msg **out)
         m = &fresh;
     }
     Peerscope__Runtime *rt = m->runtime;
-
-    psc__tl_counts c;
-    psc__timeline_counts(r->tl, &c);
-    Peerscope__Recording info = PEERSCOPE__RECORDING__INIT;
-    info.start_ts = psc__timeline_start_ts(r->tl);
-    info.end_ts = psc__timeline_end_ts(r->tl);
-    info.speed = r->src.speed;
-    info.loop = r->src.loop;
-    info.source = r->source;
-    info.node = r->node;
-    info.state_count = c.states;
-    info.event_count = c.events;
 
     /* Borrowed for the pack, put back before the free. */
     Peerscope__Recording *own_rec = rt->recording;
@@ -275,11 +285,12 @@ static psc_err build_runtime(psc_replay *r, psc_msg **out)
         rt->capabilities = caps_buf;
         rt->n_capabilities = own_n + 1;
     }
-    rt->recording = &info;
+    /* a live relay says nothing of a recording, whatever its node sent */
+    rt->recording = (Peerscope__Recording *)info;
 
     size_t n = peerscope__server_message__get_packed_size(m);
     psc_msg *msg = NULL;
-    psc_err e = psc__msg_new(&r->a, PSC_MSG_RUNTIME, n, &msg);
+    psc_err e = psc__msg_new(a, PSC_MSG_RUNTIME, n, &msg);
     if (e == PSC_OK) {
         peerscope__server_message__pack(m, psc__msg_payload_mut(msg));
         psc__msg_seal(msg);
@@ -293,6 +304,32 @@ static psc_err build_runtime(psc_replay *r, psc_msg **out)
     return e;
 }
 
+/*
+ * The Runtime every session's REQUEST RUNTIME gets: the recorded one (or
+ * an empty one when the recording has none) with Runtime.recording and
+ * the "at_ts" capability added.
+ */
+static psc_err build_runtime(psc_replay *r, psc_msg **out)
+{
+    psc__tl_counts c;
+    psc__timeline_counts(r->tl, &c);
+    Peerscope__Recording info = PEERSCOPE__RECORDING__INIT;
+    info.start_ts = psc__timeline_start_ts(r->tl);
+    info.end_ts = psc__timeline_end_ts(r->tl);
+    info.speed = r->src.speed;
+    info.loop = r->src.loop;
+    info.source = r->source;
+    info.node = r->node;
+    info.state_count = c.states;
+    info.event_count = c.events;
+    return psc__replay_runtime_msg(&r->a, psc__timeline_runtime(r->tl), &info, out);
+}
+
+static void live_wake(void *user)
+{
+    psc__events_notify(psc__intro_events(user));
+}
+
 psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro)
 {
     if (!r || !intro)
@@ -301,7 +338,7 @@ psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro)
         return PSC_ERR_STATE;
     psc__tl_counts c;
     psc__timeline_counts(r->tl, &c);
-    if (c.states + c.events == 0)
+    if (!r->live && c.states + c.events == 0)
         return PSC_ERR_NOT_FOUND;
     pthread_mutex_lock(&intro->reg_lock);
     bool busy = intro->replay || intro->attached;
@@ -310,7 +347,7 @@ psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro)
         return PSC_ERR_STATE;
     psc__timeline_seal(r->tl);
     psc_msg *rt = NULL;
-    psc_err e = build_runtime(r, &rt);
+    psc_err e = r->live ? PSC_OK : build_runtime(r, &rt);
     if (e != PSC_OK)
         return e;
     r->src.tl = r->tl;
@@ -326,6 +363,12 @@ psc_err psc_replay_serve(psc_replay *r, psc_introspector *intro)
         r->src.runtime = NULL;
         psc_msg_unref(rt);
         return PSC_ERR_STATE;
+    }
+    if (r->live) {
+        /* the endpoints arm the introspector's listeners while a live relay has sessions */
+        psc__relay_set_wake(r->live, live_wake, intro);
+        psc__log(intro, PSC_LOG_INFO, "relaying %s live", r->node[0] ? r->node : "a node");
+        return PSC_OK;
     }
     psc__log(intro, PSC_LOG_INFO, "replaying %s: %llu states, %llu events", r->source[0] ? r->source : "a recording",
              (unsigned long long)c.states, (unsigned long long)c.events);
@@ -348,4 +391,55 @@ void psc__intro_replay_free(psc_introspector *intro)
     if (intro->replay)
         replay_destroy(intro->replay);
     intro->replay = NULL;
+}
+
+psc__relay *psc__replay_live(const psc__replay_source *rs)
+{
+    return rs ? rs->live : NULL;
+}
+
+psc_err psc__replay_runtime(const psc__replay_source *rs, psc_msg **out)
+{
+    psc__relay *live = psc__replay_live(rs);
+    if (live)
+        return psc__relay_runtime(live, out);
+    *out = psc_msg_ref(rs->runtime);
+    return PSC_OK;
+}
+
+psc_err psc_replay_live_new_run(psc_replay *r)
+{
+    if (!r)
+        return PSC_ERR_INVALID;
+    if (!r->live)
+        return PSC_ERR_STATE;
+    psc__relay_new_run(r->live);
+    return PSC_OK;
+}
+
+psc_err psc_replay_live_info_get(const psc_replay *r, psc_replay_live_info *out)
+{
+    if (!r || !out || out->struct_size < offsetof(psc_replay_live_info, event_types) + sizeof(out->event_types))
+        return PSC_ERR_INVALID;
+    if (!r->live)
+        return PSC_ERR_STATE;
+    psc__relay_counts c;
+    psc__relay_counts_get(r->live, &c);
+    psc_replay_live_info i = {
+        .struct_size = sizeof i,
+        .states_held = c.states_held,
+        .events_held = c.events_held,
+        .bytes_held = c.bytes_held,
+        .states_added = c.states_added,
+        .deltas = c.deltas,
+        .events_added = c.events_added,
+        .runtimes = c.runtimes,
+        .skipped = c.skipped,
+        .runs = c.runs,
+        .first_seq = c.first_seq,
+        .last_seq = c.last_seq,
+        .event_types = c.event_types,
+    };
+    memcpy(out, &i, sizeof i);
+    return PSC_OK;
 }

@@ -1,6 +1,7 @@
 /* The generic endpoint: lifecycle, the transport vtable, the shared snapshot. */
 #include "endpoint/endpoint.h"
 #include "core/core.h"
+#include "core/relay.h"
 #include "events/events.h"
 
 #include <stdio.h>
@@ -68,10 +69,8 @@ static psc_err env_runtime(void *user, psc_msg **out)
 {
     psc_endpoint *ep = user;
     const psc__replay_source *rs = psc__intro_replay(ep->intro);
-    if (rs) {
-        *out = psc_msg_ref(rs->runtime);
-        return PSC_OK;
-    }
+    if (rs)
+        return psc__replay_runtime(rs, out);
     return psc_introspector_runtime(ep->intro, out);
 }
 
@@ -313,6 +312,9 @@ psc_err psc_endpoint_service(psc_endpoint *ep, uint64_t *next_ms)
     bool wanted = false;
     for (psc_endpoint_session *s = ep->sessions; s && !wanted; s = s->next)
         wanted = psc__session_pushes_events(s->core);
+    /* a live replay's producer wakes us through the same listener */
+    if (!wanted && ep->sessions && psc__replay_live(psc__intro_replay(ep->intro)))
+        wanted = true;
     if (ep->listener && wanted)
         psc__listener_arm(ep->listener);
     uint64_t now = psc__endpoint_now_ms(ep);

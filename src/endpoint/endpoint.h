@@ -18,6 +18,7 @@ struct psc_endpoint_session {
     char remote[64];
     uint64_t opened_ms;
     void *user;
+    bool exempt;                   /* not counted against max_sessions (the hub link) */
     psc_session_info pub;          /* what other threads see; under ep->lock */
     psc_endpoint_session *prev, *next;
 };
@@ -35,6 +36,7 @@ struct psc_endpoint {
     pthread_mutex_t lock;          /* sessions list, pub info, closing */
     psc_endpoint_session *sessions;
     size_t n_sessions;
+    size_t n_exempt;               /* of them, not counted against max_sessions */
     uint64_t next_id;
     bool closing;
 
@@ -65,6 +67,11 @@ void psc__endpoint_publish(psc_endpoint_session *s);
 void psc__endpoint_notify(psc_endpoint_session *s);
 /* Whether the session has completed HELLO (service thread). */
 bool psc__endpoint_session_hello_done(const psc_endpoint_session *s);
+/* psc_endpoint_session_open; exempt: never refused for max_sessions and
+ * not counted against it (a link the endpoint dialled itself). */
+psc_err psc__endpoint_session_open(psc_endpoint *ep, const char *remote, bool exempt, psc_endpoint_session **out);
+/* Sessions counted against max_sessions (thread-safe). */
+size_t psc__endpoint_sessions_counted(psc_endpoint *ep);
 /* The session environment (state/runtime/reader) for this endpoint. */
 void psc__endpoint_env(psc_endpoint *ep, psc__session_env *env);
 

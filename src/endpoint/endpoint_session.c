@@ -20,12 +20,32 @@ void psc__endpoint_notify(psc_endpoint_session *s)
         s->ep->vt.session_ready(s->ep->state, s, s->ep->user);
 }
 
+/* Sessions that take a slot of max_sessions (under ep->lock). */
+static size_t counted(const psc_endpoint *ep)
+{
+    return ep->n_sessions - ep->n_exempt;
+}
+
+size_t psc__endpoint_sessions_counted(psc_endpoint *ep)
+{
+    pthread_mutex_lock(&ep->lock);
+    size_t n = counted(ep);
+    pthread_mutex_unlock(&ep->lock);
+    return n;
+}
+
 psc_err psc_endpoint_session_open(psc_endpoint *ep, const char *remote, psc_endpoint_session **out)
+{
+    return psc__endpoint_session_open(ep, remote, false, out);
+}
+
+psc_err psc__endpoint_session_open(psc_endpoint *ep, const char *remote, bool exempt, psc_endpoint_session **out)
 {
     if (!ep || !out)
         return PSC_ERR_INVALID;
     pthread_mutex_lock(&ep->lock);
-    psc_err err = ep->closing ? PSC_ERR_CLOSED : ep->n_sessions >= ep->max_sessions ? PSC_ERR_TOO_BIG : PSC_OK;
+    bool full = !exempt && counted(ep) >= ep->max_sessions;
+    psc_err err = ep->closing ? PSC_ERR_CLOSED : full ? PSC_ERR_TOO_BIG : PSC_OK;
     pthread_mutex_unlock(&ep->lock);
     if (err)
         return err;
@@ -47,7 +67,8 @@ psc_err psc_endpoint_session_open(psc_endpoint *ep, const char *remote, psc_endp
     s->opened_ms = psc_introspector_now_ms(ep->intro);
 
     pthread_mutex_lock(&ep->lock);
-    if (ep->closing || ep->n_sessions >= ep->max_sessions) {
+    full = !exempt && counted(ep) >= ep->max_sessions;
+    if (ep->closing || full) {
         err = ep->closing ? PSC_ERR_CLOSED : PSC_ERR_TOO_BIG;
         pthread_mutex_unlock(&ep->lock);
         psc__session_free(s->core);
@@ -60,6 +81,9 @@ psc_err psc_endpoint_session_open(psc_endpoint *ep, const char *remote, psc_endp
         ep->sessions->prev = s;
     ep->sessions = s;
     ep->n_sessions++;
+    s->exempt = exempt;
+    if (exempt)
+        ep->n_exempt++;
     pthread_mutex_unlock(&ep->lock);
 
     psc__endpoint_publish(s);
@@ -81,6 +105,8 @@ void psc_endpoint_session_close(psc_endpoint_session *s)
     if (s->next)
         s->next->prev = s->prev;
     ep->n_sessions--;
+    if (s->exempt)
+        ep->n_exempt--;
     pthread_mutex_unlock(&ep->lock);
     const char *why = psc__session_close_reason(s->core);
     psc__log(ep->intro, PSC_LOG_DEBUG, "session %llu closed%s%s", (unsigned long long)s->id, why ? ": " : "",

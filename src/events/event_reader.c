@@ -53,8 +53,9 @@ psc_err psc__events_reader_after(psc__events *ev, uint64_t after_seq, uint64_t *
     uint64_t head = atomic_load(&ev->head);
     /* seq s lives in ticket s - 1, so "seq > after_seq" starts at ticket
      * after_seq. A client that saw a later seq than any handed out knows
-     * another run: it gets everything, as one that saw nothing. */
-    if (after_seq >= head)
+     * another run: it gets everything, as one that saw nothing. One that
+     * saw the newest is caught up and goes on live. */
+    if (after_seq > head)
         after_seq = 0;
     uint64_t oldest = oldest_held(ev, head);
     r->next = after_seq > oldest ? after_seq : oldest;

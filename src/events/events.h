@@ -30,8 +30,8 @@ psc_err psc__events_reader_new(psc__events *ev, bool from_oldest, psc_event_read
 /*
  * A reader that starts at the first held event whose seq is greater than
  * after_seq (0: the oldest held), for clients resuming where they left
- * off. An after_seq at or past the newest seq handed out (the client saw
- * another run) counts as 0. *not_held: events past after_seq that the
+ * off. An after_seq equal to the newest seq handed out starts live; one
+ * past it (the client saw another run) counts as 0. *not_held: events past after_seq that the
  * ring no longer holds (the caller reports them; the reader does not).
  * Thread-safe with emits, like psc__events_reader_new.
  */

@@ -1,5 +1,6 @@
 /* The session protocol: lifecycle, commands and the outbound side. */
 #include "session/session.h"
+#include "session/session_relay.h"
 #include "peerscope/peerscope.pb-c.h"
 
 #include <stdio.h>
@@ -111,6 +112,11 @@ static void cmd_request(psc__session *s, const Peerscope__ClientCommand *c, uint
         reply_err(s, c->id, "unknown source", now_ms);
         return;
     }
+    if (err == PSC_ERR_NOT_FOUND && psc__session_relay(s)) {
+        /* a live relay before its node's first state (or after a new run) */
+        reply_err(s, c->id, "no state yet", now_ms);
+        return;
+    }
     if (err) {
         char why[96];
         snprintf(why, sizeof why, "REQUEST failed: %s", psc_strerror(err));
@@ -142,6 +148,8 @@ static void cmd_push(psc__session *s, const Peerscope__ClientCommand *c, bool en
         if (enable && s->env.replay) {
             psc__session_replay_enable(s, true, now_ms);
             s->push_events = true;
+            if (c->resume_events)
+                psc__session_replay_resume(s, c->after_seq);
         } else if (enable && c->resume_events) {
             if (!s->env.reader_after) {
                 reply_err(s, c->id, "PUSH_ENABLE EVENTS: resume_events is not supported here", now_ms);

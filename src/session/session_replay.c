@@ -21,11 +21,16 @@
  * first time starts where playback began, what is already due going out
  * at once; enabled again after a PUSH_DISABLE, it goes on from the other
  * kind's place, as on a live node.
+ *
+ * A live replay (a relay of a running node) has no recording to play:
+ * its sessions are session_relay.c's, and each call here hands over to it.
  */
 #include "session/session.h"
 
 #include <stdio.h>
 
+#include "core/relay.h"
+#include "session/session_relay.h"
 #include "wire/timeline.h"
 #include "wire/wire.h"
 
@@ -34,13 +39,13 @@ static const psc__timeline *timeline(const psc__session *s)
     return s->env.replay->tl;
 }
 
-static bool seen_get(const psc__session *s, size_t idx)
+bool psc__session_replay_seen_get(const psc__session *s, size_t idx)
 {
     return idx / 8 < s->rp.seen_bytes && (s->rp.seen[idx / 8] >> (idx % 8)) & 1u;
 }
 
 /* When the bitmap cannot grow, nothing is marked: the next event of the type carries metadata too. */
-static void seen_set(psc__session *s, size_t idx)
+void psc__session_replay_seen_set(psc__session *s, size_t idx)
 {
     if (idx / 8 >= s->rp.seen_bytes) {
         size_t n = (idx / 8 + 1) * 2;
@@ -136,6 +141,10 @@ static bool has_followed(const psc__session *s)
 
 void psc__session_replay_enable(psc__session *s, bool events, uint64_t now_ms)
 {
+    if (psc__session_relay(s)) {
+        psc__session_relay_enable(s, events);
+        return;
+    }
     int kind = events ? 1 : 0;
     if (follows(s, kind))
         return;
@@ -155,7 +164,8 @@ void psc__session_replay_enable(psc__session *s, bool events, uint64_t now_ms)
 
 void psc__session_replay_pause(psc__session *s, bool pause, uint64_t now_ms)
 {
-    if (!s->rp.started || pause == s->paused)
+    /* live: a paused session is only not drained; on resume it gets the newest */
+    if (!s->rp.started || pause == s->paused || psc__session_relay(s))
         return;
     if (pause)
         s->rp.paused_at = now_ms;
@@ -201,6 +211,10 @@ static bool room(const psc__session *s)
 
 void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, bool *more)
 {
+    if (psc__session_relay(s)) {
+        psc__session_relay_drain(s, now_ms, budget, more);
+        return;
+    }
     *more = false;
     if (!s->rp.started || s->paused || s->close_reason)
         return;
@@ -228,13 +242,13 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
             m = psc_msg_ref(it->msg);
             q.kind = PSC__Q_STATE;
         } else {
-            bool meta = !seen_get(s, it->type);
+            bool meta = !psc__session_replay_seen_get(s, it->type);
             if (!meta)
                 m = psc_msg_ref(it->msg);
             else if (psc__timeline_event_with_meta(tl, i, &m) != PSC_OK)
                 return; /* out of memory: try again at the next poll, nothing is skipped */
             if (meta)
-                seen_set(s, it->type);
+                psc__session_replay_seen_set(s, it->type);
             q.kind = PSC__Q_EVENT;
         }
         q.msg = m;
@@ -246,6 +260,8 @@ void psc__session_replay_drain(psc__session *s, uint64_t now_ms, size_t budget, 
 
 uint64_t psc__session_replay_next_due(const psc__session *s)
 {
+    if (psc__session_relay(s))
+        return UINT64_MAX; /* what the producer adds wakes the endpoint */
     if (!s->rp.started || s->paused || s->events_blocked || s->close_reason || (!s->push_state && !s->push_events))
         return UINT64_MAX;
     const psc__timeline *tl = timeline(s);
@@ -258,6 +274,8 @@ uint64_t psc__session_replay_next_due(const psc__session *s)
 
 psc_err psc__session_replay_state(psc__session *s, psc_msg **out)
 {
+    if (psc__session_relay(s))
+        return psc__session_relay_state(s, out);
     const psc__timeline *tl = timeline(s);
     /* where playback is: the furthest of the followed kinds */
     size_t at = 0;
@@ -310,12 +328,30 @@ static bool state_body(const psc_msg *m, const uint8_t **body, size_t *body_len)
     return false;
 }
 
+static psc_err state_reply(psc__session *s, uint64_t id, const psc_msg *st, psc_msg **out);
+
 psc_err psc__session_replay_state_at(psc__session *s, uint64_t id, uint64_t at_ts, psc_msg **out)
 {
     char why[160];
     if (!s->env.replay)
         return psc__session_encode_response(
             s->a, id, false, "at_ts needs an endpoint that replays a recording (Runtime.recording set)", NULL, out);
+    psc__relay *rl = psc__session_relay(s);
+    if (rl) {
+        uint64_t oldest = 0, newest = 0;
+        psc_msg *held = NULL;
+        psc_err e = psc__relay_state_at(rl, at_ts, &held, &oldest, &newest);
+        if (e == PSC_ERR_NOT_FOUND)
+            return psc__session_encode_response(s->a, id, false, "no state yet", NULL, out);
+        if (e != PSC_OK) {
+            snprintf(why, sizeof why, "at_ts %llu is outside the states held (%llu to %llu)",
+                     (unsigned long long)at_ts, (unsigned long long)oldest, (unsigned long long)newest);
+            return psc__session_encode_response(s->a, id, false, why, NULL, out);
+        }
+        e = state_reply(s, id, held, out);
+        psc_msg_unref(held);
+        return e;
+    }
     const psc__timeline *tl = timeline(s);
     uint64_t start = psc__timeline_start_ts(tl), end = psc__timeline_end_ts(tl);
     if (at_ts < start || at_ts > end) {
@@ -324,10 +360,16 @@ psc_err psc__session_replay_state_at(psc__session *s, uint64_t id, uint64_t at_t
         return psc__session_encode_response(s->a, id, false, why, NULL, out);
     }
     psc_msg *st = psc__timeline_state_at(tl, at_ts);
-    const uint8_t *body = NULL;
-    size_t body_len = 0;
     if (!st)
         return psc__session_encode_response(s->a, id, false, "the recording holds no state", NULL, out);
+    return state_reply(s, id, st, out);
+}
+
+/* CommandResponse{id, OK, state} with the State of st (a ServerMessage{state}). */
+static psc_err state_reply(psc__session *s, uint64_t id, const psc_msg *st, psc_msg **out)
+{
+    const uint8_t *body = NULL;
+    size_t body_len = 0;
     if (!state_body(st, &body, &body_len))
         return psc__session_encode_response(s->a, id, false, "the recorded state cannot be read", NULL, out);
     size_t n = psc__pb_uint_size_opt(PSC__F_COMMAND_RESPONSE__ID, id) +

@@ -145,7 +145,7 @@ static bool next_field(const uint8_t **p, const uint8_t *end, bool *is_version, 
  * nothing): such a message is sent with its version set to 1 and the rest
  * of its bytes as recorded.
  */
-static psc_err msg_from(const psc__alloc *a, psc_msg_kind kind, const uint8_t *p, size_t len, psc_msg **out)
+psc_err psc__timeline_msg_from(const psc__alloc *a, psc_msg_kind kind, const uint8_t *p, size_t len, psc_msg **out)
 {
     const uint8_t *end = p + len, *q = p;
     bool is_version, good, saw_good = false, saw_bad = false;
@@ -272,7 +272,7 @@ static psc_err add_state(psc__timeline *tl, Peerscope__ServerMessage *sm, const 
         }
         full = peerscope__server_message__unpack(&pa, n, buf);
         if (full)
-            e = msg_from(&tl->a, PSC_MSG_STATE, buf, n, &m);
+            e = psc__timeline_msg_from(&tl->a, PSC_MSG_STATE, buf, n, &m);
         psc__free(&tl->a, buf);
         if (!full) {
             say(why, why_len, "out of memory decoding a rebuilt state", "");
@@ -283,7 +283,7 @@ static psc_err add_state(psc__timeline *tl, Peerscope__ServerMessage *sm, const 
             return e;
         }
         tl->counts.deltas++;
-    } else if ((e = msg_from(&tl->a, PSC_MSG_STATE, payload, len, &m)) != PSC_OK) {
+    } else if ((e = psc__timeline_msg_from(&tl->a, PSC_MSG_STATE, payload, len, &m)) != PSC_OK) {
         peerscope__server_message__free_unpacked(sm, &pa);
         return e;
     }
@@ -314,7 +314,7 @@ static psc_err add_event(psc__timeline *tl, const Peerscope__Event *ev, const ui
     if (t == SIZE_MAX || t > UINT32_MAX)
         return PSC_ERR_NOMEM;
     psc_msg *m = NULL;
-    if ((e = msg_from(&tl->a, PSC_MSG_EVENT, payload, len, &m)) != PSC_OK)
+    if ((e = psc__timeline_msg_from(&tl->a, PSC_MSG_EVENT, payload, len, &m)) != PSC_OK)
         return e;
     bool meta = ev->type->n_property_types > 0;
     if (meta && tl->types[t].meta_item == SIZE_MAX)
@@ -332,7 +332,7 @@ static psc_err add_runtime(psc__timeline *tl, const uint8_t *payload, size_t len
     if (e != PSC_OK)
         return e;
     psc_msg *m = NULL;
-    if ((e = msg_from(&tl->a, PSC_MSG_RUNTIME, payload, len, &m)) != PSC_OK)
+    if ((e = psc__timeline_msg_from(&tl->a, PSC_MSG_RUNTIME, payload, len, &m)) != PSC_OK)
         return e;
     if (!tl->runtime)
         tl->runtime = psc_msg_ref(m);
@@ -341,17 +341,13 @@ static psc_err add_runtime(psc__timeline *tl, const uint8_t *payload, size_t len
     return PSC_OK;
 }
 
-/*
- * protobuf-c answers NULL both for bytes that are not a message and for an
- * allocation that failed: a second try with malloc tells them apart, so
- * that running out of memory is never taken for a damaged record.
- */
-static psc_err unpack(const psc__timeline *tl, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
+psc_err psc__timeline_unpack(const psc__alloc *a, const uint8_t *p, size_t len, Peerscope__ServerMessage **out)
 {
     ProtobufCAllocator pa;
-    psc__alloc_protobuf(&tl->a, &pa);
+    psc__alloc_protobuf(a, &pa);
     if ((*out = peerscope__server_message__unpack(&pa, len, p)))
         return PSC_OK;
+    /* NULL is both bad bytes and a failed allocation: a second try with malloc tells them apart */
     Peerscope__ServerMessage *again = peerscope__server_message__unpack(NULL, len, p);
     if (!again)
         return PSC_ERR_PROTOCOL;
@@ -371,7 +367,7 @@ psc_err psc__timeline_add(psc__timeline *tl, const uint8_t *payload, size_t len,
     ProtobufCAllocator pa;
     psc__alloc_protobuf(&tl->a, &pa);
     Peerscope__ServerMessage *sm = NULL;
-    psc_err e = unpack(tl, payload, len, &sm);
+    psc_err e = psc__timeline_unpack(&tl->a, payload, len, &sm);
     if (e != PSC_OK) {
         say(why, why_len, e == PSC_ERR_NOMEM ? "out of memory" : "not a valid ServerMessage", "");
         return e;
@@ -565,11 +561,16 @@ psc_err psc__timeline_event_with_meta(const psc__timeline *tl, size_t i, psc_msg
         *out = psc_msg_ref(it->msg);
         return PSC_OK;
     }
+    return psc__event_graft_meta(&tl->a, it->msg, tl->items[src].msg, out);
+}
+
+psc_err psc__event_graft_meta(const psc__alloc *a, const psc_msg *event, const psc_msg *with_meta, psc_msg **out)
+{
     ProtobufCAllocator pa;
-    psc__alloc_protobuf(&tl->a, &pa);
+    psc__alloc_protobuf(a, &pa);
     size_t n1, n2;
-    const uint8_t *p1 = psc_msg_payload(it->msg, &n1);
-    const uint8_t *p2 = psc_msg_payload(tl->items[src].msg, &n2);
+    const uint8_t *p1 = psc_msg_payload(event, &n1);
+    const uint8_t *p2 = psc_msg_payload(with_meta, &n2);
     Peerscope__ServerMessage *ev = peerscope__server_message__unpack(&pa, n1, p1);
     Peerscope__ServerMessage *meta = ev ? peerscope__server_message__unpack(&pa, n2, p2) : NULL;
     psc_err e = PSC_ERR_NOMEM;
@@ -579,7 +580,7 @@ psc_err psc__timeline_event_with_meta(const psc__timeline *tl, size_t i, psc_msg
         ev->event->type = meta->event->type;
         size_t n = peerscope__server_message__get_packed_size(ev);
         psc_msg *m = NULL;
-        if ((e = psc__msg_new(&tl->a, PSC_MSG_EVENT, n, &m)) == PSC_OK) {
+        if ((e = psc__msg_new(a, PSC_MSG_EVENT, n, &m)) == PSC_OK) {
             peerscope__server_message__pack(ev, psc__msg_payload_mut(m));
             psc__msg_seal(m);
             *out = m;

@@ -54,6 +54,7 @@ typedef struct psc__replay_source {
     uint64_t start_ts;            /* playback starts at the first message stamped at or after it (0: see start_offset_ms) */
     uint64_t start_offset_ms;     /* with start_ts 0: this long after the recording's first message */
     bool loop;                    /* at the end, start again from the recording's beginning */
+    struct psc__relay *live;      /* a live replay's feed (core/relay.h): tl and the rest unused; NULL for a recording */
 } psc__replay_source;
 
 /* What was wrong with one record of a recording, and where. */
@@ -135,5 +136,29 @@ psc_msg *psc__timeline_state_before(const psc__timeline *tl, size_t i);
  * the type does, else a new message. Thread-safe (allocates with a).
  */
 psc_err psc__timeline_event_with_meta(const psc__timeline *tl, size_t i, psc_msg **out);
+
+/*
+ * event (a ServerMessage{event}) re-encoded with the EventType of
+ * with_meta (an event of the same type that carries the property
+ * metadata). *out is new. PSC_ERR_NOMEM (also for bytes that no longer
+ * decode). Thread-safe.
+ */
+psc_err psc__event_graft_meta(const psc__alloc *a, const psc_msg *event, const psc_msg *with_meta, psc_msg **out);
+
+/*
+ * Decode a ServerMessage with a's memory: PSC_ERR_PROTOCOL for bytes that
+ * are not one, PSC_ERR_NOMEM when memory ran out (never taken for a
+ * damaged record). Free *out with peerscope__server_message__free_unpacked
+ * and a's protobuf allocator.
+ */
+struct Peerscope__ServerMessage;
+psc_err psc__timeline_unpack(const psc__alloc *a, const uint8_t *p, size_t len, struct Peerscope__ServerMessage **out);
+
+/*
+ * A sealed message of kind holding the ServerMessage bytes p, len, with
+ * its version field set to the protocol's when it is missing or wrong
+ * (old recordings). Thread-safe.
+ */
+psc_err psc__timeline_msg_from(const psc__alloc *a, psc_msg_kind kind, const uint8_t *p, size_t len, psc_msg **out);
 
 #endif

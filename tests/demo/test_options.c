@@ -64,6 +64,32 @@ static void test_values(void **state)
     assert_true(o.event_rate == 1000.0);
     assert_true(o.duration == 2.25);
     assert_true(o.quiet);
+    assert_null(o.hub);
+}
+
+static void test_hub_flags(void **state)
+{
+    (void)state;
+    demo_options o;
+    char err[256];
+    const char *args[] = {"--hub", "wss://hub.example:7000/push", "--hub-token=0123456789abcdef_~.-", "--name",
+                          "validator 7", NULL};
+    assert_int_equal(parse(&o, err, sizeof err, args), DEMO_PARSE_OK);
+    assert_string_equal(o.hub, "wss://hub.example:7000/push");
+    assert_string_equal(o.hub_token, "0123456789abcdef_~.-");
+    assert_string_equal(o.name, "validator 7");
+    const char *bad[][3] = {
+        {"--hub", "http://hub.example/push", NULL},
+        {"--hub-token", "0123456789abcdef", NULL}, /* without --hub */
+        {"--name", "n", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(&o, err, sizeof err, bad[i]), DEMO_PARSE_ERROR);
+        assert_non_null(strstr(err, bad[i][0]));
+    }
+    const char *ctl[] = {"--hub", "ws://h/push", "--name", "a\tb", NULL};
+    assert_int_equal(parse(&o, err, sizeof err, ctl), DEMO_PARSE_ERROR);
+    assert_non_null(strstr(err, "--name"));
 }
 
 static void test_small_universe(void **state)
@@ -163,7 +189,7 @@ static void test_loopback(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values), cmocka_unit_test(test_small_universe),
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values), cmocka_unit_test(test_hub_flags), cmocka_unit_test(test_small_universe),
         cmocka_unit_test(test_help),         cmocka_unit_test(test_errors), cmocka_unit_test(test_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

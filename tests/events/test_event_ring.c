@@ -369,8 +369,14 @@ static void test_reader_after(void **state)
     expect_again(r);
     psc_event_reader_free(r);
 
-    /* 0, the newest seq and past it: every held event */
-    uint64_t afters[] = {0, 10, 11, 1000};
+    /* caught up (the newest seq): nothing until the next emit */
+    assert_int_equal(psc__events_reader_after(f.ev, 10, &not_held, &r), PSC_OK);
+    assert_int_equal(not_held, 0);
+    expect_again(r);
+    psc_event_reader_free(r);
+
+    /* 0 and past the newest seq: every held event */
+    uint64_t afters[] = {0, 11, 1000};
     for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {
         assert_int_equal(psc__events_reader_after(f.ev, afters[i], &not_held, &r), PSC_OK);
         assert_int_equal(not_held, 0);

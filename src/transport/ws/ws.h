@@ -129,6 +129,45 @@ typedef struct psc__ws_metrics {
     psc__metrics_scratch scratch; /* decodes reuse its memory (pool made at the first scrape) */
 } psc__ws_metrics;
 
+/*
+ * The push link to a hub (ws_uplink.c): one outbound WebSocket on its own
+ * client vhost of the endpoint's context, carrying an ordinary session.
+ * Everything but info runs on the service thread (or the uv loop thread).
+ */
+#define PSC__WS_HUB_MIN_BACKOFF_MS 500u
+#define PSC__WS_HUB_MAX_BACKOFF_MS 30000u
+/* A link that stayed up this long starts the backoff again from its minimum. */
+#define PSC__WS_HUB_STABLE_MS 10000u
+#define PSC__WS_HUB_NODE_MAX 128u
+
+typedef struct psc__ws_uplink {
+    bool on;                      /* hub_url given */
+    bool tls;
+    char *host;                   /* from hub_url, without IPv6 brackets */
+    uint16_t port;
+    char *path;                   /* path and query of hub_url */
+    char *token;                  /* NULL: no Authorization header */
+    size_t token_len;
+    char *node;                   /* NULL: the peer id, else "node" */
+    char *ca_path;
+    uint32_t min_ms, max_ms;      /* backoff bounds (tests lower them) */
+
+    struct lws_vhost *vh;         /* client vhost (TLS lives on vhosts) */
+    struct lws *wsi;              /* the link, connecting or up; NULL between attempts */
+    lws_sorted_usec_list_t sul;   /* the next attempt */
+    uint32_t backoff_ms;          /* the wait after the next failure, before jitter */
+    uint64_t up_mono_ms;          /* when the current link came up; 0: not up */
+    bool refused;                 /* the hub refused the token (401/403) */
+    uint64_t downs;               /* failures and closes seen (psc__ws_uplink_down calls) */
+    char target[1200];            /* path?node=NAME as sent */
+    char host_header[280];
+    char remote[64];              /* "hub HOST:PORT" for the session list */
+
+    pthread_mutex_t lock;         /* info: psc_ws_hub_status reads it from any thread */
+    bool lock_ready;
+    psc_ws_hub_info info;
+} psc__ws_uplink;
+
 typedef struct psc__ws {
     psc_endpoint *ep;
     psc__alloc alloc;
@@ -187,6 +226,7 @@ typedef struct psc__ws {
     psc__lws_sink log_sink;       /* lws' lines to the introspector's log, from start to close */
     psc__ws_guard guard;          /* wrong tokens per address (service thread) */
     psc__ws_metrics metrics_cache; /* the texts of the last scraped snapshot (service thread) */
+    psc__ws_uplink hub;           /* the push link (hub_url) */
 } psc__ws;
 
 /* ws_server.c */
@@ -213,6 +253,26 @@ void psc__ws_log_detach(psc__ws *ws);
 int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 /* Mark a connection for closing with a code and reason (service thread). */
 void psc__ws_conn_close(psc__ws_conn *c, enum lws_close_status code, const char *why);
+
+/* ws_uplink.c */
+/* Check and copy the hub_* fields of cfg (struct_size checked by the caller). */
+psc_err psc__ws_uplink_init(psc__ws *ws, const psc_ws_config *cfg);
+void psc__ws_uplink_fini(psc__ws *ws);
+/* At start, with the context made: the client vhost and the first attempt. */
+psc_err psc__ws_uplink_start(psc__ws *ws);
+/* At close, before the context goes: no further attempt (service thread). */
+void psc__ws_uplink_stop(psc__ws *ws);
+/* The lws callbacks of the link's client side; non-NULL wsi. */
+void psc__ws_uplink_headers(psc__ws *ws, struct lws *wsi, void *in, size_t len, int *ret);
+void psc__ws_uplink_up(psc__ws *ws, struct lws *wsi);
+/* The link failed (why non-NULL) or closed (why NULL): schedule the next attempt. */
+void psc__ws_uplink_down(psc__ws *ws, struct lws *wsi, const char *why);
+/* The wait before the next attempt (before jitter) after a failure or a
+ * drop of a link that was up up_for_ms (0: never up); advances
+ * *backoff_ms. Pure, for the unit test. */
+uint32_t psc__ws_hub_backoff(uint32_t *backoff_ms, uint32_t min_ms, uint32_t max_ms, bool refused, uint64_t up_for_ms);
+/* Tests: backoff bounds in ms, set before start (0 keeps the default). */
+void psc__ws_hub_set_backoff(psc_endpoint *ep, uint32_t min_ms, uint32_t max_ms);
 
 /* ws_http.c */
 int psc__ws_http_request(psc__ws *ws, psc__ws_conn *c, struct lws *wsi);

@@ -37,6 +37,7 @@ static void ws_fini(void *state, void *user)
     psc__free(a, ws->origins);
     psc__free(a, ws->tls_cert);
     psc__free(a, ws->tls_key);
+    psc__ws_uplink_fini(ws);
     if (ws->wake_lock_ready)
         pthread_mutex_destroy(&ws->wake_lock);
 }
@@ -142,6 +143,9 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;
+    psc_err err = psc__ws_uplink_init(ws, cfg);
+    if (err)
+        return err;
     /* Opened now so that a wrong path fails here, not at the first request. */
     if (assets_dir)
         return psc__ws_http_open_dir(ws, assets_dir);

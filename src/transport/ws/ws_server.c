@@ -71,6 +71,7 @@ static void stop_tick(lws_sorted_usec_list_t *sul)
 static void close_gracefully(psc__ws *ws)
 {
     lws_sul_cancel(&ws->sul);
+    psc__ws_uplink_stop(ws);
     for (psc__ws_conn *c = ws->conns; c; c = c->next)
         psc__ws_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     lws_sorted_usec_list_t tick;
@@ -127,6 +128,7 @@ static void close_on_loop(psc__ws *ws)
     if (!ws->ctx)
         return;
     lws_sul_cancel(&ws->sul);
+    psc__ws_uplink_stop(ws);
     pthread_mutex_lock(&ws->wake_lock);
     ws->ctx_alive = false;
     pthread_mutex_unlock(&ws->wake_lock);
@@ -225,6 +227,10 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     }
     int port = lws_get_vhost_listen_port(ws->vh);
     if (port <= 0 || port > 65535) {
+        drop_context(ws);
+        return PSC_ERR_IO;
+    }
+    if (psc__ws_uplink_start(ws) != PSC_OK) {
         drop_context(ws);
         return PSC_ERR_IO;
     }

@@ -3,6 +3,8 @@
 #include "transport/ws/ws.h"
 #include "core/core.h"
 
+#include <stdio.h>
+
 /* RFC 6455 "try again later"; lws 4.1 has no name for it. */
 #define CLOSE_TRY_AGAIN_LATER ((enum lws_close_status)1013)
 /* The reassembly buffer is given back above this size once a message is done. */
@@ -52,7 +54,7 @@ static const char *upgrade_refusal(psc__ws *ws, struct lws *wsi, bool count, uns
     psc__ws_auth auth = psc__ws_authorize(ws, wsi, count, &retry_ms);
     if (auth != PSC__WS_AUTH_OK)
         return psc__ws_auth_refusal(auth, retry_ms, buf, cap, status);
-    if (psc_endpoint_session_count(ws->ep) >= ws->ep->max_sessions) {
+    if (psc__endpoint_sessions_counted(ws->ep) >= ws->ep->max_sessions) {
         *status = HTTP_STATUS_SERVICE_UNAVAILABLE;
         return "too many sessions";
     }
@@ -93,7 +95,9 @@ static void conn_unlink(psc__ws *ws, psc__ws_conn *c)
     ws->n_conns--;
 }
 
-static int conn_open(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
+/* An upgraded connection, accepted or (hub) dialled to the hub, becomes a
+ * session; both sides of the link then take the same calls. */
+static int conn_open(psc__ws *ws, psc__ws_conn *c, struct lws *wsi, bool hub)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
@@ -105,9 +109,12 @@ static int conn_open(psc__ws *ws, psc__ws_conn *c, struct lws *wsi)
     ws->n_conns++;
 
     char peer[64];
-    lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (hub)
+        snprintf(peer, sizeof peer, "%s", ws->hub.remote);
+    else
+        lws_get_peer_simple(wsi, peer, sizeof peer);
     psc_endpoint_session *s = NULL;
-    psc_err err = psc_endpoint_session_open(ws->ep, peer, &s);
+    psc_err err = psc__endpoint_session_open(ws->ep, peer, hub, &s);
     if (err == PSC_ERR_TOO_BIG) {
         psc__ws_conn_close(c, CLOSE_TRY_AGAIN_LATER, "too many sessions");
         return 0;
@@ -258,8 +265,9 @@ int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     psc__ws_conn *c = user;
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        /* Events were emitted (or close began): drain them on this thread. */
-        if (ws && ws->ctx && !atomic_load(&ws->stop))
+        /* Events were emitted (or close began): drain them on this thread
+         * (once: every vhost's protocols hear it). */
+        if (ws && ws->ctx && !atomic_load(&ws->stop) && lws_get_vhost(wsi) == ws->vh)
             psc__ws_service(ws);
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
@@ -272,13 +280,32 @@ int psc__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return upgrade_refusal(ws, wsi, false, &status, buf, sizeof buf) ? 1 : 0;
     }
     case LWS_CALLBACK_ESTABLISHED:
-        return conn_open(ws, c, wsi);
+        return conn_open(ws, c, wsi, false);
     case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_CLIENT_RECEIVE:
         return conn_receive(ws, c, wsi, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
         return conn_writeable(ws, c, wsi);
     case LWS_CALLBACK_CLOSED:
         conn_closed(ws, c);
+        return 0;
+    /* The push link: the node dialled the hub and serves a session on it. */
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+        int ret = 0;
+        psc__ws_uplink_headers(ws, wsi, in, len, &ret);
+        return ret;
+    }
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        psc__ws_uplink_up(ws, wsi);
+        return conn_open(ws, c, wsi, true);
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c)
+            conn_closed(ws, c);
+        psc__ws_uplink_down(ws, wsi, NULL);
+        return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        psc__ws_uplink_down(ws, wsi, in ? (const char *)in : "connection failed");
         return 0;
     case LWS_CALLBACK_HTTP:
         return psc__ws_http_request(ws, c, wsi);
