@@ -5,12 +5,15 @@
  * in the recorder's throughput benchmark (bench/record_throughput.sh).
  *
  *   peerscope-fleet-host [--nodes N] [--rate EVENTS_PER_S] [--urls FILE] [--status FILE] [--duration S]
+ *                        [--hub URL --hub-token T]
  *
  * Writes one ws:// URL per node (to FILE, else stdout), then emits until
  * SIGINT/SIGTERM or --duration, then prints one line: events emitted and
  * the events its endpoints' sessions dropped (readers too slow). --status
  * FILE holds the events emitted so far, rewritten every 100 ms, for a
- * script that measures a window of the run.
+ * script that measures a window of the run. --hub makes every node also
+ * push to a peerscope-hub at URL (psc_ws_config.hub_url), named node-I
+ * from 1 (bench/hub_scale.sh --push).
  * Public headers only, as a host would.
  */
 #include <errno.h>
@@ -36,6 +39,7 @@ typedef struct node {
 } node;
 
 static volatile sig_atomic_t stop;
+static const char *hub_url, *hub_token;
 
 static void on_signal(int sig)
 {
@@ -113,6 +117,11 @@ static int start_node(node *n, size_t i)
         psc_register_swarm(n->intro, &swarm_vt, n, NULL))
         return -1;
     psc_ws_config ws = PSC_WS_CONFIG_INIT;
+    char name[32];
+    snprintf(name, sizeof name, "node-%zu", i + 1);
+    ws.hub_url = hub_url;
+    ws.hub_token = hub_token;
+    ws.hub_node = hub_url ? name : NULL;
     if (psc_ws_endpoint_new(n->intro, &ws, &n->ep) || psc_endpoint_start(n->ep))
         return -1;
     return 0;
@@ -151,9 +160,13 @@ int main(int argc, char **argv)
             urls_path = argv[++i];
         else if (strcmp(argv[i], "--status") == 0 && v)
             status_path = argv[++i];
+        else if (strcmp(argv[i], "--hub") == 0 && v)
+            hub_url = argv[++i];
+        else if (strcmp(argv[i], "--hub-token") == 0 && v)
+            hub_token = argv[++i];
         else {
             fprintf(stderr, "usage: peerscope-fleet-host [--nodes N] [--rate EVENTS_PER_S] [--urls FILE] "
-                            "[--status FILE] [--duration S]\n");
+                            "[--status FILE] [--duration S] [--hub URL --hub-token T]\n");
             return 2;
         }
     }

@@ -53,28 +53,10 @@ for f in "$HOST" "$RECORD"; do
 done
 command -v sqlite3 >/dev/null || { echo "record_throughput: needs the sqlite3 shell" >&2; exit 2; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/psc-record-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# CPU seconds (user + system) a process has used so far
-cpu_s() {
-    awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
-}
-now_s() { date +%s.%N; }
+# shellcheck source=procs.sh
+. bench/procs.sh
+bench_scratch record-bench
 q() { sqlite3 -batch -noheader "$TMP/fleet.db" "$1"; }
-wait_for() { # SECONDS COMMAND...
-    local i
-    for ((i = 0; i < $1 * 10; i++)); do "${@:2}" 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
-lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 sessions_ge() { [ "$(q "SELECT count(*) FROM sessions WHERE closed IS ${2}")" -ge "$1" ]; }
 
 nice -n "$NICE" "$HOST" --nodes "$NODES" --rate "$RATE" --urls "$TMP/urls" --status "$TMP/emitted" >"$TMP/host.out" 2>"$TMP/host.err" &

@@ -18,6 +18,9 @@ const psc__alloc *psc__intro_alloc(const psc_introspector *intro);
 const psc__alloc *psc__intro_reserve_alloc(const psc_introspector *intro);
 /* Its event store; valid for its lifetime. Thread-safe. */
 psc__events *psc__intro_events(const psc_introspector *intro);
+/* The host's peer id as last set (psc_introspector_set_peer_id) into out,
+ * cut to cap; fallback when none is set. Thread-safe. */
+void psc__intro_peer_id_copy(psc_introspector *intro, char *out, size_t cap, const char *fallback);
 /* Clocks as configured. Thread-safe. */
 uint64_t psc__intro_wall_ms(const psc_introspector *intro);
 uint64_t psc__intro_mono_ns(const psc_introspector *intro);

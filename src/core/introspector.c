@@ -218,6 +218,13 @@ psc_err psc_introspector_set_peer_id(psc_introspector *intro, const char *peer_i
     return PSC_OK;
 }
 
+void psc__intro_peer_id_copy(psc_introspector *intro, char *out, size_t cap, const char *fallback)
+{
+    pthread_mutex_lock(&intro->info_lock);
+    snprintf(out, cap, "%s", intro->peer_id && intro->peer_id[0] ? intro->peer_id : fallback);
+    pthread_mutex_unlock(&intro->info_lock);
+}
+
 uint64_t psc_introspector_now_ms(const psc_introspector *intro)
 {
     return intro ? psc__clock_wall_ms(&intro->clock) : 0;

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "core/introspector.h"
-#include "core/relay.h"
-#include "events/event_store.h"
+#include "events/events.h"
+#include "wire/relay.h"
 #include "util/json.h"
 #include "wire/msg.h"
 #include "wire/timeline.h"

@@ -1,7 +1,7 @@
 /* The generic endpoint: lifecycle, the transport vtable, the shared snapshot. */
 #include "endpoint/endpoint.h"
 #include "core/core.h"
-#include "core/relay.h"
+#include "wire/relay.h"
 #include "events/events.h"
 
 #include <stdio.h>

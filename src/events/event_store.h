@@ -160,11 +160,6 @@ void psc__ring_commit(const psc__ring_claim *c);
 /* Compute an EventType body size (declare caches both variants). */
 size_t psc__event_type_pb_measure(const psc_event_type *t, bool with_metadata);
 
-/* ---- listeners (event_listen.c) ---- */
-
-/* Called by the ring after publishing or dropping. */
-void psc__events_notify(psc__events *ev);
-
 /* ---- types (event_types.c) ---- */
 
 /* Properties per type: bounds the O(n^2) uniqueness check at declare. */

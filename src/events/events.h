@@ -76,6 +76,10 @@ size_t psc__event_type_index(const psc_event_type *t);
 typedef struct psc__listener psc__listener;
 psc_err psc__events_listen(psc__events *ev, void (*fn)(void *user), void *user, psc__listener **out);
 void psc__listener_arm(psc__listener *l);
+/* Call the armed listeners as an emit does: the ring after publishing or
+ * dropping, and a replay's live feed when it adds what its sessions play.
+ * Thread-safe. */
+void psc__events_notify(psc__events *ev);
 /* Waits until no emit is inside fn for this listener. */
 void psc__events_unlisten(psc__events *ev, psc__listener *l);
 

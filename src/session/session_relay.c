@@ -13,7 +13,7 @@
  */
 #include "session/session_relay.h"
 
-#include "core/relay.h"
+#include "wire/relay.h"
 
 struct psc__relay *psc__session_relay(const psc__session *s)
 {

@@ -3,8 +3,8 @@
  * the psc__session_replay_* calls of session.h turn to these when the
  * replay is live (psc__replay_live(env.replay) set).
  */
-#ifndef PSC_SESSION_RELAY_H
-#define PSC_SESSION_RELAY_H
+#ifndef PSC_SESSION_SESSION_RELAY_H
+#define PSC_SESSION_SESSION_RELAY_H
 
 #include "session/session.h"
 

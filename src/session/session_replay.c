@@ -29,7 +29,7 @@
 
 #include <stdio.h>
 
-#include "core/relay.h"
+#include "wire/relay.h"
 #include "session/session_relay.h"
 #include "wire/timeline.h"
 #include "wire/wire.h"

@@ -521,9 +521,13 @@ static void test_resume_after_seq(void **state)
     psc_endpoint_session *b = viewer(&h);
     send_cmd(b, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, 2, true, 50,
              0);
-    /* at the newest seq: another run for the client, so all of this one held */
+    /* past the newest seq: another run for the client, so all of this one held */
     psc_endpoint_session *c = viewer(&h);
-    send_cmd(c, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, 2, true, 100,
+    send_cmd(c, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, 2, true, 5000,
+             0);
+    /* at the newest seq: caught up, live from there */
+    psc_endpoint_session *e = viewer(&h);
+    send_cmd(e, PEERSCOPE__CLIENT_COMMAND__COMMAND__PUSH_ENABLE, PEERSCOPE__CLIENT_COMMAND__SOURCE__EVENTS, 2, true, 100,
              0);
     /* no resume: from now on */
     psc_endpoint_session *d = viewer(&h);
@@ -555,10 +559,15 @@ static void test_resume_after_seq(void **state)
     expect_event(d, 101, true);
     expect_nothing(d);
 
+    expect_response(e, 2, true, NULL);
+    expect_event(e, 101, true);
+    expect_nothing(e);
+
     psc_endpoint_session_close(a);
     psc_endpoint_session_close(b);
     psc_endpoint_session_close(c);
     psc_endpoint_session_close(d);
+    psc_endpoint_session_close(e);
     node_stop(&n);
     host_stop(&h);
 }

@@ -310,7 +310,7 @@ static void test_sink_filters_kinds_and_stops_at_count(void **state)
     assert_int_equal(dump_sink_put(&s, &ev, NULL, 0), DUMP_PUT_DONE);
     assert_int_equal(s.written, 2);
     const char *got = memout_text(&o);
-    const char *line = "{\"event\":{\"ts\":0,\"content\":\"\",\"seq\":0}}\n";
+    const char *line = "{\"event\":{\"ts\":0,\"content\":\"\",\"seq\":0,\"node\":\"\"}}\n";
     assert_int_equal(o.len, 2 * strlen(line));
     assert_memory_equal(got, line, strlen(line));
     memout_free(&o);

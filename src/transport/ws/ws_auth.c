@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/core.h"
+#include "peerscope/serve.h"
 
 /* Longest header value looked at; longer ones are refused, not truncated. */
 #define HDR_MAX 512
@@ -29,17 +30,10 @@ static int bearer_check(const psc__ws *ws, struct lws *wsi)
         return -1;
     if (n >= (int)sizeof buf || lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
         return 0;
-    const char *v = buf;
-    while (*v == ' ')
-        v++;
-    if (strncasecmp(v, "Bearer ", 7) != 0)
+    const char *v = NULL;
+    size_t len = 0;
+    if (!psc_serve_bearer(buf, &v, &len))
         return 0;
-    v += 7;
-    while (*v == ' ')
-        v++;
-    size_t len = strlen(v);
-    while (len && v[len - 1] == ' ')
-        len--;
     return psc__ws_token_equal(ws->token, ws->token_len, v, len);
 }
 

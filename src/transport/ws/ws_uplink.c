@@ -8,7 +8,6 @@
 #include "endpoint/endpoint.h"
 #include "transport/ws/ws.h"
 #include "core/core.h"
-#include "core/introspector.h"
 #include "peerscope/client.h"
 
 #include <sodium.h>
@@ -195,9 +194,7 @@ static void node_name(psc__ws *ws, char *out, size_t cap)
         return;
     }
     psc_introspector *in = intro_of(ws);
-    pthread_mutex_lock(&in->info_lock);
-    snprintf(out, cap, "%s", in->peer_id[0] ? in->peer_id : "node");
-    pthread_mutex_unlock(&in->info_lock);
+    psc__intro_peer_id_copy(in, out, cap, "node");
     out[PSC__WS_HUB_NODE_MAX] = 0; /* a peer id is far shorter; the hub's limit holds anyway */
 }
 

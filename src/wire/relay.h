@@ -13,8 +13,8 @@
  * count: nothing is encoded or sent under it, except the one re-encoding
  * that grafts a type's metadata on an event (once per type per session).
  */
-#ifndef PSC_CORE_RELAY_H
-#define PSC_CORE_RELAY_H
+#ifndef PSC_WIRE_RELAY_H
+#define PSC_WIRE_RELAY_H
 
 #include "util/alloc.h"
 #include "peerscope/message.h"
@@ -64,7 +64,7 @@ psc_err psc__relay_event(psc__relay *rl, uint64_t pos, bool (*need_meta)(void *u
 /*
  * Where a session resuming after after_seq starts (ClientCommand.resume_events):
  * the first held event of this run whose seq is above after_seq (the
- * oldest held when after_seq is at or past the newest seq: another run),
+ * oldest held when after_seq is past the newest seq: another run),
  * and in *lost how many past after_seq are no longer held.
  */
 uint64_t psc__relay_resume_at(psc__relay *rl, uint64_t after_seq, uint64_t *lost);

@@ -1,5 +1,5 @@
 /* The live feed of a live replay (core/relay.h). */
-#include "core/relay.h"
+#include "wire/relay.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -467,7 +467,7 @@ uint64_t psc__relay_resume_at(psc__relay *rl, uint64_t after_seq, uint64_t *lost
     if (rl->ev_n) {
         uint64_t oldest = rl->events[rl->ev_head].seq;
         uint64_t newest = rl->events[(rl->ev_head + rl->ev_n - 1) % rl->keep_events].seq;
-        if (after_seq >= newest) {
+        if (after_seq > newest) {
             /* the client saw another run of the node: all of this one is new to it */
             at = first;
             if (oldest > 1)
