@@ -195,6 +195,10 @@ else
         p=${hub_peers[$i]:-none}
         check "hub: fleet-$((i + 1)) shows its demo's peer id" grep -q "^fleet-$((i + 1)) .*${p:0:8}…${p: -5}" "$TMP/hub-fleet.txt"
     done
+    # what Enter opens: the node re-served at the hub's /node/NAME/introspect
+    TOP --batch --width 200 "${HUB_URL%/introspect}/node/fleet-2/introspect" >"$TMP/hub-node.txt" 2>"$TMP/hub-node.err"
+    expect_status "hub: a re-served node: exit 0" 0 $? "$(cat "$TMP/hub-node.err")"
+    check "hub: the re-served fleet-2 is its demo" grep -q "^peer ${hub_peers[1]:-none}" "$TMP/hub-node.txt"
     stop_pid "$HUB_PID"
 fi
 
