@@ -26,6 +26,7 @@ typedef enum top_view_id {
     VIEW_LIMITS,
     VIEW_EVENTS,
     VIEW_ALERTS,
+    VIEW_FLEET,     /* peerscope-hub's table of nodes: the first view of an endpoint that sends one */
     VIEW_COUNT,
 } top_view_id;
 
@@ -35,6 +36,7 @@ typedef struct top_opts {
     cli_conn conn;              /* --token/$PEERSCOPE_TOKEN, --ca-file, --insecure, --interval */
     uint64_t interval_ms;       /* asked for in HELLO (--interval, default 1000); + and - change it */
     top_view_id view;           /* the first view shown */
+    bool view_given;            /* --view was given: a fleet does not change the first view */
     bool ascii;                 /* no UTF-8 even in a UTF-8 locale */
     bool no_color;
     bool batch;                 /* print one text frame per node and exit */
@@ -54,6 +56,7 @@ struct top_app;
 typedef struct top_node {
     struct top_app *app;
     const char *url;
+    char *own_url;              /* url when top made it (a fleet's node opened with Enter), else NULL */
     psc_client *client;
     top_model model;
     top_phase phase;
@@ -64,6 +67,7 @@ typedef struct top_node {
     char close_reason[128];
     bool got_data;              /* a state or runtime since the last connect */
     bool ever_data;
+    bool fleet_seen;            /* a Fleet table arrived: the endpoint is a hub's fleet socket */
     uint64_t interval_ms;       /* effective, from the server's responses; 0: unknown */
     uint64_t hello_id, config_id;
     uint64_t corrupt;           /* messages lost to on_error */
@@ -73,8 +77,8 @@ typedef struct top_node {
 typedef struct top_app {
     top_opts opts;
     psc_client_loop *loop;
-    top_node *nodes;
-    size_t n_nodes, cur;
+    top_node *nodes;            /* cap_nodes allocated (a node never moves: its client points at it) */
+    size_t n_nodes, cap_nodes, cur;
     top_view_id view;
     top_view_state vs[VIEW_COUNT];
     top_table table;
@@ -104,6 +108,14 @@ void top_node_tick(top_node *n, uint64_t now);
 /* Commands to every node's open session. */
 void top_nodes_pause(top_app *app, bool pause);
 void top_nodes_interval(top_app *app, uint64_t interval_ms);
+/* Show node i, in the fleet view if it is a fleet (and not in it if it is not). */
+void top_select_node(top_app *app, size_t i);
+/*
+ * Enter in the fleet view: open the selected node of the current (fleet)
+ * node as a node tab at the hub's NODE-PATH (Fleet.Node.path), or show the
+ * tab already open for it. Says why in the status bar when it cannot.
+ */
+void top_open_fleet_node(top_app *app);
 /* Disconnected, waiting to retry or refused for good. */
 bool top_node_down(const top_node *n);
 typedef enum top_status_detail {

@@ -113,6 +113,7 @@ static void draw_identity(top_app *app, top_node *n, uint64_t wall)
         snprintf(up, sizeof up, "  up %s", d);
     }
     top_durations_line(&n->model, took, sizeof took);
+    bool hub = top_model_fleet(&n->model) && !(rt->peer_id && *rt->peer_id);
     const char *pid = rt->peer_id && *rt->peer_id ? rt->peer_id : "(unknown)";
     /* The durations say how the node is doing; a long peer id gives way to
      * them (its full form is in the peers view). */
@@ -121,8 +122,9 @@ static void draw_identity(top_app *app, top_node *n, uint64_t wall)
         fmt_peer(id, sizeof id, pid, (size_t)(room > PEER_MIN_W ? room : PEER_MIN_W), s->utf8);
         pid = id;
     }
-    int x = scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
-    x += scr_text(s, 1, x, -1, pid, SCR_BOLD, true);
+    int x = hub ? scr_text(s, 1, 0, -1, "hub", SCR_BOLD, false) : scr_text(s, 1, 0, -1, "peer ", SCR_DIM, false);
+    if (!hub) /* a hub has no peer id of its own */
+        x += scr_text(s, 1, x, -1, pid, SCR_BOLD, true);
     if (up[0])
         x += scr_text(s, 1, x, -1, up, 0, false);
     if (took[0]) {
@@ -140,6 +142,12 @@ static void draw_totals(top_app *app, top_node *n)
 {
     top_screen *s = &app->scr;
     const top_model *m = &n->model;
+    if (!top_model_state(m) && top_model_fleet(m)) {
+        char buf[256];
+        top_fleet_totals(m, buf, sizeof buf);
+        scr_text(s, 2, 0, -1, buf, 0, true);
+        return;
+    }
     if (!top_model_state(m)) {
         scr_text(s, 2, 0, -1, "no state yet", SCR_DIM, false);
         return;
@@ -212,7 +220,10 @@ static void draw_footer(top_app *app)
     scr_fill(s, y, 0, s->w, ' ', SCR_REVERSE);
     int x = 0;
     bool narrow = s->w < 100;
+    bool fleet = top_model_fleet(&app->nodes[app->cur].model) != NULL;
     for (int v = 0; v < VIEW_COUNT; v++) {
+        if (v == VIEW_FLEET && !fleet && app->view != VIEW_FLEET)
+            continue; /* only a hub has one */
         char label[32];
         snprintf(label, sizeof label, "%d%s", v + 1, top_view_defs[v].name);
         if (narrow && v != (int)app->view) /* 80 columns: names shortened but for the current view */
@@ -242,6 +253,7 @@ static void draw_help(top_app *app)
         "  Up Down PgUp PgDn Home End, j k   move the selection",
         "  Enter / y              events: the selected event's type / the next",
         "                         type, in typed columns",
+        "  9 or f, Enter          fleet (peerscope-hub): the nodes; Enter opens one in a tab",
         "  p                      pause / resume the node's pushes",
         "  + -                    state interval longer / shorter",
         "  Ctrl-L                 redraw",
@@ -283,7 +295,7 @@ void top_frame_draw(top_app *app, uint64_t now, uint64_t wall)
     else
         scr_text(s, 3, 0, -1, summary, SCR_DIM, true);
     table_draw(&app->table, vs, s, 4, s->h - 6, s->w);
-    if (app->table.norder == 0 && top_model_state(&n->model))
+    if (app->table.norder == 0 && (top_model_state(&n->model) || top_model_fleet(&n->model)))
         scr_text(s, 6, 2, -1, vs->filter[0] ? "no rows match the filter" : "nothing to show", SCR_DIM, false);
 
     draw_status(app, n, now, app->table.norder, app->table.nrows);

@@ -61,8 +61,10 @@ static void focus_selected(top_app *app)
     top_view_state *vs = &app->vs[VIEW_EVENTS];
     if (app->event_focus != (size_t)-1 || vs->cursor >= t->norder)
         return; /* already one type: its rows have no TYPE column */
-    const char *name = table_cell(t, t->order[vs->cursor], 1);
-    size_t idx = top_model_find_type(&app->nodes[app->cur].model, strcmp(name, "(untyped)") == 0 ? "" : name);
+    const top_model *m = &app->nodes[app->cur].model;
+    /* TYPE follows TIME, and NODE on a hub's fleet stream */
+    const char *name = table_cell(t, t->order[vs->cursor], top_model_fleet(m) ? 2 : 1);
+    size_t idx = top_model_find_type(m, strcmp(name, "(untyped)") == 0 ? "" : name);
     if (idx != (size_t)-1) {
         app->event_focus = idx;
         vs->cursor = vs->scroll = 0;
@@ -165,11 +167,11 @@ void top_key(top_app *app, int key)
         break;
     case '\t':
     case 'n':
-        app->cur = (app->cur + 1) % app->n_nodes;
+        top_select_node(app, (app->cur + 1) % app->n_nodes);
         break;
     case KEY_BTAB:
     case 'N':
-        app->cur = (app->cur + app->n_nodes - 1) % app->n_nodes;
+        top_select_node(app, (app->cur + app->n_nodes - 1) % app->n_nodes);
         break;
     case 's':
     case '>':
@@ -232,6 +234,8 @@ void top_key(top_app *app, int key)
     case KEY_ENTER:
         if (app->view == VIEW_EVENTS)
             focus_selected(app);
+        else if (app->view == VIEW_FLEET)
+            top_open_fleet_node(app);
         break;
     case 'y':
         if (app->view == VIEW_EVENTS)

@@ -51,7 +51,9 @@ static int app_init(top_app *app, const top_opts *o)
         fail("cannot create the client loop: %s", psc_strerror(e));
         return TOOL_EXIT_FAILURE;
     }
-    app->nodes = calloc(o->n_urls, sizeof *app->nodes);
+    /* room for the nodes of a fleet opened with Enter */
+    app->nodes = calloc(TOP_MAX_NODES, sizeof *app->nodes);
+    app->cap_nodes = TOP_MAX_NODES;
     if (!app->nodes) {
         fail("%s", "out of memory");
         return TOOL_EXIT_FAILURE;
@@ -85,12 +87,14 @@ static bool node_settled(const top_node *n)
     if (top_node_down(n))
         return true; /* failed: batch mode does not retry */
     /* two states: rates derived from byte counters need a previous one */
+    if (n->model.fleets_total >= 1 && top_model_runtime(&n->model))
+        return true; /* a hub's fleet: its rows carry their own rates */
     return n->model.states_total >= 2 && top_model_runtime(&n->model);
 }
 
 static int batch_status(const top_node *n)
 {
-    if (top_model_state(&n->model))
+    if (top_model_state(&n->model) || top_model_fleet(&n->model))
         return TOOL_EXIT_OK;
     switch (n->close_err) {
     case PSC_ERR_AUTH: return TOOL_EXIT_AUTH;

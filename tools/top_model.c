@@ -64,14 +64,18 @@ void top_model_free(top_model *m)
         peerscope__server_message__free_unpacked(m->runtime_msg, &m->pb);
     if (m->state_msg)
         peerscope__server_message__free_unpacked(m->state_msg, &m->pb);
+    if (m->fleet_msg)
+        peerscope__server_message__free_unpacked(m->fleet_msg, &m->pb);
     m_free(m, m->conns);
     for (size_t i = 0; i < m->n_types; i++) {
         m_free(m, m->types[i].name);
         free_props(m, m->types[i].props, m->types[i].n_props);
     }
     m_free(m, m->types);
-    for (size_t i = 0; i < m->ev_count; i++)
+    for (size_t i = 0; i < m->ev_count; i++) {
         m_free(m, m->events[(m->ev_head + i) % m->cap_events].content);
+        m_free(m, m->events[(m->ev_head + i) % m->cap_events].node);
+    }
     m_free(m, m->events);
     psc_allocator a = m->alloc;
     size_t cap = m->cap_events;
@@ -359,6 +363,12 @@ static psc_err apply_event(top_model *m, const Peerscope__Event *ev)
     char *content = m_strdup(m, ev->content);
     if (!content)
         return PSC_ERR_NOMEM;
+    bool from_node = ev->node && *ev->node;
+    char *node = from_node ? m_strdup(m, ev->node) : NULL;
+    if (from_node && !node) {
+        m_free(m, content);
+        return PSC_ERR_NOMEM;
+    }
     size_t type = (size_t)-1;
     Peerscope__EventType *et = ev->type;
     Peerscope__EventType anon = PEERSCOPE__EVENT_TYPE__INIT; /* an event without a type still shows */
@@ -367,10 +377,12 @@ static psc_err apply_event(top_model *m, const Peerscope__Event *ev)
     psc_err err = learn_types(m, &et, 1, &type);
     if (err) {
         m_free(m, content);
+        m_free(m, node);
         return err;
     }
     if (m->ev_count == m->cap_events) {
         m_free(m, m->events[m->ev_head].content);
+        m_free(m, m->events[m->ev_head].node);
         m->ev_head = (m->ev_head + 1) % m->cap_events;
         m->ev_count--;
     }
@@ -379,10 +391,12 @@ static psc_err apply_event(top_model *m, const Peerscope__Event *ev)
     e->seq = ev->seq;
     e->type = type;
     e->content = content;
+    e->node = node;
     m->ev_count++;
     m->types[type].count++;
     m->events_total++;
-    if (ev->seq) {
+    /* a hub's stream interleaves nodes that each number their own events */
+    if (ev->seq && !from_node) {
         if (m->last_seq && ev->seq > m->last_seq + 1)
             m->events_lost += ev->seq - m->last_seq - 1;
         if (ev->seq > m->last_seq)
@@ -422,6 +436,13 @@ psc_err top_model_apply(top_model *m, const uint8_t *payload, size_t len, uint64
     case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_EVENT:
         err = apply_event(m, msg->event);
         break;
+    case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_FLEET:
+        if (m->fleet_msg)
+            peerscope__server_message__free_unpacked(m->fleet_msg, &m->pb);
+        m->fleet_msg = msg;
+        m->fleets_total++;
+        keep = true;
+        break;
     case PEERSCOPE__SERVER_MESSAGE__PAYLOAD_NOTICE:
         /* with sequence numbers the gaps already count what was lost */
         if (!m->last_seq)
@@ -447,6 +468,11 @@ const Peerscope__Runtime *top_model_runtime(const top_model *m)
 const Peerscope__State *top_model_state(const top_model *m)
 {
     return m->state_msg ? m->state_msg->state : NULL;
+}
+
+const Peerscope__Fleet *top_model_fleet(const top_model *m)
+{
+    return m->fleet_msg ? m->fleet_msg->fleet : NULL;
 }
 
 const top_event *top_model_event(const top_model *m, size_t i)

@@ -2,7 +2,8 @@
  * What peerscope-top knows about one node, built from the serialized
  * ServerMessages it receives: the runtime, the latest state (and values
  * derived from it: rates, counts, a bandwidth history), the event types
- * and a tail of recent events.
+ * and a tail of recent events; from peerscope-hub's fleet socket also the
+ * latest Fleet table (one row per node; its events carry Event.node).
  *
  * Every allocation goes through the allocator given to top_model_init. A
  * message that cannot be applied (out of memory, not a ServerMessage)
@@ -45,6 +46,7 @@ typedef struct top_event {
     uint64_t seq;           /* peerscope's event sequence number, 0 when absent */
     size_t type;            /* index into top_model.types */
     char *content;          /* the JSON object as received */
+    char *node;             /* Event.node (a hub's fleet stream), NULL when absent */
 } top_event;
 
 /* Per-connection values computed when a state arrives (same index as the state's connections). */
@@ -60,6 +62,8 @@ typedef struct top_model {
 
     Peerscope__ServerMessage *runtime_msg; /* owned; runtime_msg->runtime */
     Peerscope__ServerMessage *state_msg;   /* owned; the latest state */
+    Peerscope__ServerMessage *fleet_msg;   /* owned; the latest Fleet table (peerscope-hub), NULL from a node */
+    uint64_t fleets_total;
     top_conn_derived *conns;               /* state's connections, derived values */
     size_t n_conns;
 
@@ -100,6 +104,8 @@ psc_err top_model_apply(top_model *m, const uint8_t *payload, size_t len, uint64
 /* The runtime (NULL before one arrived) and the state (NULL likewise). */
 const Peerscope__Runtime *top_model_runtime(const top_model *m);
 const Peerscope__State *top_model_state(const top_model *m);
+/* The latest Fleet table: set only when the endpoint is peerscope-hub's fleet socket. */
+const Peerscope__Fleet *top_model_fleet(const top_model *m);
 
 /* The i-th kept event, 0 the oldest. */
 const top_event *top_model_event(const top_model *m, size_t i);

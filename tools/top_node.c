@@ -5,10 +5,12 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tool_util.h"
 #include "top.h"
+#include "top_views.h"
 
 #define RETENTION_MS 120000u
 
@@ -67,7 +69,15 @@ static void on_message(void *user, psc_client *c, const Peerscope__ServerMessage
     psc_err e = top_model_apply(&n->model, payload, len, tool_now_ms());
     if (e == PSC_ERR_NOMEM)
         top_say(n->app, "out of memory: a message was dropped");
-    if (m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE ||
+    bool fleet = m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_FLEET;
+    if (fleet && !e && !n->fleet_seen) {
+        n->fleet_seen = true;
+        /* a hub: its table of nodes is what to look at first */
+        top_app *app = n->app;
+        if (!app->opts.view_given && &app->nodes[app->cur] == n)
+            app->view = VIEW_FLEET;
+    }
+    if (fleet || m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_STATE ||
         m->payload_case == PEERSCOPE__SERVER_MESSAGE__PAYLOAD_RUNTIME) {
         if (!n->got_data)
             n->backoff_ms = TOP_BACKOFF_FIRST_MS; /* a working connection: start over next time */
@@ -143,6 +153,81 @@ void top_node_free(top_node *n)
     psc_client_free(n->client);
     n->client = NULL;
     top_model_free(&n->model);
+    free(n->own_url);
+    n->own_url = NULL;
+}
+
+void top_select_node(top_app *app, size_t i)
+{
+    if (i >= app->n_nodes)
+        return;
+    app->cur = i;
+    bool fleet = top_model_fleet(&app->nodes[i].model) != NULL;
+    if (fleet && app->view != VIEW_FLEET && !app->opts.view_given)
+        app->view = VIEW_FLEET;
+    else if (!fleet && app->view == VIEW_FLEET)
+        app->view = app->opts.view == VIEW_FLEET ? VIEW_CONNS : app->opts.view;
+    app->dirty = true;
+}
+
+/* scheme://authority of base followed by path (which begins with '/'); NULL when out of memory or base has no scheme. */
+static char *url_with_path(const char *base, const char *path)
+{
+    const char *p = strstr(base, "://");
+    if (!p)
+        return NULL;
+    size_t end = (size_t)(p + 3 - base) + strcspn(p + 3, "/?#");
+    size_t n = strlen(path);
+    char *u = malloc(end + n + 1);
+    if (u) {
+        memcpy(u, base, end);
+        memcpy(u + end, path, n + 1);
+    }
+    return u;
+}
+
+void top_open_fleet_node(top_app *app)
+{
+    top_node *hub = &app->nodes[app->cur];
+    top_view_state *vs = &app->vs[VIEW_FLEET];
+    top_table *t = &app->table;
+    if (app->view != VIEW_FLEET || vs->cursor >= t->norder)
+        return;
+    const char *name = table_cell(t, t->order[vs->cursor], 0);
+    const Peerscope__Fleet__Node *nd = top_fleet_node(&hub->model, name);
+    if (!nd || !nd->path || nd->path[0] != '/') {
+        top_say(app, "the hub gives no path for node %s", name);
+        return;
+    }
+    char *url = url_with_path(hub->url, nd->path);
+    if (!url) {
+        top_say(app, "cannot open node %s: out of memory or a URL without scheme", name);
+        return;
+    }
+    for (size_t i = 0; i < app->n_nodes; i++) {
+        if (strcmp(app->nodes[i].url, url) == 0) {
+            free(url);
+            top_select_node(app, i);
+            return;
+        }
+    }
+    if (app->n_nodes >= app->cap_nodes) {
+        free(url);
+        top_say(app, "cannot open node %s: %zu tabs at most", name, app->cap_nodes);
+        return;
+    }
+    top_node *n = &app->nodes[app->n_nodes];
+    psc_err e = top_node_start(app, n, url);
+    if (e) {
+        top_model_free(&n->model);
+        free(url);
+        top_say(app, "cannot open node %s: %s", name, psc_strerror(e));
+        return;
+    }
+    n->own_url = url;
+    app->n_nodes++;
+    top_select_node(app, app->n_nodes - 1);
+    top_say(app, "node %s opened in tab %zu (Tab switches)", name, app->n_nodes);
 }
 
 void top_node_tick(top_node *n, uint64_t now)

@@ -35,12 +35,15 @@ static void usage(FILE *f)
           "(or the 2020 libp2p introspection protocol). With several URLs, Tab switches\n"
           "between nodes. A node that goes away is retried (1 s, doubling up to 30 s);\n"
           "one that refuses the token (HTTP 401/403) is not, and its screen says so.\n"
+          "Given peerscope-hub's URL, the first view is the fleet: one row per node;\n"
+          "Enter opens the selected node in a new tab (the hub's /node/NAME/introspect).\n"
           "\n"
           "Options:\n"
           "  --token T        access token (default: $PEERSCOPE_TOKEN); the same for every node\n"
           "  --ca-file PATH   wss: trust these CAs; --insecure: accept any certificate\n"
           "  --interval MS    state interval to ask for (default 1000; + and - change it)\n"
-          "  --view V         first view: conns, streams, dht, pubsub, peers, limits, events, alerts\n"
+          "  --view V         first view: conns, streams, dht, pubsub, peers, limits, events, alerts,\n"
+          "                   fleet (default: conns, or fleet for peerscope-hub)\n"
           "  --ascii          ASCII only (default: Unicode blocks when the locale is UTF-8)\n"
           "  --no-color\n"
           "  --batch, --once  no terminal UI: wait for each node's first state, print one\n"
@@ -49,8 +52,8 @@ static void usage(FILE *f)
           "  --timeout S      --batch: give up waiting after S seconds (default 10)\n"
           "  --help, --version\n"
           "\n"
-          "Keys: 1-8 views, s < > sort column, r reverse, / filter, p pause, + - interval,\n"
-          "Tab n N nodes, ? help, q quit.\n"
+          "Keys: 1-8 views (9 the fleet), s < > sort column, r reverse, / filter, p pause,\n"
+          "+ - interval, Tab n N nodes, Enter (fleet) open a node, ? help, q quit.\n"
           "\n"
           "Exit status: 0 ok; 1 failure (no terminal, out of memory); 2 usage; with --batch\n"
           "also 3 a node could not be reached, 4 a node refused the token, 5 protocol error.\n",
@@ -60,7 +63,7 @@ static void usage(FILE *f)
 int top_view_by_name(const char *s)
 {
     static const char *const names[VIEW_COUNT] = {"conns", "streams", "dht", "pubsub", "peers", "limits", "events",
-                                                  "alerts"};
+                                                  "alerts", "fleet"};
     if (s[0] >= '1' && s[0] < '1' + VIEW_COUNT && s[1] == 0)
         return s[0] - '1';
     for (int i = 0; i < VIEW_COUNT; i++)
@@ -83,8 +86,9 @@ static bool own_option(cli_parser *p, int id, const char *arg, void *user)
     case OPT_VIEW: {
         int vi = top_view_by_name(arg);
         if (vi < 0)
-            return cli_bad(p, "wants conns, streams, dht, pubsub, peers, limits, events or alerts");
+            return cli_bad(p, "wants conns, streams, dht, pubsub, peers, limits, events, alerts or fleet");
         o->view = (top_view_id)vi;
+        o->view_given = true;
         return true;
     }
     case OPT_ASCII: o->ascii = true; return true;

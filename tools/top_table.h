@@ -17,7 +17,7 @@
 
 #include "top_screen.h"
 
-#define TABLE_MAX_COLS 16
+#define TABLE_MAX_COLS 24 /* the fleet view: 15 columns and the nodes' durations */
 #define TABLE_TITLE_MAX 24
 
 typedef struct top_col {

@@ -40,6 +40,12 @@ void top_view_peers(const top_model *m, const top_view_ctx *ctx, top_table *t, c
 void top_view_limits(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
 void top_view_events(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
 void top_view_alerts(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
+void top_view_fleet(const top_model *m, const top_view_ctx *ctx, top_table *t, char *summary, size_t len);
+
+/* top_views_fleet.c: the fleet's row named name, or NULL. */
+const Peerscope__Fleet__Node *top_fleet_node(const top_model *m, const char *name);
+/* The fleet's totals for the header: "nodes 20  up 19  down 1  peers 120 ...". */
+void top_fleet_totals(const top_model *m, char *buf, size_t len);
 
 /* Formatting helpers shared by the views (top_views_fmt.c). */
 /* A peer id shortened to "12D3KooW…x6nXTN" when longer than max. */

@@ -112,6 +112,11 @@ void top_view_events(const top_model *m, const top_view_ctx *ctx, top_table *t, 
     top_col cols[TABLE_MAX_COLS];
     int ncols = 0;
     cols[ncols++] = (top_col){"TIME", 12, 12, true, 0, false};
+    /* a hub's fleet stream: whose event it is */
+    bool fleet = top_model_fleet(m) != NULL;
+    if (fleet)
+        cols[ncols++] = (top_col){"NODE", 4, 20, false, 0, false};
+    int first = ncols; /* TYPE, or the focused type's first property */
     if (!focus) /* with one type in focus the summary line names it */
         cols[ncols++] = (top_col){"TYPE", 8, 24, false, 0, false};
     if (focus) {
@@ -139,10 +144,12 @@ void top_view_events(const top_model *m, const top_view_ctx *ctx, top_table *t, 
         char buf[512];
         fmt_clock(buf, sizeof buf, e->ts);
         table_set(t, 0, buf, (double)i); /* arrival order: the newest sorts first, even within a millisecond */
+        if (fleet)
+            table_set(t, 1, e->node ? e->node : "", 0);
         if (!focus) {
-            table_set(t, 1, et->name[0] ? et->name : "(untyped)", 0);
+            table_set(t, first, et->name[0] ? et->name : "(untyped)", 0);
             details(et, e->content, ctx->utf8, buf, sizeof buf);
-            table_set(t, 2, buf, 0);
+            table_set(t, first + 1, buf, 0);
             continue;
         }
         js_val doc, k, v;
@@ -150,12 +157,12 @@ void top_view_events(const top_model *m, const top_view_ctx *ctx, top_table *t, 
         if (!js_parse(e->content, strlen(e->content), &doc) || !js_enter(&doc, &it))
             continue;
         while (js_next_member(&it, &k, &v)) {
-            for (size_t p = 0; p < focus->n_props && p + 1 < TABLE_MAX_COLS; p++) {
+            for (size_t p = 0; p < focus->n_props && first + (int)p < TABLE_MAX_COLS; p++) {
                 if (!js_string_eq(&k, focus->props[p].name))
                     continue;
                 double key = 0;
                 fmt_value(&v, focus->props[p].type, ctx->utf8, buf, sizeof buf, &key);
-                table_set(t, (int)p + 1, buf, key);
+                table_set(t, first + (int)p, buf, key);
                 if (focus->props[p].type == PT_PEERID || focus->props[p].type == PT_MULTIADDR) {
                     char full[256];
                     js_text(&v, full, sizeof full);

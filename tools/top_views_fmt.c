@@ -16,6 +16,7 @@ const top_view_def top_view_defs[] = {
     {"Limits", 'l', 2, true, top_view_limits},    /* closest to a limit first */
     {"Events", 'e', 0, true, top_view_events},    /* newest first */
     {"Alerts", '!', 0, true, top_view_alerts},    /* the worst first */
+    {"Fleet", 'f', 0, false, top_view_fleet},     /* by node name (the hub's order) */
 };
 
 void fmt_peer(char *buf, size_t len, const char *id, size_t max, bool utf8)

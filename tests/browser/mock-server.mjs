@@ -11,6 +11,12 @@
 //
 //   node mock-server.mjs [--port N] [--recording FILE | --synthetic [--conns N --streams N]] [--token T] [--alerts]
 //   node mock-server.mjs [--port N] --replay FILE [--speed X] [--loop] [--alerts]
+//   node mock-server.mjs [--port N] --fleet N [--event-rate R] [--token T]
+//
+// With --fleet it stands in for peerscope-hub (lib/fleet-feed.mjs): its
+// /introspect pushes ServerMessage.fleet (one row per node) and the events
+// of every node with Event.node set, and each node is re-served at
+// /node/NAME/ (the page) and /node/NAME/introspect (its own session).
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -20,6 +26,7 @@ import { webModule } from './lib/paths.mjs';
 import { stageAssets, loadSchema } from './lib/assets.mjs';
 import { SyntheticHost } from './lib/synthetic.mjs';
 import { AlertsFeed } from './lib/alerts-feed.mjs';
+import { FleetFeed } from './lib/fleet-feed.mjs';
 
 const { createCodec } = await webModule('codec.js');
 const { buildFrame, parseRecording } = await webModule('wire.js');
@@ -212,9 +219,10 @@ export async function startMockServer(opts = {}) {
   const codec = createCodec(await loadSchema(assets));
   const Cmd = codec.enumValues('ClientCommand.Command');
   const Src = codec.enumValues('ClientCommand.Source');
-  const baseFeed = opts.replay
+  const fleetFeed = opts.fleet ? new FleetFeed(opts.fleet === true ? {} : opts.fleet) : null;
+  const baseFeed = fleetFeed || (opts.replay
     ? new ReplayFeed(codec, fs.readFileSync(opts.replay.file), { source: path.basename(opts.replay.file), ...opts.replay })
-    : opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {});
+    : opts.recording ? new RecordingFeed(codec, fs.readFileSync(opts.recording)) : new SyntheticFeed(opts.synthetic || {}));
   const alerts = opts.alerts ? new AlertsFeed(opts.alerts === true ? {} : opts.alerts) : null;
   const alertStep = (session, now) => {
     const { state, events } = baseFeed.step(session, now);
@@ -230,7 +238,7 @@ export async function startMockServer(opts = {}) {
     },
   });
   const token = opts.token || '';
-  const log = { commands: [], sentStates: [], upgrades: [], http: [], answers: [] };
+  const log = { commands: [], sentStates: [], sentFleets: [], upgrades: [], http: [], answers: [] };
   const sessions = new Set();
   let refuse = 0;
   let corrupt = null;
@@ -253,7 +261,9 @@ export async function startMockServer(opts = {}) {
       res.end(JSON.stringify(body));
       return;
     }
-    const p = url.pathname === '/' ? '/index.html' : url.pathname;
+    // peerscope-hub serves the same page for each node, at /node/NAME/
+    const nodePage = fleetFeed && /^\/node\/[^/]+\/(index\.html)?$/.test(url.pathname);
+    const p = url.pathname === '/' || nodePage ? '/index.html' : url.pathname;
     const f = assets.get(p);
     if (!f || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
@@ -277,19 +287,28 @@ export async function startMockServer(opts = {}) {
       log.upgrades.push({ path: url.pathname, status: code });
       socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
-    if (url.pathname !== '/introspect') return refuseWith(404, 'Not Found');
+    let sessionFeed = feed;
+    const nodePath = fleetFeed && /^\/node\/([^/]+)\/introspect$/.exec(url.pathname);
+    if (nodePath) {
+      sessionFeed = fleetFeed.nodeFeed(decodeURIComponent(nodePath[1]));
+      if (!sessionFeed) return refuseWith(404, 'Not Found');
+    } else if (url.pathname !== '/introspect') {
+      return refuseWith(404, 'Not Found');
+    }
     if (refuse > 0) { refuse--; return refuseWith(503, 'Service Unavailable'); }
     if (!authorized(req, url)) return refuseWith(401, 'Unauthorized');
     const origin = req.headers.origin;
     if (origin && new URL(origin).host !== req.headers.host) return refuseWith(403, 'Forbidden');
     log.upgrades.push({ path: url.pathname, status: 101 });
-    wss.handleUpgrade(req, socket, head, (ws) => session(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => session(ws, sessionFeed, url.pathname));
   });
 
-  function session(ws) {
+  // f: what this session serves (the mock's feed, or one node of a fleet)
+  function session(ws, f, where) {
     const s = {
       id: nextSession++,
       ws,
+      path: where,
       hello: false,
       config: { retention_period_ms: RETENTION_MAX, state_snapshot_interval_ms: 1000 },
       pushState: false,
@@ -311,6 +330,7 @@ export async function startMockServer(opts = {}) {
         else frame[frame.length - 1] ^= 0xff;
         corrupt = null;
       }
+      if (kind === 'fleet') log.sentFleets.push({ session: s.id, rows: msg.fleet.nodes.length });
       if (kind === 'state') log.sentStates.push({ session: s.id, instant_ts: msg.state.instant_ts, conns: msg.state.subsystems ? msg.state.subsystems.connections.length : 0 });
       if (ws.readyState === ws.OPEN) ws.send(frame);
     };
@@ -328,22 +348,22 @@ export async function startMockServer(opts = {}) {
       let type = { name };
       if (!s.typesSent.has(name)) {
         s.typesSent.add(name);
-        const props = e.type.property_types.length ? e.type.property_types : (feed.runtimeMsg().event_types.find((t) => t.name === name) || {}).property_types || [];
+        const props = e.type.property_types.length ? e.type.property_types : (f.runtimeMsg().event_types.find((t) => t.name === name) || {}).property_types || [];
         type = { name, property_types: props };
       }
       return { event: { ...e, type } };
     };
     const tick = () => {
-      const next = feed.step(s, Date.now());
+      const next = f.step(s, Date.now());
       if (!next) return false; // a replay at its end
       if (s.pushEvents) for (const e of next.events) push(eventMsg(e), 'event');
-      if (s.pushState) push({ state: next.state }, 'state');
+      if (s.pushState) push(next.fleet ? { fleet: next.fleet } : { state: next.state }, next.fleet ? 'fleet' : 'state');
       return true;
     };
     s.tick = tick;
     const restartTimer = () => {
       clearInterval(s.timer);
-      const every = feed.pushEveryMs ? feed.pushEveryMs() : s.config.state_snapshot_interval_ms;
+      const every = f.pushEveryMs ? f.pushEveryMs() : s.config.state_snapshot_interval_ms;
       s.timer = (s.pushState || s.pushEvents) && every ? setInterval(tick, every) : null;
     };
     const clamp = (c) => ({
@@ -370,15 +390,16 @@ export async function startMockServer(opts = {}) {
       if (!s.hello) return respond(cmd.id, false, 'HELLO must come first');
       switch (cmd.command) {
         case Cmd.REQUEST:
-          if (cmd.source === Src.RUNTIME) return send({ runtime: feed.runtimeMsg() }, 'runtime');
-          if (cmd.source === Src.STATE && cmd.at_ts && feed.stateAt) {
-            const state = feed.stateAt(cmd.at_ts);
+          if (cmd.source === Src.RUNTIME) return send({ runtime: f.runtimeMsg() }, 'runtime');
+          if (cmd.source === Src.STATE && cmd.at_ts && f.stateAt) {
+            const state = f.stateAt(cmd.at_ts);
             if (!state) return respond(cmd.id, false, `no recorded state at or before ${cmd.at_ts}`);
             log.answers.push({ session: s.id, at_ts: cmd.at_ts, instant_ts: state.instant_ts });
             return send({ response: { id: cmd.id, result: 0, error: '', state } }, 'response');
           }
-          if (cmd.source === Src.STATE && typeof feed.current === 'function') return send({ state: feed.current(s) }, 'state');
-          if (cmd.source === Src.STATE) return send({ state: feed.step(s, Date.now()).state }, 'state');
+          if (cmd.source === Src.STATE && typeof f.current === 'function') return send({ state: f.current(s) }, 'state');
+          if (cmd.source === Src.STATE && f.fleet) return send({ fleet: f.fleet(Date.now()) }, 'fleet');
+          if (cmd.source === Src.STATE) return send({ state: f.step(s, Date.now()).state }, 'state');
           return respond(cmd.id, false, 'events cannot be requested');
         case Cmd.PUSH_ENABLE:
         case Cmd.PUSH_DISABLE: {
@@ -426,6 +447,8 @@ export async function startMockServer(opts = {}) {
     codec,
     assets,
     runtime: () => feed.runtimeMsg(),
+    /** A fleet mock (opts.fleet): the table it would push now. */
+    fleet: () => (fleetFeed ? fleetFeed.fleet(Date.now()) : null),
     sessions: () => sessions.size,
     /** Close every session; refuse the next n upgrades with 503. */
     dropAll(n = 0) {
@@ -471,6 +494,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     synthetic: { conns: Number(opt('conns', '48')), streamsPerConn: Number(opt('streams', '4')) },
     token: opt('token', ''),
     alerts: args.includes('--alerts'),
+    fleet: args.includes('--fleet') ? { nodes: Number(opt('fleet', '20')), eventRate: Number(opt('event-rate', '0')) } : null,
   });
   console.log(`peerscope mock endpoint: ${srv.url}/`);
 }

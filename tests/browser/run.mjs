@@ -21,5 +21,6 @@ const { runAll } = await import('./lib/harness.mjs');
 await import('./visualizer.test.mjs');
 await import('./alerts.test.mjs');
 await import('./replay.test.mjs');
+await import('./fleet.test.mjs');
 const realBase = (arg('base-url') || process.env.PSC_BROWSER_BASE_URL || '').replace(/\/+$/, '');
 process.exitCode = await runAll({ realBase, filter: arg('only') });

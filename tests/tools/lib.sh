@@ -102,58 +102,84 @@ start_host() {
     return 1
 }
 
-# start_demo: the demo host ($PSC_DEMO) on a free port for 30 s; sets
+# start_demo [NAME [ARGS...]]: the demo host ($PSC_DEMO) on a free port
+# for 30 s, with ARGS, its output in $TMP/NAME.out (default "demo"); sets
 # DEMO_URL, DEMO_PEER and DEMO_PID. Fails when it is not built or does
 # not start.
 start_demo() {
     [ -x "${PSC_DEMO:-}" ] || return 1
-    "$PSC_DEMO" --port 0 --duration 30 --quiet >"$TMP/demo.out" 2>"$TMP/demo.err" &
+    local name=${1:-demo}
+    if [ $# -gt 0 ]; then shift; fi
+    "$PSC_DEMO" --port 0 --duration 30 --quiet "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     DEMO_PID=$!
     STARTED_PIDS+=("$DEMO_PID")
     DEMO_URL=""
     local i
     for i in $(seq 1 100); do
-        DEMO_URL=$(grep -o 'ws://[^ ]*' "$TMP/demo.out" 2>/dev/null | head -1)
+        DEMO_URL=$(grep -o 'ws://[^ ]*' "$TMP/$name.out" 2>/dev/null | head -1)
         [ -n "$DEMO_URL" ] && break
         kill -0 "$DEMO_PID" 2>/dev/null || break
         sleep 0.1
     done
-    DEMO_PEER=$(sed -n 's/.*local peer id: *//p' "$TMP/demo.out")
+    DEMO_PEER=$(sed -n 's/.*local peer id: *//p' "$TMP/$name.out")
     [ -n "$DEMO_URL" ] && [ -n "$DEMO_PEER" ]
 }
 
-# start_alert_host: a host with analyzers, for what peerscope-top shows of
-# alerts and durations: the browser tests' mock endpoint
+# start_mock NAME ARGS...: the browser tests' mock endpoint
 # ($PSC_ALERT_ENDPOINT, a real WebSocket speaking the 2020 session
-# protocol) with --alerts, whose states carry alerts and milestones. Sets
-# ALERT_URL and ALERT_PID; fails with ALERT_SKIP set when node or the npm
-# packages of tests/browser are not installed.
-start_alert_host() {
-    ALERT_SKIP=""
+# protocol) with ARGS. Sets MOCK_URL (its /introspect) and MOCK_PID; fails
+# with MOCK_SKIP set when node or the npm packages of tests/browser are
+# not installed.
+start_mock() {
+    local name=$1
+    shift
+    MOCK_SKIP=""
     if ! command -v node >/dev/null 2>&1; then
-        ALERT_SKIP="node is not installed"
+        MOCK_SKIP="node is not installed"
         return 1
     fi
     if [ ! -d "$(dirname "${PSC_ALERT_ENDPOINT:-.}")/node_modules/ws" ]; then
-        ALERT_SKIP="tests/browser/node_modules missing (npm ci in tests/browser)"
+        MOCK_SKIP="tests/browser/node_modules missing (npm ci in tests/browser)"
         return 1
     fi
-    node "$PSC_ALERT_ENDPOINT" --port 0 --conns 12 --alerts >"$TMP/alert-host.out" 2>"$TMP/alert-host.err" &
-    ALERT_PID=$!
-    STARTED_PIDS+=("$ALERT_PID")
-    ALERT_URL=""
+    node "$PSC_ALERT_ENDPOINT" --port 0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    MOCK_PID=$!
+    STARTED_PIDS+=("$MOCK_PID")
+    MOCK_URL=""
     local i base
     for i in $(seq 1 100); do
-        base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/alert-host.out" 2>/dev/null | head -1)
+        base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/$name.out" 2>/dev/null | head -1)
         if [ -n "$base" ]; then
-            ALERT_URL="ws://${base#http://}/introspect"
+            MOCK_URL="ws://${base#http://}/introspect"
             return 0
         fi
-        kill -0 "$ALERT_PID" 2>/dev/null || break
+        kill -0 "$MOCK_PID" 2>/dev/null || break
         sleep 0.1
     done
-    echo "# the alert host did not start: $(cat "$TMP/alert-host.err" 2>/dev/null)"
+    echo "# the $name did not start: $(cat "$TMP/$name.err" 2>/dev/null)"
     return 1
+}
+
+# start_alert_host: a host with analyzers, for what peerscope-top shows of
+# alerts and durations: the mock endpoint with --alerts, whose states
+# carry alerts and milestones. Sets ALERT_URL, ALERT_PID and ALERT_SKIP
+# (see start_mock).
+start_alert_host() {
+    start_mock alert-host --conns 12 --alerts
+    local st=$?
+    ALERT_URL=$MOCK_URL ALERT_PID=$MOCK_PID ALERT_SKIP=$MOCK_SKIP
+    return $st
+}
+
+# start_fleet_host: the mock endpoint standing in for peerscope-hub's fleet
+# socket (--fleet 20: Fleet tables of 20 nodes, node-20 down, and each node
+# re-served at /node/NAME/introspect). Sets FLEET_URL, FLEET_PID and
+# FLEET_SKIP (see start_mock).
+start_fleet_host() {
+    start_mock fleet-host --fleet 20
+    local st=$?
+    FLEET_URL=$MOCK_URL FLEET_PID=$MOCK_PID FLEET_SKIP=$MOCK_SKIP
+    return $st
 }
 
 # stop_pid PID [SIGNAL]: end one process we started and wait for it.

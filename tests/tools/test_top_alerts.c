@@ -214,20 +214,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    top_app *app = &f->app;
-    app->nodes = &f->node;
-    app->n_nodes = 1;
-    app->interval_ms = 1000;
-    app->event_focus = (size_t)-1;
-    for (int i = 0; i < VIEW_COUNT; i++) {
-        app->vs[i].sort_col = top_view_defs[i].default_sort;
-        app->vs[i].sort_desc = top_view_defs[i].default_desc;
-    }
-    table_init(&app->table, NULL);
-    f->node.app = app;
-    f->node.url = "ws://127.0.0.1:1/introspect";
-    f->node.phase = NODE_OPEN;
-    top_model_init(&f->node.model, NULL, 0);
+    test_app_init(&f->app, &f->node, 1, "ws://127.0.0.1:1/introspect");
     *state = f;
     return 0;
 }

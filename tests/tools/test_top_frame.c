@@ -30,20 +30,7 @@ static int frame_setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     load_vector("sample-dht-2min.mock", &f->v);
-    top_app *app = &f->app;
-    app->nodes = &f->node;
-    app->n_nodes = 1;
-    app->interval_ms = 1000;
-    app->event_focus = (size_t)-1;
-    for (int i = 0; i < VIEW_COUNT; i++) {
-        app->vs[i].sort_col = top_view_defs[i].default_sort;
-        app->vs[i].sort_desc = top_view_defs[i].default_desc;
-    }
-    table_init(&app->table, NULL);
-    f->node.app = app;
-    f->node.url = "ws://127.0.0.1:1/introspect";
-    f->node.phase = NODE_OPEN;
-    top_model_init(&f->node.model, NULL, 0);
+    test_app_init(&f->app, &f->node, 1, "ws://127.0.0.1:1/introspect");
     apply_vector(&f->node.model, &f->v, 0, 0);
     *state = f;
     return 0;
@@ -63,25 +50,14 @@ static int frame_teardown(void **state)
 /* Render and return the whole frame as text (static buffer). */
 static const char *render(fixture *f, int w, int h)
 {
-    static char text[200 * 1024];
-    assert_int_equal(scr_resize(&f->app.scr, w, h, NULL), PSC_OK);
-    f->app.scr.utf8 = true;
-    top_frame_draw(&f->app, 1000, 1600000000000ull);
-    size_t o = 0;
-    for (int y = 0; y < h; y++) {
-        scr_row_text(&f->app.scr, y, text + o, sizeof text - o);
-        o += strlen(text + o);
-        text[o++] = '\n';
-    }
-    text[o] = 0;
-    return text;
+    return frame_text(&f->app, w, h, 1000, 1600000000000ull);
 }
 
 static void test_frame_every_view_at_80x24_and_120x40(void **state)
 {
     fixture *f = *state;
     static const char *const expect[VIEW_COUNT] = {"REMOTE ADDR", "PROTOCOL", "CPL", "TOPIC", "PEER", "SCOPE",
-                                                   "DETAILS", "SEVERITY"};
+                                                   "DETAILS", "SEVERITY", "not a fleet"};
     static const char *const footer = "1Conns 2Streams 3DHT 4PubSub 5Peers 6Limits 7Events 8Alerts";
     for (int v = 0; v < VIEW_COUNT; v++) {
         f->app.view = (top_view_id)v;
@@ -95,14 +71,7 @@ static void test_frame_every_view_at_80x24_and_120x40(void **state)
         assert_non_null(strstr(small, "peerscope-top"));
         assert_non_null(strstr(small, expect[v]));
         /* nothing is written past column 80 */
-        for (const char *p = small; *p;) {
-            const char *nl = strchr(p, '\n');
-            size_t cols = 0;
-            for (const char *q = p; q < nl; q++)
-                cols += ((unsigned char)*q & 0xc0) != 0x80;
-            assert_true(cols <= 80);
-            p = nl + 1;
-        }
+        assert_lines_fit(small, 80);
     }
     /* the DHT view of the 2-minute recording lists its buckets */
     f->app.view = VIEW_DHT;

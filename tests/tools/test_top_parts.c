@@ -338,8 +338,8 @@ static void test_top_options_share_the_common_line_and_take_urls_only(void **sta
     } bad[] = {
         {"--width", "39", "peerscope-top: --width must be from 40 to 1000 (got '39')\n"},
         {"--timeout", "0", "peerscope-top: --timeout must be more than 0 and at most 3600 seconds (got '0')\n"},
-        {"--view", "nope", "peerscope-top: --view wants conns, streams, dht, pubsub, peers, limits, events or alerts (got "
-                           "'nope')\n"},
+        {"--view", "nope", "peerscope-top: --view wants conns, streams, dht, pubsub, peers, limits, events, alerts or "
+                           "fleet (got 'nope')\n"},
         {"--interval", "x", "peerscope-top: --interval wants a whole number, from 1 to 3600000 (got 'x')\n"},
         {"sample.mock", NULL, "peerscope-top: not a ws:// or wss:// URL: 'sample.mock' (expected "
                               "ws://HOST[:PORT][/PATH] or wss://...)\n"},

@@ -128,6 +128,80 @@ else
     if [ -n "${ALERT_SKIP:-}" ]; then skip_test "top against a host with alerts" "$ALERT_SKIP"; else not_ok "the alert host starts"; fi
 fi
 
+# peerscope-hub's fleet socket (the mock standing in for it): the fleet is the first view
+if start_fleet_host; then
+    TOP --batch --width 200 --height 30 "$FLEET_URL" >"$TMP/fleet.txt" 2>"$TMP/fleet.err"
+    expect_status "fleet: exit 0" 0 $? "$(cat "$TMP/fleet.err")"
+    check "fleet: the first view is the fleet table" grep -q "^NODE.* STATE .* PEERS .* ALERTS " "$TMP/fleet.txt"
+    check "fleet: a column per duration, side by side" grep -q "ALERTS  *FIRST PEER  *8 PEERS  *SYNC  *LAST SEQ" "$TMP/fleet.txt"
+    check "fleet: 20 rows, by name" test "$(grep -c '^node-[0-9][0-9] ' "$TMP/fleet.txt")" -eq 20
+    check "fleet: node-01 first, node-20 last" bash -c "grep -o '^node-[0-9]*' '$TMP/fleet.txt' | sed -n '1p;20p' | tr '\n' ' ' | grep -qx 'node-01 node-20 '"
+    check "fleet: 19 up" test "$(grep -c '^node-[0-9][0-9]  *up ' "$TMP/fleet.txt")" -eq 19
+    check "fleet: node-20 down, and why" grep -q "^node-20  *down .*connection refused" "$TMP/fleet.txt"
+    check "fleet: the header sums the fleet" grep -q "nodes 20  up 19  down 1  peers [0-9]*" "$TMP/fleet.txt"
+    check "fleet: the hub's runtime" grep -q "^hub .*peerscope-hub 0.1.0" "$TMP/fleet.txt"
+    check "fleet: node-05's alerts and durations" grep -q "^node-05 .* 0/1/0  *140ms  *2.40s " "$TMP/fleet.txt"
+    check "fleet: the footer offers the fleet view" grep -q "9Fleet" "$TMP/fleet.txt"
+    TOP --batch --width 80 --height 24 "$FLEET_URL" >"$TMP/fleet80.txt" 2>&1
+    wide=0
+    while IFS= read -r l; do [ ${#l} -gt 80 ] && wide=$((wide + 1)); done <"$TMP/fleet80.txt"
+    check "fleet 80x24: no line wider than 80 columns" test "$wide" -eq 0
+    check "fleet 80x24: names, state and alerts still there" grep -q "^node-01  *up .* [0-9]/[0-9]/[0-9]" "$TMP/fleet80.txt"
+    TOP --batch --view events --width 160 "$FLEET_URL" >"$TMP/fleet-events.txt" 2>&1
+    check "fleet: --view events keeps the events view, with whose event it is" grep -q "TIME.* NODE  *TYPE  *DETAILS" "$TMP/fleet-events.txt"
+    # a node as the hub re-serves it: its own session, its own views
+    NODE_URL="${FLEET_URL%/introspect}/node/node-03/introspect"
+    TOP --batch --width 160 "$NODE_URL" >"$TMP/fleet-node.txt" 2>"$TMP/fleet-node.err"
+    expect_status "fleet node page: exit 0" 0 $? "$(cat "$TMP/fleet-node.err")"
+    check "fleet node page: the connections view of that node" grep -q "^peer 12D3KooW.*peerscope-synthetic" "$TMP/fleet-node.txt"
+    stop_pid "$FLEET_PID"
+else
+    if [ -n "${FLEET_SKIP:-}" ]; then skip_test "top against a fleet" "$FLEET_SKIP"; else not_ok "the fleet host starts"; fi
+fi
+
+# the real peerscope-hub pulling three demo nodes: the fleet table with their peer ids
+if [ ! -x "${PSC_HUB:-}" ] || [ ! -x "${PSC_DEMO:-}" ]; then
+    skip_test "top against peerscope-hub" "peerscope-hub or peerscope-demo not built"
+else
+    : >"$TMP/nodes.txt"
+    hub_peers=()
+    for i in 1 2 3; do
+        start_demo "hub-demo-$i" --seed "$i" --peers 20 --conns 4 --event-rate 1 || break
+        echo "fleet-$i $DEMO_URL" >>"$TMP/nodes.txt"
+        hub_peers+=("$DEMO_PEER")
+    done
+    "$PSC_HUB" --port 0 --quiet --nodes "$TMP/nodes.txt" >"$TMP/hub.out" 2>"$TMP/hub.err" &
+    HUB_PID=$!
+    STARTED_PIDS+=("$HUB_PID")
+    HUB_URL=""
+    for i in $(seq 1 100); do
+        HUB_URL=$(sed -n 's/.*fleet socket: *//p' "$TMP/hub.out" 2>/dev/null)
+        [ -n "$HUB_URL" ] && break
+        kill -0 "$HUB_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    up=0
+    # the hub dials its nodes after it starts: wait (bounded) until all three are up
+    for i in $(seq 1 30); do
+        [ -n "$HUB_URL" ] || break
+        TOP --batch --width 200 --height 20 "$HUB_URL" >"$TMP/hub-fleet.txt" 2>"$TMP/hub-fleet.err"
+        up=$(grep -c '^fleet-[123]  *up ' "$TMP/hub-fleet.txt")
+        [ "$up" -eq 3 ] && break
+        sleep 0.5
+    done
+    check "hub: three fleet rows up" test "$up" -eq 3
+    check "hub: the fleet is the first view" grep -q "^NODE.* STATE .* PEERS " "$TMP/hub-fleet.txt"
+    for i in 0 1 2; do
+        p=${hub_peers[$i]:-none}
+        check "hub: fleet-$((i + 1)) shows its demo's peer id" grep -q "^fleet-$((i + 1)) .*${p:0:8}…${p: -5}" "$TMP/hub-fleet.txt"
+    done
+    # what Enter opens: the node re-served at the hub's /node/NAME/introspect
+    TOP --batch --width 200 "${HUB_URL%/introspect}/node/fleet-2/introspect" >"$TMP/hub-node.txt" 2>"$TMP/hub-node.err"
+    expect_status "hub: a re-served node: exit 0" 0 $? "$(cat "$TMP/hub-node.err")"
+    check "hub: the re-served fleet-2 is its demo" grep -q "^peer ${hub_peers[1]:-none}" "$TMP/hub-node.txt"
+    stop_pid "$HUB_PID"
+fi
+
 if [ ! -x "${PSC_DEMO:-}" ]; then
     skip_test "top against the demo host" "peerscope-demo not built"
 elif start_demo; then

@@ -21,9 +21,16 @@ const RETRY_MAX_MS = 15000;
 // failed while the HTTP server answers) are taken as "token required".
 const REFUSALS_BEFORE_PROMPT = 2;
 
-/** ws(s)://host/introspect for the page's own origin. */
+/**
+ * The WebSocket next to the page: ws(s)://host/DIR/introspect for a page at
+ * /DIR/ (or /DIR/index.html). A node's page that peerscope-hub serves at
+ * /node/NAME/ thus talks to /node/NAME/introspect, an endpoint's own page
+ * at / to /introspect.
+ */
 export function defaultWsUrl(loc) {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/introspect`;
+  const path = loc.pathname || '/';
+  const dir = path.slice(0, path.lastIndexOf('/') + 1) || '/';
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${dir}introspect`;
 }
 
 export class LiveClient {

@@ -17,6 +17,8 @@ import { peerstoreView } from './views/peerstore.js';
 import { resourcesView } from './views/resources.js';
 import { eventsView } from './views/events.js';
 import { alertsView } from './views/alerts.js';
+import { fleetView } from './views/fleet.js';
+import { FleetModel, nodeHref } from './fleet.js';
 import { createAlertBanner } from './alertbanner.js';
 import { createFocus } from './focus.js';
 import { createTimebar } from './timebar.js';
@@ -77,6 +79,29 @@ async function boot() {
     v.update();
   }
 
+  // ---------------------------------------------------------------- fleet mode
+  // peerscope-hub's /introspect sends Fleet tables instead of states: the
+  // page then shows the fleet (views/fleet.js) in place of the node views.
+  const fleet = new FleetModel();
+  let fleetUi = null;
+
+  function enterFleet() {
+    if (fleetUi) return;
+    fleetUi = fleetView({
+      fleet,
+      now: () => Date.now(),
+      open: (row) => {
+        const href = nodeHref(location, row, params.get('ws') || '');
+        if (href) location.assign(href); // same tab: back returns to the fleet; the token stays in sessionStorage
+        else app.toast(`The hub gives no page for ${row.name}`, 'error');
+      },
+    });
+    if (active) { active.el.hidden = true; if (active.hide) active.hide(); }
+    viewsEl.append(fleetUi.el);
+    document.body.dataset.mode = 'fleet';
+    document.body.dataset.view = 'fleet';
+  }
+
   // ---------------------------------------------------------------- live client
   let client = null;
 
@@ -89,6 +114,18 @@ async function boot() {
       deltaStates: params.get('deltas') !== '0',
       onMessage: (bytes, msg) => {
         if (store.source.kind !== 'live') return;
+        if (msg.payload === 'fleet') {
+          enterFleet();
+          fleet.takeFleet(msg.fleet);
+          soon();
+          return;
+        }
+        // Event.node is set on a hub's fleet stream only (it may come before the first table).
+        if (msg.payload === 'event' && (fleetUi || msg.event.node)) {
+          fleet.addEvent(msg.event);
+          if (!eventTimer) eventTimer = setTimeout(() => { eventTimer = 0; soon(); }, EVENT_RENDER_MS);
+          return;
+        }
         if (msg.payload === 'runtime' && store.runtime && store.runtime.peer_id !== msg.runtime.peer_id) {
           store.reset({ kind: 'live', name: wsUrl }); // another host answers at this address now
           store.setConfig(client.config);
@@ -145,6 +182,12 @@ async function boot() {
 
   function renderNow() {
     topbar.render();
+    if (fleetUi) {
+      exportBtn.disabled = true; // a recording holds one node: open that node's page to record it
+      fleetUi.update();
+      document.body.dataset.fleets = String(fleet.fleets);
+      return;
+    }
     alertBanner.render();
     for (const v of views) {
       const t = tabEls.get(v.id);
@@ -222,6 +265,10 @@ async function boot() {
     const t = ev.target;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || document.querySelector('dialog[open]')) return;
+    if (fleetUi) {
+      if (ev.key === '/') { fleetUi.focusFilter(); ev.preventDefault(); }
+      return;
+    }
     if (/^[1-9]$/.test(ev.key) && Number(ev.key) <= views.length) { showView(views[Number(ev.key) - 1].id); ev.preventDefault(); return; }
     switch (ev.key) {
       case ' ': timebar.togglePause(); break;
@@ -249,6 +296,7 @@ async function boot() {
     /** A copy of the store's counters (fullStates, deltasApplied, deltasDropped, resyncs). */
     get stats() { return { ...store.stats }; },
     seeker,
+    fleet,
   };
 }
 

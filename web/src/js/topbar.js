@@ -23,6 +23,11 @@ export function createTopbar(app) {
     setText(impl, [rt.implementation, rt.version, rt.platform].filter(Boolean).join(' · ') || 'unknown host');
     impl.title = [rt.peerscope_version && `peerscope ${rt.peerscope_version}`, rt.start_ts && `started ${fmt.dateTime(rt.start_ts)}`,
       rt.capabilities.length && `capabilities: ${rt.capabilities.join(', ')}`, `${rt.event_types.length} event types`].filter(Boolean).join('\n');
+    if (!rt.peer_id) { // peerscope-hub's own runtime: a fleet has no peer id
+      peer.replaceChildren();
+      document.title = `peerscope · ${rt.implementation || 'fleet'}`;
+      return;
+    }
     const copy = h('button', { type: 'button', class: 'icon', title: 'copy the peer id' }, 'Copy');
     copy.addEventListener('click', async () => app.toast(await copyText(rt.peer_id) ? 'Peer id copied' : 'Copy failed'));
     peer.replaceChildren(h('span', { class: 'mono node-id', title: rt.peer_id, id: 'node-peer-id' }, rt.peer_id), copy);

@@ -6,8 +6,8 @@ import { h } from '../dom.js';
 import * as fmt from '../format.js';
 import { milestonesOf, milestoneLabel } from '../alerts.js';
 
-// Below a minute the fraction of a second matters (time to first peer).
-function took(ms) {
+/** A duration as the durations show it: below a minute the fraction of a second matters (time to first peer). */
+export function took(ms) {
   if (ms >= 1000 && ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)}s`;
   return fmt.duration(ms);
 }
