@@ -138,6 +138,12 @@ struct hub {
     void *pull;                 /* hub_pull (pull thread) */
 };
 
+/* ---- hub_metrics.c ---- */
+/* GET /metrics's body: every node's families with a node label, then the
+ * hub's own (malloc'd, *len bytes), or NULL when out of memory. Takes
+ * hub.lock only to copy what it renders. */
+char *hub_metrics_render(hub *h, size_t *len);
+
 /* ---- hub_opts.c ---- */
 /* Parse argv into h (nodes named there are added); exit status on failure or --help, -1 to run. */
 int hub_parse_args(hub *h, int argc, char **argv);
@@ -163,6 +169,15 @@ void hub_link_down(hub *h, hub_node *n, uint64_t gen, const char *why);
  */
 bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__ServerMessage *msg, const uint8_t *payload,
                       size_t len, bool *resume, uint64_t *after_seq);
+/*
+ * One framed ServerMessage (12-byte header + payload) of link gen, as a
+ * push link receives it: decoded and taken as hub_link_message takes it
+ * (*current, *resume and *after_seq as it sets them). Errors: the frame's
+ * own (psc_frame_parse), PSC_ERR_PROTOCOL for a payload that is not a
+ * ServerMessage: that frame is lost and the link goes on.
+ */
+psc_err hub_link_frame(hub *h, hub_node *n, uint64_t gen, const uint8_t *data, size_t len, bool *current,
+                       bool *resume, uint64_t *after_seq);
 /* The Fleet table as a framed ServerMessage (malloc'd), or NULL (out of memory). */
 uint8_t *hub_fleet_frame(hub *h, size_t *len);
 /* The hub's Runtime as a framed ServerMessage (malloc'd), or NULL. */

@@ -99,9 +99,8 @@ static void hub_families(text *t, hub *h, const node_copy *nodes, size_t n, uint
     put(t, "peerscope_hub_start_time_seconds %.3f\n", (double)h->start_ts / 1000.0);
 }
 
-int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
+char *hub_metrics_render(hub *h, size_t *len)
 {
-    hub *h = s->h;
     /* copy under the lock, render outside it: the pull thread is not held up by a scrape */
     pthread_mutex_lock(&h->lock);
     size_t n = h->n_nodes;
@@ -149,8 +148,17 @@ int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
     free(nodes);
     if (nomem || t.failed) {
         free(t.buf);
-        return hub_respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "hub out of memory\n");
+        return NULL;
     }
-    return hub_respond(c, wsi, HTTP_STATUS_OK, psc_metrics_content_type(),
-                       (const uint8_t *)t.buf, t.len, true);
+    *len = t.len;
+    return t.buf;
+}
+
+int hub_metrics_request(hub_server *s, hub_conn *c, struct lws *wsi)
+{
+    size_t len = 0;
+    char *body = hub_metrics_render(s->h, &len);
+    if (!body)
+        return hub_respond_text(c, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "hub out of memory\n");
+    return hub_respond(c, wsi, HTTP_STATUS_OK, psc_metrics_content_type(), (const uint8_t *)body, len, true);
 }

@@ -273,6 +273,24 @@ static bool take_event(hub *h, hub_node *n, const Peerscope__Event *ev)
     return true;
 }
 
+psc_err hub_link_frame(hub *h, hub_node *n, uint64_t gen, const uint8_t *data, size_t len, bool *current,
+                       bool *resume, uint64_t *after_seq)
+{
+    *current = false;
+    *resume = false;
+    const uint8_t *payload = NULL;
+    size_t plen = 0;
+    psc_err err = psc_frame_parse(data, len, &payload, &plen);
+    if (err)
+        return err;
+    Peerscope__ServerMessage *msg = peerscope__server_message__unpack(NULL, plen, payload);
+    if (!msg)
+        return PSC_ERR_PROTOCOL;
+    *current = hub_link_message(h, n, gen, msg, payload, plen, resume, after_seq);
+    peerscope__server_message__free_unpacked(msg, NULL);
+    return PSC_OK;
+}
+
 bool hub_link_message(hub *h, hub_node *n, uint64_t gen, const Peerscope__ServerMessage *msg, const uint8_t *payload,
                       size_t len, bool *resume, uint64_t *after_seq)
 {

@@ -123,25 +123,17 @@ void hub_push_message(hub_server *s, hub_conn *c, const uint8_t *data, size_t le
 {
     if (!c->node)
         return;
-    const uint8_t *payload = NULL;
-    size_t plen = 0;
-    psc_err err = psc_frame_parse(data, len, &payload, &plen);
+    bool current = false, resume = false;
+    uint64_t after = 0;
+    psc_err err = hub_link_frame(s->h, c->node, c->gen, data, len, &current, &resume, &after);
     if (err) {
         /* one bad frame is lost, the link goes on (as in the C client) */
-        hub_log(s->h, false, "node %s: dropped a frame: %s", c->node->name, psc_strerror(err));
+        hub_log(s->h, false, "node %s: dropped a frame: %s", c->node->name,
+                err == PSC_ERR_PROTOCOL ? "not a ServerMessage" : psc_strerror(err));
         return;
     }
-    Peerscope__ServerMessage *msg = peerscope__server_message__unpack(NULL, plen, payload);
-    if (!msg) {
-        hub_log(s->h, false, "node %s: dropped a message that is not a ServerMessage", c->node->name);
-        return;
-    }
-    bool resume = false;
-    uint64_t after = 0;
-    if (hub_link_message(s->h, c->node, c->gen, msg, payload, plen, &resume, &after) && resume &&
-        hub_link_subscribe(push_send, c, &c->next_id, after))
+    if (current && resume && hub_link_subscribe(push_send, c, &c->next_id, after))
         hub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "hub out of memory");
-    peerscope__server_message__free_unpacked(msg, NULL);
 }
 
 void hub_push_closed(hub_server *s, hub_conn *c)
