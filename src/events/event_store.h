@@ -44,8 +44,12 @@ struct psc_event_type {
     size_t pb_size_meta;      /* EventType body sizes, cached */
     size_t pb_size_bare;
     /* events of this type given a sequence number (psc__event_type_emitted):
-     * one relaxed add per emit, next to the ring's own */
+     * one relaxed add per emit, next to the ring's own. Padded so that
+     * threads emitting this type do not also take the line holding what
+     * every emit reads (n_props, props, keys) from each other. */
+    char pad_emitted0[64];
     _Atomic uint64_t emitted;
+    char pad_emitted1[64];
     /* followed by the arrays and strings, in one allocation */
 };
 
