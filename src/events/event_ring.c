@@ -166,12 +166,9 @@ static psc_err emit_into(psc__events *ev, const psc_event_type *type, uint64_t t
         kind = PSC__SLOT_JSON;
     }
     /* the tail of the last word goes into the ring too: make it defined
-     * (a word built by hand: a memset call costs more than the rest here) */
-    if (len & 7) {
-        uint64_t last = 0;
-        memcpy(&last, (char *)buf + (len & ~(size_t)7), len & 7);
-        buf[len / 8] = last;
-    }
+     * (memset measured faster than building the word by hand, which reads
+     * back bytes just written) */
+    memset((char *)buf + len, 0, (len + 7) / 8 * 8 - len);
     psc__ring_claim c;
     /* the type's own object: allocated writable, handed out const */
     atomic_fetch_add_explicit(&((psc_event_type *)type)->emitted, 1, memory_order_relaxed);
