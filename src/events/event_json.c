@@ -262,6 +262,15 @@ static psc_err put_array(jw *w, psc_prop_type type, const psc_value *v)
     return put_c(w, ']') ? PSC_OK : PSC_ERR_TOO_BIG;
 }
 
+/* Keys are stored as `,"name":`; the first one goes without the comma. */
+static bool put_key(jw *w, const psc_event_type *t, size_t i, bool *first)
+{
+    const psc__prop_key *k = &t->keys[i];
+    bool ok = put(w, k->text + *first, k->len - *first);
+    *first = false;
+    return ok;
+}
+
 psc_err psc__event_format(const psc_event_type *t, const psc_value *values, size_t n_values, char *buf,
                           size_t cap, size_t *len)
 {
@@ -275,11 +284,8 @@ psc_err psc__event_format(const psc_event_type *t, const psc_value *values, size
         const psc_value *v = &values[i];
         if (v->absent)
             continue;
-        /* keys are stored as `,"name":`; the first one goes without the comma */
-        const psc__prop_key *k = &t->keys[i];
-        if (!put(&w, k->text + first, k->len - first))
+        if (!put_key(&w, t, i, &first))
             return PSC_ERR_TOO_BIG;
-        first = false;
         const psc_prop_def *p = &t->props[i];
         psc_err e = p->multiple ? put_array(&w, p->type, v) : put_single(&w, p->type, v);
         if (e != PSC_OK)
@@ -370,10 +376,8 @@ psc_err psc__event_format_packed(const psc_event_type *t, const uint8_t *src, si
             return PSC_ERR_INVALID;
         if (tag == PSC__PACK_ABSENT)
             continue;
-        const psc__prop_key *k = &t->keys[i];
-        if (!put(&w, k->text + first, k->len - first))
+        if (!put_key(&w, t, i, &first))
             return PSC_ERR_TOO_BIG;
-        first = false;
         const psc_prop_def *p = &t->props[i];
         psc_err e = p->multiple ? put_packed_array(&w, &r, p->type) : put_packed_one(&w, &r, p->type);
         if (e != PSC_OK)
