@@ -15,9 +15,7 @@
  * reader formats the JSON from that copy when it reads the event, so the
  * host's thread does no JSON work. Only an event whose JSON might come
  * close to max_event_size is formatted at emit, to decide exactly whether
- * it fits. The content is the same either way. The first reader of an
- * event leaves its JSON in the ring slot for the others, which copy it
- * (so a slot holds about twice max_event_size: the values and the JSON).
+ * it fits. The content is the same either way.
  */
 #ifndef PEERSCOPE_EVENT_H
 #define PEERSCOPE_EVENT_H

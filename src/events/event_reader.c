@@ -88,61 +88,6 @@ static void miss(psc_event_reader *r, uint64_t n)
     r->next += n;
 }
 
-/*
- * The JSON of ticket t as another reader left it in the slot, copied into
- * r->json; false when there is none (not made yet, being made, or already
- * replaced by a later ticket's) or it changed while we copied.
- */
-static bool copy_shared_json(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t t, size_t *len)
-{
-    const psc__events *ev = r->ev;
-    _Atomic uint64_t *js = slot + ev->json_word;
-    uint64_t done = 2 * t + 2;
-    if (atomic_load_explicit(&js[PSC__SLOT_JSON_STATE], memory_order_acquire) != done)
-        return false;
-    size_t n = (size_t)atomic_load_explicit(&js[PSC__SLOT_JSON_LEN], memory_order_acquire);
-    if (n > ev->max_event_size)
-        return false;
-    uint64_t w;
-    for (size_t i = 0; i < n / 8; i++) {
-        w = atomic_load_explicit(&js[PSC__SLOT_JSON_TEXT + i], memory_order_acquire);
-        memcpy(r->json + 8 * i, &w, 8);
-    }
-    if (n & 7) {
-        w = atomic_load_explicit(&js[PSC__SLOT_JSON_TEXT + n / 8], memory_order_acquire);
-        memcpy(r->json + (n & ~(size_t)7), &w, n & 7);
-    }
-    /* the acquire loads above keep this one after them */
-    if (atomic_load_explicit(&js[PSC__SLOT_JSON_STATE], memory_order_relaxed) != done)
-        return false;
-    *len = n;
-    return true;
-}
-
-/*
- * Leave the JSON of ticket t that this reader made for the readers after
- * it. Only over nothing or an older ticket's, and never over one being
- * written: a reader that stalls while writing costs the others their copy
- * (they format for themselves), never a wrong one.
- */
-static void share_json(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t t, size_t n)
-{
-    _Atomic uint64_t *js = slot + r->ev->json_word;
-    uint64_t cur = atomic_load_explicit(&js[PSC__SLOT_JSON_STATE], memory_order_relaxed);
-    if ((cur & 1) || cur >= 2 * t + 1 ||
-        !atomic_compare_exchange_strong_explicit(&js[PSC__SLOT_JSON_STATE], &cur, 2 * t + 1, memory_order_acq_rel,
-                                                 memory_order_relaxed))
-        return;
-    atomic_store_explicit(&js[PSC__SLOT_JSON_LEN], n, memory_order_release);
-    for (size_t i = 0; i < (n + 7) / 8; i++) {
-        uint64_t w = 0;
-        size_t k = n - 8 * i < 8 ? n - 8 * i : 8;
-        memcpy(&w, r->json + 8 * i, k);
-        atomic_store_explicit(&js[PSC__SLOT_JSON_TEXT + i], w, memory_order_release);
-    }
-    atomic_store_explicit(&js[PSC__SLOT_JSON_STATE], 2 * t + 2, memory_order_release);
-}
-
 /* Copy the slot holding state s into the reader; false if it changed under us. */
 static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, psc_event_record *rec)
 {
@@ -154,20 +99,6 @@ static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, p
     size_t index = (size_t)(meta >> 32);
     if (len > psc__slot_content_cap(ev))
         return false; /* torn: the state check below would fail too */
-    uint64_t ticket = (s - 2) / 2;
-    size_t shared_len;
-    if (kind == PSC__SLOT_PACKED && copy_shared_json(r, slot, ticket, &shared_len)) {
-        /* ts and meta were read before the state was checked again */
-        if (atomic_load_explicit(&slot[PSC__SLOT_STATE], memory_order_acquire) != s)
-            return false;
-        const psc_event_type *type = psc__events_type_at(ev, index);
-        if (!type)
-            return false;
-        r->json[shared_len] = '\0';
-        *rec = (psc_event_record){.type = type, .ts = ts, .seq = ticket + 1, .content_len = shared_len,
-                                  .content = r->json};
-        return true;
-    }
     const _Atomic uint64_t *src = slot + PSC__SLOT_HEADER_WORDS;
     size_t words = (len + 7) / 8;
     for (size_t i = 0; i < words; i++)
@@ -185,7 +116,6 @@ static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, p
         if (psc__event_format_packed(type, (const uint8_t *)r->buf, len, r->json, ev->max_event_size, &json_len) !=
             PSC_OK)
             return false; /* cannot happen for what emit packed; counted as missed rather than sent wrong */
-        share_json(r, slot, ticket, json_len);
         content = r->json;
         len = json_len;
     } else if (kind != PSC__SLOT_JSON || len > ev->max_event_size) {

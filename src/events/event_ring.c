@@ -42,8 +42,7 @@ psc_err psc__events_new(const psc__alloc *a, const psc__clock *clock, size_t cap
 
     /* whole cache lines per slot, so producers of neighbouring tickets do
      * not fight over one line */
-    size_t content_words = (max_event_size + 7) / 8;
-    size_t words = PSC__SLOT_HEADER_WORDS + content_words + PSC__SLOT_JSON_TEXT + content_words;
+    size_t words = PSC__SLOT_HEADER_WORDS + (max_event_size + 7) / 8;
     words = (words + 7) & ~(size_t)7;
     if (capacity > (SIZE_MAX - 64) / (words * sizeof(uint64_t)))
         return PSC_ERR_TOO_BIG;
@@ -59,7 +58,6 @@ psc_err psc__events_new(const psc__alloc *a, const psc__clock *clock, size_t cap
     ev->mask = capacity - 1;
     ev->max_event_size = max_event_size;
     ev->slot_words = words;
-    ev->json_word = PSC__SLOT_HEADER_WORDS + content_words;
     ev->slots_block = psc__calloc(al, 1, capacity * words * sizeof(uint64_t) + 64);
     if (!ev->slots_block) {
         psc__free(al, ev);

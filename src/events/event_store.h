@@ -67,7 +67,6 @@ struct psc__events {
     uint64_t mask;
     size_t max_event_size;    /* content bytes, NUL excluded */
     size_t slot_words;        /* stride of a slot, a multiple of a cache line */
-    size_t json_word;         /* where a slot's shared JSON begins (PSC__SLOT_JSON_STATE) */
     _Atomic uint64_t *slots;  /* aligned view into slots_block */
     void *slots_block;
 
@@ -109,11 +108,6 @@ struct psc_event_reader {
  *   [2] ts
  *   [3] type index << 32 | kind << 24 | content length
  *   [4..] content: packed values (PSC__SLOT_PACKED) or the JSON (PSC__SLOT_JSON)
- *   then, at json_word, the JSON of packed values, made once by the first
- *   reader that formats them and copied by the others:
- *   [+0] json state: 0 none; 2t+1 a reader writing ticket t's; 2t+2 ticket t's complete
- *   [+1] its length
- *   [+2..] the JSON
  */
 enum {
     PSC__SLOT_STATE = 0,
@@ -121,12 +115,6 @@ enum {
     PSC__SLOT_TS = 2,
     PSC__SLOT_META = 3,
     PSC__SLOT_HEADER_WORDS = 4,
-};
-
-enum {
-    PSC__SLOT_JSON_STATE = 0,
-    PSC__SLOT_JSON_LEN = 1,
-    PSC__SLOT_JSON_TEXT = 2,
 };
 
 /* What a slot's content is. */

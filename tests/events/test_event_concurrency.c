@@ -1,5 +1,5 @@
 /*
- * 4 producers and 3 readers at once on a small ring (so that readers do
+ * 4 producers and 2 readers at once on a small ring (so that readers do
  * fall behind), plus a thread declaring types while others read the type
  * list lock-free. Every event read must be exactly what its producer wrote;
  * each reader's reads plus misses must account for every event emitted.
@@ -22,7 +22,7 @@
 #include "util/json.h"
 
 #define PRODUCERS 4
-#define READERS 3
+#define READERS 2
 #define PER_PRODUCER 20000
 #define CAPACITY 256
 #define DYN_TYPES 400

@@ -279,46 +279,6 @@ static void test_limit_exactly(void **state)
     }
 }
 
-/* The first reader leaves the JSON in the slot; the next copies it rather
- * than format again (here the packed values are wiped after the first
- * read, so only the shared copy can give the right content). */
-static void test_readers_share_the_json(void **state)
-{
-    (void)state;
-    psc__events *ev;
-    assert_int_equal(psc__events_new(NULL, NULL, 4, 256, &ev), PSC_OK);
-    psc_prop_def p[] = {{"peerId", PSC_PROP_PEERID, false}, {"age", PSC_PROP_NUMBER, false}};
-    psc_event_def d = {"Shared", p, 2};
-    const psc_event_type *t;
-    assert_int_equal(psc__events_declare(ev, &d, &t), PSC_OK);
-    psc_event_reader *r1, *r2;
-    assert_int_equal(psc__events_reader_new(ev, false, &r1), PSC_OK);
-    assert_int_equal(psc__events_reader_new(ev, false, &r2), PSC_OK);
-    psc_value v[] = {PSC_V_STR("12D3Koo\"W"), PSC_V_NUM(12.75)};
-    const char *want = "{\"peerId\":\"12D3Koo\\\"W\",\"age\":12.75}";
-    for (uint64_t ticket = 0; ticket < 6; ticket++) { /* past the capacity: the slots are reused */
-        assert_int_equal(psc__events_emit(ev, t, 7, v, 2), PSC_OK);
-        _Atomic uint64_t *slot = psc__slot(ev, ticket);
-        _Atomic uint64_t *js = slot + ev->json_word;
-        assert_int_equal(slot_kind(ev, ticket), PSC__SLOT_PACKED);
-        assert_int_not_equal(atomic_load(&js[PSC__SLOT_JSON_STATE]), 2 * ticket + 2);
-        psc_event_record rec;
-        assert_int_equal(psc_event_reader_next(r1, &rec, NULL), PSC_OK);
-        assert_string_equal(rec.content, want);
-        assert_int_equal(atomic_load(&js[PSC__SLOT_JSON_STATE]), 2 * ticket + 2);
-        for (size_t w = PSC__SLOT_HEADER_WORDS; w < ev->json_word; w++)
-            atomic_store(&slot[w], 0);
-        assert_int_equal(psc_event_reader_next(r2, &rec, NULL), PSC_OK);
-        assert_string_equal(rec.content, want);
-        assert_int_equal(rec.content_len, strlen(want));
-        assert_int_equal(rec.seq, ticket + 1);
-        assert_int_equal(rec.ts, 7);
-    }
-    psc_event_reader_free(r1);
-    psc_event_reader_free(r2);
-    psc__events_free(ev);
-}
-
 /* A packing that is cut short, or has bytes left over, is refused. */
 static void test_bad_packing_refused(void **state)
 {
@@ -351,7 +311,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_content_as_formatting_at_emit),
         cmocka_unit_test(test_limit_exactly),
-        cmocka_unit_test(test_readers_share_the_json),
         cmocka_unit_test(test_bad_packing_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
