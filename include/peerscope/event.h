@@ -8,9 +8,14 @@
  * recorder, the host itself) reads the ring through its own cursor; one
  * that falls behind skips ahead and is told how many it missed.
  *
- * psc_emit never blocks and never allocates: it formats into a bounded
- * buffer on the stack (1 KiB, 8 KiB or 64 KiB, the smallest that holds
- * max_event_size) and copies into the ring lock-free.
+ * psc_emit never blocks and never allocates: it copies the typed values
+ * (numbers as numbers, strings as bytes, read bounded by max_event_size)
+ * into a bounded buffer on the stack (1 KiB, 8 KiB or 64 KiB, the smallest
+ * that holds max_event_size) and from there into the ring lock-free; each
+ * reader formats the JSON from that copy when it reads the event, so the
+ * host's thread does no JSON work. Only an event whose JSON might come
+ * close to max_event_size is formatted at emit, to decide exactly whether
+ * it fits. The content is the same either way.
  */
 #ifndef PEERSCOPE_EVENT_H
 #define PEERSCOPE_EVENT_H
@@ -168,7 +173,7 @@ typedef struct psc_event_record {
  * (else only events emitted after this call); misses are counted from
  * where the reader started.
  * Errors: PSC_ERR_INVALID for a NULL argument; PSC_ERR_NOMEM (the reader
- * holds a buffer of max_event_size bytes).
+ * holds buffers of about twice max_event_size: a copy of one event and its JSON).
  * Ownership: on success *out is the caller's, to free with
  * psc_event_reader_free before the introspector is freed.
  * Thread-safe; the reader itself is then used by one thread at a time.
@@ -188,8 +193,9 @@ PSC_API void psc_event_reader_free(psc_event_reader *r);
  * before it got to them, or dropped at emit (0 normally).
  * Errors: PSC_ERR_INVALID for a NULL r or out; PSC_ERR_AGAIN when there is
  * none yet (nothing is written then, *missed included).
- * Ownership: out->content points into the reader (see psc_event_record).
- * Never blocks. Not thread-safe against other calls on r; safe
+ * Ownership: out->content points into the reader (see psc_event_record);
+ * the JSON is formatted here, into the reader's own buffer, from the
+ * values emit copied. Never blocks, never allocates. Not thread-safe against other calls on r; safe
  * concurrently with psc_emit and with other readers.
  */
 PSC_API psc_err psc_event_reader_next(psc_event_reader *r, psc_event_record *out, uint64_t *missed);

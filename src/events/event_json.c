@@ -1,8 +1,11 @@
 /*
  * JSON content of an event: {"prop":value,...} in declared order.
  *
- * This runs on emit's hot path, so it writes straight into the caller's
- * bounded buffer, never allocates, and copies runs of plain bytes at once.
+ * Made from the values a reader finds packed in the ring (the usual case,
+ * psc__event_format_packed) or, when emit could not pack them, from the
+ * host's values on emit's thread (psc__event_format). Both write the same
+ * bytes through the same helpers, straight into a bounded buffer, never
+ * allocate, and copy runs of plain bytes at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,11 +127,16 @@ char *psc__json_escape(char *out, const char *s, size_t n)
     return w.p;
 }
 
+static bool put_string_n(jw *w, const char *s, size_t n)
+{
+    return put_c(w, '"') && put_escaped(w, s, n) && put_c(w, '"');
+}
+
 static bool put_string(jw *w, const char *s)
 {
     if (!s)
         return put(w, "null", 4);
-    return put_c(w, '"') && put_escaped(w, s, strlen(s)) && put_c(w, '"');
+    return put_string_n(w, s, strlen(s));
 }
 
 static bool put_u64(jw *w, uint64_t v)
@@ -254,6 +262,15 @@ static psc_err put_array(jw *w, psc_prop_type type, const psc_value *v)
     return put_c(w, ']') ? PSC_OK : PSC_ERR_TOO_BIG;
 }
 
+/* Keys are stored as `,"name":`; the first one goes without the comma. */
+static bool put_key(jw *w, const psc_event_type *t, size_t i, bool *first)
+{
+    const psc__prop_key *k = &t->keys[i];
+    bool ok = put(w, k->text + *first, k->len - *first);
+    *first = false;
+    return ok;
+}
+
 psc_err psc__event_format(const psc_event_type *t, const psc_value *values, size_t n_values, char *buf,
                           size_t cap, size_t *len)
 {
@@ -267,16 +284,107 @@ psc_err psc__event_format(const psc_event_type *t, const psc_value *values, size
         const psc_value *v = &values[i];
         if (v->absent)
             continue;
-        /* keys are stored as `,"name":`; the first one goes without the comma */
-        const psc__prop_key *k = &t->keys[i];
-        if (!put(&w, k->text + first, k->len - first))
+        if (!put_key(&w, t, i, &first))
             return PSC_ERR_TOO_BIG;
-        first = false;
         const psc_prop_def *p = &t->props[i];
         psc_err e = p->multiple ? put_array(&w, p->type, v) : put_single(&w, p->type, v);
         if (e != PSC_OK)
             return e;
     }
+    if (!put_c(&w, '}'))
+        return PSC_ERR_TOO_BIG;
+    *len = (size_t)(w.p - buf);
+    return PSC_OK;
+}
+
+/* ---- from packed values (the layout is in event_store.h) ---- */
+
+typedef struct rd {
+    const uint8_t *p;
+    const uint8_t *end;
+} rd;
+
+static inline bool take(rd *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return false;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return true;
+}
+
+static psc_err put_packed_one(jw *w, rd *r, psc_prop_type type)
+{
+    if (type == PSC_PROP_NUMBER || type == PSC_PROP_TIME) {
+        uint64_t bits;
+        if (!take(r, &bits, 8))
+            return PSC_ERR_INVALID;
+        bool ok;
+        if (type == PSC_PROP_NUMBER) {
+            double x;
+            memcpy(&x, &bits, sizeof x);
+            ok = put_number(w, x);
+        } else {
+            ok = put_u64(w, bits);
+        }
+        return ok ? PSC_OK : PSC_ERR_TOO_BIG;
+    }
+    uint32_t n;
+    if (!take(r, &n, sizeof n))
+        return PSC_ERR_INVALID;
+    if (n == PSC__PACK_NULL)
+        return put(w, "null", 4) ? PSC_OK : PSC_ERR_TOO_BIG;
+    if ((size_t)(r->end - r->p) < n)
+        return PSC_ERR_INVALID;
+    const char *s = (const char *)r->p;
+    r->p += n;
+    /* JSON was validated at emit */
+    bool ok = type == PSC_PROP_JSON ? put(w, s, n) : put_string_n(w, s, n);
+    return ok ? PSC_OK : PSC_ERR_TOO_BIG;
+}
+
+static psc_err put_packed_array(jw *w, rd *r, psc_prop_type type)
+{
+    uint32_t count;
+    if (!take(r, &count, sizeof count))
+        return PSC_ERR_INVALID;
+    if (!put_c(w, '['))
+        return PSC_ERR_TOO_BIG;
+    for (uint32_t i = 0; i < count; i++) {
+        if (i && !put_c(w, ','))
+            return PSC_ERR_TOO_BIG;
+        psc_err e = put_packed_one(w, r, type);
+        if (e != PSC_OK)
+            return e;
+    }
+    return put_c(w, ']') ? PSC_OK : PSC_ERR_TOO_BIG;
+}
+
+psc_err psc__event_format_packed(const psc_event_type *t, const uint8_t *src, size_t n, char *buf, size_t cap,
+                                 size_t *len)
+{
+    if (!t || (n && !src))
+        return PSC_ERR_INVALID;
+    rd r = {src, src + n};
+    jw w = {buf, buf + cap};
+    if (!put_c(&w, '{'))
+        return PSC_ERR_TOO_BIG;
+    bool first = true;
+    for (size_t i = 0; i < t->n_props; i++) {
+        uint8_t tag;
+        if (!take(&r, &tag, 1) || (tag != PSC__PACK_ABSENT && tag != PSC__PACK_PRESENT))
+            return PSC_ERR_INVALID;
+        if (tag == PSC__PACK_ABSENT)
+            continue;
+        if (!put_key(&w, t, i, &first))
+            return PSC_ERR_TOO_BIG;
+        const psc_prop_def *p = &t->props[i];
+        psc_err e = p->multiple ? put_packed_array(&w, &r, p->type) : put_packed_one(&w, &r, p->type);
+        if (e != PSC_OK)
+            return e;
+    }
+    if (r.p != r.end)
+        return PSC_ERR_INVALID;
     if (!put_c(&w, '}'))
         return PSC_ERR_TOO_BIG;
     *len = (size_t)(w.p - buf);

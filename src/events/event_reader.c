@@ -6,11 +6,15 @@
  */
 #include "events/event_store.h"
 
+/* a slot's content and a NUL, in whole words so the copy can be word by word */
+static size_t raw_words(const psc__events *ev)
+{
+    return psc__slot_content_cap(ev) / 8 + 1;
+}
+
 size_t psc__events_reader_bytes(const psc__events *ev)
 {
-    /* content, its NUL, in whole words so the copy can be word by word */
-    size_t words = (ev->max_event_size + 8) / 8;
-    return sizeof(psc_event_reader) + words * sizeof(uint64_t);
+    return sizeof(psc_event_reader) + raw_words(ev) * sizeof(uint64_t) + ev->max_event_size + 1;
 }
 
 static psc_event_reader *reader_alloc(psc__events *ev)
@@ -20,6 +24,7 @@ static psc_event_reader *reader_alloc(psc__events *ev)
         return NULL;
     r->ev = ev;
     r->buf = (uint64_t *)(r + 1);
+    r->json = (char *)(r->buf + raw_words(ev));
     r->missed_pending = 0;
     r->missed_total = 0;
     return r;
@@ -89,9 +94,10 @@ static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, p
     const psc__events *ev = r->ev;
     uint64_t ts = atomic_load_explicit(&slot[PSC__SLOT_TS], memory_order_acquire);
     uint64_t meta = atomic_load_explicit(&slot[PSC__SLOT_META], memory_order_acquire);
-    size_t len = (size_t)(meta & 0xffffffffu);
+    size_t len = (size_t)(meta & PSC__SLOT_LEN_MASK);
+    unsigned kind = (unsigned)(meta >> 24 & 0xff);
     size_t index = (size_t)(meta >> 32);
-    if (len > ev->max_event_size)
+    if (len > psc__slot_content_cap(ev))
         return false; /* torn: the state check below would fail too */
     const _Atomic uint64_t *src = slot + PSC__SLOT_HEADER_WORDS;
     size_t words = (len + 7) / 8;
@@ -104,6 +110,17 @@ static bool copy_slot(psc_event_reader *r, _Atomic uint64_t *slot, uint64_t s, p
     if (!type)
         return false;
     char *content = (char *)r->buf;
+    if (kind == PSC__SLOT_PACKED) {
+        /* from the reader's own copy, outside the seqlock: producers are not held up */
+        size_t json_len;
+        if (psc__event_format_packed(type, (const uint8_t *)r->buf, len, r->json, ev->max_event_size, &json_len) !=
+            PSC_OK)
+            return false; /* cannot happen for what emit packed; counted as missed rather than sent wrong */
+        content = r->json;
+        len = json_len;
+    } else if (kind != PSC__SLOT_JSON || len > ev->max_event_size) {
+        return false;
+    }
     content[len] = '\0';
     rec->type = type;
     rec->ts = ts;

@@ -44,8 +44,12 @@ struct psc_event_type {
     size_t pb_size_meta;      /* EventType body sizes, cached */
     size_t pb_size_bare;
     /* events of this type given a sequence number (psc__event_type_emitted):
-     * one relaxed add per emit, next to the ring's own */
+     * one relaxed add per emit, next to the ring's own. Padded so that
+     * threads emitting this type do not also take the line holding what
+     * every emit reads (n_props, props, keys) from each other. */
+    char pad_emitted0[64];
     _Atomic uint64_t emitted;
+    char pad_emitted1[64];
     /* followed by the arrays and strings, in one allocation */
 };
 
@@ -93,7 +97,8 @@ struct psc_event_reader {
     uint64_t next;            /* ticket of the next event to read */
     uint64_t missed_pending;  /* not yet reported through *missed */
     uint64_t missed_total;
-    uint64_t *buf;            /* max_event_size + 1 bytes, word-aligned */
+    uint64_t *buf;            /* a slot's content and a NUL, word-aligned */
+    char *json;               /* content formatted from packed values: max_event_size + 1 */
 };
 
 /*
@@ -101,8 +106,8 @@ struct psc_event_reader {
  *   [0] state: 0 empty; 2t+1 ticket t being written; 2t+2 ticket t published
  *   [1] drop mark: highest (ticket + 1) whose producer found this slot busy
  *   [2] ts
- *   [3] type index << 32 | content length
- *   [4..] content
+ *   [3] type index << 32 | kind << 24 | content length
+ *   [4..] content: packed values (PSC__SLOT_PACKED) or the JSON (PSC__SLOT_JSON)
  */
 enum {
     PSC__SLOT_STATE = 0,
@@ -111,6 +116,19 @@ enum {
     PSC__SLOT_META = 3,
     PSC__SLOT_HEADER_WORDS = 4,
 };
+
+/* What a slot's content is. */
+enum {
+    PSC__SLOT_JSON = 0,   /* the JSON text, made at emit (values emit could not pack) */
+    PSC__SLOT_PACKED = 1, /* the typed values; each reader formats the JSON */
+};
+#define PSC__SLOT_LEN_MASK 0xffffffu
+
+/* Content bytes a slot holds: max_event_size in whole words. */
+static inline size_t psc__slot_content_cap(const psc__events *ev)
+{
+    return (ev->max_event_size + 7) & ~(size_t)7;
+}
 
 static inline _Atomic uint64_t *psc__slot(const psc__events *ev, uint64_t ticket)
 {
@@ -126,6 +144,39 @@ static inline _Atomic uint64_t *psc__slot(const psc__events *ev, uint64_t ticket
  */
 psc_err psc__event_format(const psc_event_type *t, const psc_value *values, size_t n_values, char *buf,
                           size_t cap, size_t *len);
+
+/*
+ * The same JSON from values packed by psc__event_pack (src[0..n)), as
+ * psc__event_format makes it from the values themselves. PSC_ERR_INVALID
+ * when src is not such a packing for t; PSC_ERR_TOO_BIG when it does not
+ * fit. Allocation-free, thread-safe.
+ */
+psc_err psc__event_format_packed(const psc_event_type *t, const uint8_t *src, size_t n, char *buf, size_t cap,
+                                 size_t *len);
+
+/* ---- packed values (event_pack.c) ---- */
+
+/*
+ * The typed values of an event as a slot stores them, per declared
+ * property in order: a tag byte, PSC__PACK_ABSENT or PSC__PACK_PRESENT;
+ * then, present: a single NUMBER or TIME as 8 bytes (the double or the
+ * uint64_t, host order), a single string-like value (STRING, PEERID,
+ * MULTIADDR, JSON) as a string item, a multiple value as a uint32_t count
+ * and count of those. A string item is a uint32_t length (PSC__PACK_NULL
+ * for a NULL pointer) and then the bytes. Nothing is aligned.
+ */
+enum { PSC__PACK_ABSENT = 0, PSC__PACK_PRESENT = 1 };
+#define PSC__PACK_NULL UINT32_MAX
+
+/*
+ * Pack values for t into buf[0..cap); *len the bytes used. true only when
+ * the values are ones psc__event_format accepts and their JSON surely fits
+ * in max_json bytes; false otherwise (nothing to report: emit then formats
+ * the JSON, which gives the exact answer). Reads strings bounded by
+ * max_json + 1 bytes. Allocation-free, thread-safe.
+ */
+bool psc__event_pack(const psc_event_type *t, const psc_value *values, size_t n_values, uint8_t *buf, size_t cap,
+                     size_t max_json, size_t *len);
 
 /* Length of s[0..n) escaped as JSON string contents (without quotes). */
 size_t psc__json_escaped_len(const char *s, size_t n);
@@ -148,8 +199,9 @@ typedef struct psc__ring_claim {
 } psc__ring_claim;
 
 psc_err psc__ring_begin(psc__events *ev, psc__ring_claim *c);
-/* Copy ts, type and content: buf holds len bytes padded with zeros to whole words. */
-void psc__ring_write(const psc__ring_claim *c, uint64_t ts, uint32_t type_index, const uint64_t *buf,
+/* Copy ts, type and content of a kind (PSC__SLOT_*): buf holds len bytes
+ * padded with zeros to whole words, len at most psc__slot_content_cap. */
+void psc__ring_write(const psc__ring_claim *c, uint64_t ts, uint32_t type_index, unsigned kind, const uint64_t *buf,
                      size_t len);
 /* Publish, then wake armed listeners. */
 void psc__ring_commit(const psc__ring_claim *c);

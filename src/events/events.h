@@ -49,7 +49,7 @@ uint64_t psc__events_dropped(const psc__events *ev);
 void psc__event_reader_note_lost(psc_event_reader *r, uint64_t n);
 /* Their sum since the store was made. Thread-safe. */
 uint64_t psc__events_consumer_lost(const psc__events *ev);
-/* Bytes one reader of this store allocates (its buffer holds max_event_size). */
+/* Bytes one reader of this store allocates (a slot's content and the JSON made from it). */
 size_t psc__events_reader_bytes(const psc__events *ev);
 /* Every event this reader has missed since it was opened. */
 uint64_t psc__event_reader_missed_total(const psc_event_reader *r);

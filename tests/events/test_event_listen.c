@@ -155,7 +155,7 @@ static void test_drop_wakes(void **state)
     assert_int_equal(psc__events_dropped(f.ev), 1);
     assert_int_equal(atomic_load(&c.calls), 1);
     uint64_t buf[1] = {0};
-    psc__ring_write(&held, 1, f.t->index, buf, 2);
+    psc__ring_write(&held, 1, f.t->index, PSC__SLOT_JSON, buf, 2);
     psc__listener_arm(l);
     psc__ring_commit(&held);
     assert_int_equal(atomic_load(&c.calls), 2);

@@ -216,7 +216,7 @@ static void finish_claim(fixture *f, psc__ring_claim *c, int n)
     uint64_t buf[4] = {0};
     int len = snprintf(text, sizeof text, "{\"n\":%d}", n);
     memcpy(buf, text, (size_t)len);
-    psc__ring_write(c, 1000 + (uint64_t)n, f->t->index, buf, (size_t)len);
+    psc__ring_write(c, 1000 + (uint64_t)n, f->t->index, PSC__SLOT_JSON, buf, (size_t)len);
     psc__ring_commit(c);
 }
 
