@@ -247,6 +247,38 @@ typedef struct psc_ws_config {
      * The hub's name is checked against its certificate either way.
      */
     const char *hub_tls_ca_path;
+    /**
+     * The host's GLib main context (a GMainContext *; void * so that this
+     * header needs no glib.h), or NULL (default). Set, libwebsockets runs
+     * as sources attached to that context, which the host iterates
+     * (g_main_loop_run on a loop of it, or g_main_context_iteration), on
+     * the thread that owns it; the endpoint has no thread of its own. The
+     * thread rules are those of uv_loop ("On the host's own loop" above),
+     * with the loop thread being the thread that iterates the context.
+     * The endpoint keeps a reference on the context until it is freed.
+     * At most one of uv_loop, glib_context and ev_loop may be set
+     * (PSC_ERR_INVALID). PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new
+     * when the library was built without GLib (-Dglib=disabled) or
+     * libwebsockets' glib plugin is not installed (Debian:
+     * libwebsockets-evlib-glib). Read only from callers whose
+     * struct_size covers it.
+     */
+    void *glib_context;
+    /**
+     * The host's libev loop (a struct ev_loop *, e.g. EV_DEFAULT or one
+     * of ev_loop_new; void * so that this header needs no ev.h), or NULL
+     * (default). Set, libwebsockets adds its watchers to that loop, which
+     * the host runs (ev_run) on one thread; the endpoint has no thread of
+     * its own. The thread rules are those of uv_loop ("On the host's own
+     * loop" above), with the loop thread being the thread that runs
+     * ev_run. The loop must outlive the endpoint. At most one of uv_loop,
+     * glib_context and ev_loop may be set (PSC_ERR_INVALID).
+     * PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new when the library was
+     * built without libev (-Dlibev=disabled) or libwebsockets' libev
+     * plugin is not installed (Debian: libwebsockets-evlib-ev). Read
+     * only from callers whose struct_size covers it.
+     */
+    void *ev_loop;
 } psc_ws_config;
 
 /**
