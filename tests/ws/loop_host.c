@@ -110,8 +110,7 @@ static void *loop_main(void *arg)
     h->done_after_run = psc_ws_loop_done(h->ep);
     psc_endpoint_free(h->ep);
     h->ep = NULL;
-    h->loop_fini_rc = h->kind->fini(h);
-    return NULL;
+    return NULL; /* the loop is freed after the join: a poke may still be on its way */
 }
 
 static void to_stderr(void *user, psc_log_level level, const char *msg)
@@ -162,6 +161,7 @@ static void host_down(loop_host *h)
     if (h->start_err == PSC_OK)
         ask_stop(h);
     pthread_join(h->thread, NULL);
+    h->loop_fini_rc = h->kind->fini(h);
     assert_false(h->done_before_close);
     assert_true(h->done_after_run);
     assert_int_equal(h->loop_fini_rc, 0);

@@ -18,7 +18,7 @@
 
 typedef struct loop_host loop_host;
 
-/* What differs between loop kinds. All but poke run on the loop thread. */
+/* What differs between loop kinds. All but poke and fini run on the loop thread. */
 typedef struct loop_kind {
     const char *name;
     /* Make the loop, the command watcher and the (stopped) tick timer;
@@ -36,8 +36,9 @@ typedef struct loop_kind {
     /* Right after psc_endpoint_close: make the loop end once
      * psc_ws_loop_done says so (or on its own, when nothing is left). */
     void (*after_close)(loop_host *h);
-    /* After run returned and the endpoint was freed: free the loop; 0 when
-     * nothing of the endpoint was left on it. */
+    /* After run returned, the endpoint was freed and the loop thread was
+     * joined (on the test thread): free the loop; 0 when nothing of the
+     * endpoint was left on it. */
     int (*fini)(loop_host *h);
 } loop_kind;
 
