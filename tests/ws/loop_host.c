@@ -182,7 +182,7 @@ static bool cond_events_only(void *arg)
     return r->events >= N_LOOP_EVENTS + N_THREAD_EVENTS;
 }
 
-void loop_host_session(const loop_kind *k, bool inline_collect, bool states)
+static void run_session(const loop_kind *k, bool inline_collect, bool states)
 {
     static loop_host h;
     host_up(&h, k, inline_collect, 0);
@@ -261,8 +261,26 @@ void loop_host_session(const loop_kind *k, bool inline_collect, bool states)
     psc_client_loop_free(loop);
 }
 
-void loop_host_idle(const loop_kind *k)
+void loop_host_test_session_collector_thread(void **state)
 {
+    run_session(*state, false, true);
+}
+
+void loop_host_test_session_inline_collect(void **state)
+{
+    run_session(*state, true, true);
+}
+
+/* Events only: they reach the client through psc_emit's wake of the loop alone. */
+void loop_host_test_events_wake_the_loop(void **state)
+{
+    run_session(*state, false, false);
+}
+
+/* Start and close with no client at all: nothing is left on the loop. */
+void loop_host_test_start_close_idle(void **state)
+{
+    const loop_kind *k = *state;
     static loop_host h;
     host_up(&h, k, false, 0);
     assert_int_equal(h.start_err, PSC_OK);
@@ -270,8 +288,11 @@ void loop_host_idle(const loop_kind *k)
     assert_int_equal(h.collects, 0);
 }
 
-void loop_host_busy_port(const loop_kind *k)
+/* A start that fails on the loop (the port is taken) leaves nothing behind
+ * once the loop has run. */
+void loop_host_test_start_on_busy_port(void **state)
 {
+    const loop_kind *k = *state;
     psc_introspector *intro = NULL;
     assert_int_equal(psc_introspector_new(NULL, &intro), PSC_OK);
     psc_endpoint *taken = NULL;

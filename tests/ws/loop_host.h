@@ -72,10 +72,17 @@ struct loop_host {
 void loop_host_cmd(loop_host *h);
 void loop_host_tick(loop_host *h);
 
-/* The tests every kind runs (cmocka test functions take the kind through
- * these). */
-void loop_host_session(const loop_kind *k, bool inline_collect, bool states);
-void loop_host_idle(const loop_kind *k);
-void loop_host_busy_port(const loop_kind *k);
+/* The tests every kind runs, as cmocka tests whose state is the kind. */
+void loop_host_test_session_collector_thread(void **state);
+void loop_host_test_session_inline_collect(void **state);
+void loop_host_test_events_wake_the_loop(void **state);
+void loop_host_test_start_close_idle(void **state);
+void loop_host_test_start_on_busy_port(void **state);
+#define LOOP_HOST_TESTS(kind)                                                                  \
+    cmocka_unit_test_prestate(loop_host_test_session_collector_thread, (void *)(kind)),         \
+        cmocka_unit_test_prestate(loop_host_test_session_inline_collect, (void *)(kind)),       \
+        cmocka_unit_test_prestate(loop_host_test_events_wake_the_loop, (void *)(kind)),         \
+        cmocka_unit_test_prestate(loop_host_test_start_close_idle, (void *)(kind)),             \
+        cmocka_unit_test_prestate(loop_host_test_start_on_busy_port, (void *)(kind))
 
 #endif

@@ -132,37 +132,6 @@ static const loop_kind ev_kind = {
     .fini = e_fini,
 };
 
-static void test_ev_session_collector_thread(void **state)
-{
-    (void)state;
-    loop_host_session(&ev_kind, false, true);
-}
-
-static void test_ev_session_inline_collect(void **state)
-{
-    (void)state;
-    loop_host_session(&ev_kind, true, true);
-}
-
-/* Events only: they reach the client through psc_emit's wake of the loop alone. */
-static void test_ev_events_wake_the_loop(void **state)
-{
-    (void)state;
-    loop_host_session(&ev_kind, false, false);
-}
-
-static void test_ev_start_close_idle(void **state)
-{
-    (void)state;
-    loop_host_idle(&ev_kind);
-}
-
-static void test_ev_start_on_busy_port(void **state)
-{
-    (void)state;
-    loop_host_busy_port(&ev_kind);
-}
-
 /* Never started: freed without the loop ever running. */
 static void test_ev_never_started(void **state)
 {
@@ -184,11 +153,7 @@ static void test_ev_never_started(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ev_session_collector_thread),
-        cmocka_unit_test(test_ev_session_inline_collect),
-        cmocka_unit_test(test_ev_events_wake_the_loop),
-        cmocka_unit_test(test_ev_start_close_idle),
-        cmocka_unit_test(test_ev_start_on_busy_port),
+        LOOP_HOST_TESTS(&ev_kind),
         cmocka_unit_test(test_ev_never_started),
     };
     return RUN_TESTS(tests);

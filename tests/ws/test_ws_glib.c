@@ -138,37 +138,6 @@ static const loop_kind glib_kind = {
     .fini = g_fini,
 };
 
-static void test_glib_session_collector_thread(void **state)
-{
-    (void)state;
-    loop_host_session(&glib_kind, false, true);
-}
-
-static void test_glib_session_inline_collect(void **state)
-{
-    (void)state;
-    loop_host_session(&glib_kind, true, true);
-}
-
-/* Events only: they reach the client through psc_emit's wake of the loop alone. */
-static void test_glib_events_wake_the_loop(void **state)
-{
-    (void)state;
-    loop_host_session(&glib_kind, false, false);
-}
-
-static void test_glib_start_close_idle(void **state)
-{
-    (void)state;
-    loop_host_idle(&glib_kind);
-}
-
-static void test_glib_start_on_busy_port(void **state)
-{
-    (void)state;
-    loop_host_busy_port(&glib_kind);
-}
-
 /* Never started: freed without the context ever being iterated. */
 static void test_glib_never_started(void **state)
 {
@@ -189,11 +158,7 @@ static void test_glib_never_started(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_glib_session_collector_thread),
-        cmocka_unit_test(test_glib_session_inline_collect),
-        cmocka_unit_test(test_glib_events_wake_the_loop),
-        cmocka_unit_test(test_glib_start_close_idle),
-        cmocka_unit_test(test_glib_start_on_busy_port),
+        LOOP_HOST_TESTS(&glib_kind),
         cmocka_unit_test(test_glib_never_started),
     };
     return RUN_TESTS(tests);
