@@ -183,7 +183,7 @@ typedef struct psc__ws_loop_ops {
     const char *field;            /* its psc_ws_config field: log lines */
     const char *plugin;           /* lws' event-library plugin file (LWS_INSTALL_LIBDIR) */
     uint64_t lws_option;          /* LWS_SERVER_OPTION_<kind> */
-    /* What lws is given as the foreign loop (NULL: out of memory). */
+    /* What lws is given as the foreign loop (NULL: cannot, logged). */
     void *(*foreign)(psc__ws *ws);
     /* After close's lws_context_destroy: end the context (now or as the
      * loop runs on) and set loop_finished when nothing is left on it. */

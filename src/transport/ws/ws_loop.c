@@ -61,7 +61,7 @@ psc_err psc__ws_loop_prepare(psc__ws *ws, struct lws_context_creation_info *info
 {
     ws->foreign_loops[0] = ws->loop_ops->foreign(ws);
     if (!ws->foreign_loops[0])
-        return PSC_ERR_NOMEM;
+        return PSC_ERR_IO; /* logged by the kind */
     /* lws loads the kind's plugin for this option and, given a foreign
      * loop, adds its watchers to it; pcontext is cleared when it freed
      * the context. */

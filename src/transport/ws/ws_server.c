@@ -173,7 +173,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     info.user = ws;
     info.count_threads = 1;
     if (ws->loop_ops && psc__ws_loop_prepare(ws, &info) != PSC_OK)
-        return PSC_ERR_NOMEM;
+        return PSC_ERR_IO;
     psc__ws_log_attach(ws);
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx) {
