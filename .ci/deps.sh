@@ -2,11 +2,13 @@
 # Sourced by .ci/run and .ci/demo. Needs root (or sudo) when something is missing.
 
 # What building the library, the tools and the demo needs (the visualizer
-# included; SQLite and libpq for peerscope-record and its PostgreSQL store).
+# included; SQLite and libpq for peerscope-record and its PostgreSQL store;
+# libuv, GLib and libev with libwebsockets' plugins for the host-loop modes).
 PSC_APT_BUILD=(
   build-essential meson ninja-build pkg-config python3 python3-protobuf
   protobuf-c-compiler libprotobuf-c-dev libwebsockets-dev libsodium-dev libncurses-dev
   libsqlite3-dev libpq-dev libyaml-dev libuv1-dev libwebsockets-evlib-uv
+  libglib2.0-dev libwebsockets-evlib-glib libev-dev libwebsockets-evlib-ev
 )
 # What the tests need besides: cmocka, the JavaScript tests' Node.js, the
 # tools' shell tests, TLS certificates, the browser, the sqlite3 shell and

@@ -57,7 +57,7 @@
  * is dialled, served and timed on the same thread as everything else
  * (the service thread, or the host's loop thread): no thread or sleep of
  * its own. psc_endpoint_close drops it like any connection (a close frame
- * within the 500 ms grace in the threaded mode; at once on a libuv loop)
+ * within the 500 ms grace in the threaded mode; at once on a host's loop)
  * and cancels any pending attempt; it never waits for the hub.
  *
  * By default the endpoint runs its own service thread (libwebsockets is
@@ -65,17 +65,26 @@
  * session's state push falls due on that thread, where the snapshot is
  * taken (the providers run as psc_config.collect_timeout_ms says).
  *
- * On the host's libuv loop (psc_ws_config.uv_loop):
- *   - The loop thread is the thread that runs uv_run on that loop.
+ * On the host's own loop: a libuv loop (psc_ws_config.uv_loop), a GLib
+ * main context (glib_context) or a libev loop (ev_loop), one at most.
+ * libwebsockets runs there through its event-library plugin for that
+ * kind (Debian: libwebsockets-evlib-uv, -glib, -ev); the rules are the
+ * same for all three:
+ *   - The loop thread is the thread that runs the loop: uv_run, the
+ *     thread iterating the GMainContext, ev_run.
  *     psc_endpoint_start, psc_endpoint_close and psc_endpoint_free of the
- *     endpoint must be called on it (start adds the endpoint's handles to
- *     the loop; close removes them). psc_ws_loop_done too. psc_ws_port and
- *     every introspector call (psc_emit included) are thread-safe as
- *     usual.
+ *     endpoint must be called on it (start adds the endpoint's handles,
+ *     sources or watchers to the loop; close removes them).
+ *     psc_ws_loop_done too. psc_ws_port and every introspector call
+ *     (psc_emit included) are thread-safe as usual.
  *   - psc_emit from any thread wakes the loop through lws_cancel_service
- *     (the one libwebsockets call that is safe off the loop thread); the
- *     events are sent from the loop thread. State pushes are timers on
- *     the loop (libwebsockets' own uv timer); nothing of the endpoint
+ *     (the one libwebsockets call that is safe off the loop thread; it
+ *     writes to a pipe the loop watches); the events are sent from the
+ *     loop thread. State pushes are timers on the loop (libwebsockets'
+ *     own timer of the kind; on libev also one ev_timer of the endpoint,
+ *     because the plugin's own cannot be brought forward: it wakes
+ *     libwebsockets when a timer of the endpoint is due, and at least
+ *     once a second while the endpoint runs); nothing of the endpoint
  *     blocks the loop except taking a snapshot when a push falls due.
  *   - Snapshots are taken on the loop thread. The providers then run on
  *     the library's collector thread under psc_config.collect_timeout_ms,
@@ -84,13 +93,20 @@
  *     PSC_COLLECT_INLINE so that they run on the loop thread itself.
  *   - Closing does not run the loop: psc_endpoint_close drops every
  *     connection at once (no close frame is waited for) and asks
- *     libwebsockets to close its handles, which finishes only as the loop
- *     runs. The host then keeps running the loop until psc_ws_loop_done
- *     says true, and only then calls psc_endpoint_free (and, later,
- *     uv_loop_close). Freeing earlier is undefined behaviour. Freeing
- *     the introspector closes its endpoints: with a uv endpoint still
- *     open, that too must happen on the loop thread (close and free the
- *     endpoint first).
+ *     libwebsockets to close its handles. On libuv that finishes only as
+ *     the loop runs: the host keeps running the loop until
+ *     psc_ws_loop_done says true, and only then calls psc_endpoint_free
+ *     (and, later, uv_loop_close). On GLib and libev the sources and
+ *     watchers are removed within psc_endpoint_close, so psc_ws_loop_done
+ *     is true when it returns (a host written for any kind simply asks
+ *     it); a libev loop with nothing else on it then leaves ev_run by
+ *     itself. Freeing before psc_ws_loop_done is undefined behaviour.
+ *     Freeing the introspector closes its endpoints: with an endpoint on
+ *     a host's loop still open, that too must happen on the loop thread
+ *     (close and free the endpoint first).
+ *   - There is no mode for a host's own poll() loop: libwebsockets 4.1
+ *     as packaged has no external-poll hooks; such a host uses the
+ *     default service thread.
  */
 #ifndef PEERSCOPE_WS_H
 #define PEERSCOPE_WS_H
@@ -201,11 +217,13 @@ typedef struct psc_ws_config {
      * The host's libuv loop (a uv_loop_t *; void * so that this header
      * needs no uv.h), or NULL (default): the endpoint runs its own service
      * thread. Set, libwebsockets runs on this loop as a foreign loop and
-     * the endpoint has no thread of its own; see "On the host's libuv
-     * loop" below for the thread rules. The loop must outlive the
-     * endpoint. PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new when the
-     * library was built without libuv. Read only from callers whose
-     * struct_size covers it.
+     * the endpoint has no thread of its own; see "On the host's own
+     * loop" above for the thread rules. The loop must outlive the
+     * endpoint. At most one of uv_loop, glib_context and ev_loop may be
+     * set (PSC_ERR_INVALID). PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new
+     * when the library was built without libuv or libwebsockets' libuv
+     * plugin is not installed (Debian: libwebsockets-evlib-uv). Read only
+     * from callers whose struct_size covers it.
      */
     void *uv_loop;
     /**
@@ -247,6 +265,38 @@ typedef struct psc_ws_config {
      * The hub's name is checked against its certificate either way.
      */
     const char *hub_tls_ca_path;
+    /**
+     * The host's GLib main context (a GMainContext *; void * so that this
+     * header needs no glib.h), or NULL (default). Set, libwebsockets runs
+     * as sources attached to that context, which the host iterates
+     * (g_main_loop_run on a loop of it, or g_main_context_iteration), on
+     * the thread that owns it; the endpoint has no thread of its own. The
+     * thread rules are those of uv_loop ("On the host's own loop" above),
+     * with the loop thread being the thread that iterates the context.
+     * The endpoint keeps a reference on the context until it is freed.
+     * At most one of uv_loop, glib_context and ev_loop may be set
+     * (PSC_ERR_INVALID). PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new
+     * when the library was built without GLib (-Dglib=disabled) or
+     * libwebsockets' glib plugin is not installed (Debian:
+     * libwebsockets-evlib-glib). Read only from callers whose
+     * struct_size covers it.
+     */
+    void *glib_context;
+    /**
+     * The host's libev loop (a struct ev_loop *, e.g. EV_DEFAULT or one
+     * of ev_loop_new; void * so that this header needs no ev.h), or NULL
+     * (default). Set, libwebsockets adds its watchers to that loop, which
+     * the host runs (ev_run) on one thread; the endpoint has no thread of
+     * its own. The thread rules are those of uv_loop ("On the host's own
+     * loop" above), with the loop thread being the thread that runs
+     * ev_run. The loop must outlive the endpoint. At most one of uv_loop,
+     * glib_context and ev_loop may be set (PSC_ERR_INVALID).
+     * PSC_ERR_UNSUPPORTED from psc_ws_endpoint_new when the library was
+     * built without libev (-Dlibev=disabled) or libwebsockets' libev
+     * plugin is not installed (Debian: libwebsockets-evlib-ev). Read
+     * only from callers whose struct_size covers it.
+     */
+    void *ev_loop;
 } psc_ws_config;
 
 /**
@@ -275,7 +325,7 @@ typedef struct psc_ws_hub_info {
 /**
  * Create a WebSocket endpoint for intro (not started: call
  * psc_endpoint_start, which binds the port, loads the TLS files and starts
- * the service thread or joins the host's uv loop, then dials hub_url; a busy port or unreadable TLS file is its
+ * the service thread or joins the host's loop, then dials hub_url; a busy port or unreadable TLS file is its
  * PSC_ERR_IO). cfg may be NULL for all defaults.
  * Errors: PSC_ERR_INVALID for a NULL intro or out, a struct_size that does
  * not cover n_assets, a bad address, path or token (see the fields), a
@@ -287,8 +337,10 @@ typedef struct psc_ws_hub_info {
  * hub_url, or hub_tls_ca_path with a ws:// hub (each logged through
  * psc_config.log); PSC_ERR_AUTH for a non-loopback bind without a token
  * or the insecure option; PSC_ERR_IO when assets_dir cannot be opened as
- * a directory; PSC_ERR_UNSUPPORTED for a uv_loop when the library was
- * built without libuv; PSC_ERR_NOMEM.
+ * a directory; PSC_ERR_INVALID too for more than one of uv_loop, glib_context
+ * and ev_loop; PSC_ERR_UNSUPPORTED for a uv_loop, glib_context or ev_loop
+ * when the library was built without that kind or libwebsockets' plugin
+ * for it is not installed (logged, naming the package); PSC_ERR_NOMEM.
  * Ownership: as psc_ws_config says; on success *out is the caller's,
  * freed with psc_endpoint_free. Thread-safe.
  */
@@ -311,12 +363,14 @@ PSC_API psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port);
 
 /**
  * Whether the endpoint's libwebsockets context is gone from the host's
- * libuv loop (psc_ws_config.uv_loop): true once psc_endpoint_close has
- * been called and the loop has run the close of every handle of it; also
- * true for an endpoint that never started, a threaded endpoint, and NULL
- * or a non-WebSocket ep. psc_endpoint_free is safe once this is true.
- * For a uv endpoint, call it on the loop thread (libwebsockets marks the
- * end there); thread-safe for any other ep.
+ * loop (psc_ws_config.uv_loop, glib_context or ev_loop): true once
+ * psc_endpoint_close has been called and nothing of the endpoint is left
+ * on the loop (libuv: once the loop has run the close of every handle of
+ * it; GLib, libev: when close returns); also true for an endpoint that
+ * never started, a threaded endpoint, and NULL or a non-WebSocket ep.
+ * psc_endpoint_free is safe once this is true. For an endpoint on a
+ * host's loop, call it on the loop thread (libwebsockets marks the end
+ * there); thread-safe for any other ep.
  */
 PSC_API bool psc_ws_loop_done(psc_endpoint *ep);
 

@@ -2,7 +2,7 @@
  * psc_ws_config.uv_loop as a field: read only when struct_size covers it,
  * and refused with PSC_ERR_UNSUPPORTED by a library built without libuv
  * (-Dlibuv=disabled builds this test with that expectation). The loop
- * itself is exercised in tests/integration/test_ws_uv.c.
+ * itself is exercised in test_ws_uv.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,10 +5,11 @@
  * service thread, except lws_cancel_service (the wake-up), which any thread
  * may call under wake_lock while ctx_alive is set. The service thread
  * clears ctx_alive under the same lock before it destroys the context.
- * On the host's libuv loop (uv_loop set) the "service thread" is the
- * loop's thread and there is no thread of ours: start, close and the
- * callbacks all run there, and lws ends its context while the host runs
- * the loop after close, clearing uv_ctx (its pcontext) when done.
+ * On the host's own loop (libuv, glib or libev: loop_ops set) the
+ * "service thread" is the loop's thread and there is no thread of ours:
+ * start, close and the callbacks all run there, and lws ends its context
+ * after close (on libuv only while the host runs the loop on), clearing
+ * loop_ctx (its pcontext) when done.
  */
 #ifndef PSC_TRANSPORT_WS_WS_H
 #define PSC_TRANSPORT_WS_WS_H
@@ -16,6 +17,9 @@
 #include <libwebsockets.h>
 #ifdef PSC_HAVE_LIBUV
 #include <uv.h>
+#endif
+#ifdef PSC_HAVE_LIBEV
+#include <ev.h>
 #endif
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,6 +45,7 @@
 #define PSC__WS_RECORDING_STALL_S 30
 
 typedef struct psc__ws_conn psc__ws_conn;
+typedef struct psc__ws psc__ws;
 /* A file of assets_dir read for one response (ws_http.c). */
 typedef struct psc__ws_file psc__ws_file;
 
@@ -168,7 +173,31 @@ typedef struct psc__ws_uplink {
     psc_ws_hub_info info;
 } psc__ws_uplink;
 
-typedef struct psc__ws {
+/*
+ * A kind of host loop (ws_loop.c, with one ws_<kind>.c each): what differs
+ * between libuv, glib and libev around lws' foreign-loop support. All of it
+ * runs on the loop thread.
+ */
+typedef struct psc__ws_loop_ops {
+    const char *name;             /* "libuv", "glib", "libev": log lines */
+    const char *field;            /* its psc_ws_config field: log lines */
+    const char *plugin;           /* lws' event-library plugin file (LWS_INSTALL_LIBDIR) */
+    uint64_t lws_option;          /* LWS_SERVER_OPTION_<kind> */
+    /* What lws is given as the foreign loop (NULL: cannot, logged). */
+    void *(*foreign)(psc__ws *ws);
+    /* After close's lws_context_destroy: end the context (now or as the
+     * loop runs on) and set loop_finished when nothing is left on it. */
+    void (*finish)(psc__ws *ws);
+    /* From fini: free what foreign made (NULL: nothing). */
+    void (*release)(psc__ws *ws);
+    /* The endpoint's service timer was set to fire in us microseconds
+     * (NULL: lws' own timer of the kind is punctual). */
+    void (*timer)(psc__ws *ws, lws_usec_t us);
+    /* Before the context is destroyed: drop what timer started (NULL: none). */
+    void (*closing)(psc__ws *ws);
+} psc__ws_loop_ops;
+
+struct psc__ws {
     psc_endpoint *ep;
     psc__alloc alloc;
 
@@ -192,7 +221,8 @@ typedef struct psc__ws {
     psc_recorder *recorder;       /* GET /recording; kept by pointer, NULL: none */
     bool metrics;                 /* GET /metrics served */
     size_t metrics_top;           /* top-K peers of /metrics (0: none) */
-    void *uv_loop;                /* the host's uv_loop_t, or NULL: our own service thread */
+    const psc__ws_loop_ops *loop_ops; /* the host's loop kind, or NULL: our own service thread */
+    void *host_loop;              /* the host's uv_loop_t, GMainContext or struct ev_loop */
 
     /* runtime */
     struct lws_protocols protocols[2];
@@ -207,14 +237,18 @@ typedef struct psc__ws {
     atomic_bool stop;
     _Atomic uint16_t port;        /* 0 until started */
     lws_sorted_usec_list_t sul;   /* service timer */
-    void *foreign_loops[1];       /* uv mode: what lws_create_context is given */
-    struct lws_context *uv_ctx;   /* uv mode: the context until lws has ended it (loop thread) */
-    bool uv_closing;              /* uv mode: close asked lws to end the context */
+    void *foreign_loops[1];       /* host loop: what lws_create_context is given */
+    struct lws_context *loop_ctx; /* host loop: the context until lws has ended it (loop thread) */
+    bool loop_closing;            /* host loop: close asked lws to end the context */
+    bool loop_finished;           /* host loop: nothing of ours left on the loop */
 #ifdef PSC_HAVE_LIBUV
-    uv_timer_t uv_finish;         /* uv mode: ends the context once lws' handle closes ran */
+    uv_timer_t uv_finish;         /* libuv: ends the context once lws' handle closes ran */
 #endif
-    bool uv_finished;             /* uv mode: uv_finish closed, nothing of ours left on the loop */
-    bool uv_pt_closed;            /* uv mode: step 2 of ws_uv.c done */
+    bool uv_pt_closed;            /* libuv: step 2 of ws_uv.c done */
+    void *glib_loop;              /* glib: the GMainLoop made on the host's context for lws */
+#ifdef PSC_HAVE_LIBEV
+    ev_timer ev_kick;             /* libev: wakes lws when a timer of it is due (ws_ev.c) */
+#endif
     lws_retry_bo_t idle_policy;
     psc__ws_conn *conns;
     size_t n_conns;
@@ -227,7 +261,7 @@ typedef struct psc__ws {
     psc__ws_guard guard;          /* wrong tokens per address (service thread) */
     psc__ws_metrics metrics_cache; /* the texts of the last scraped snapshot (service thread) */
     psc__ws_uplink hub;           /* the push link (hub_url) */
-} psc__ws;
+};
 
 /* ws_server.c */
 psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user);
@@ -239,10 +273,27 @@ void psc__ws_service(psc__ws *ws);
 /* Ask for a service pass on the next loop iteration (service thread). */
 void psc__ws_service_soon(psc__ws *ws);
 
-/* ws_uv.c: after close's lws_context_destroy on the host's loop, end the
- * context as the loop runs on; sets uv_finished when nothing of the
- * endpoint is left on the loop (loop thread). */
-void psc__ws_uv_finish_later(psc__ws *ws);
+/* ws_loop.c: the host's loop, whichever kind. */
+/* Pick the kind from the three loop fields (NULL when absent): at most one
+ * may be set (PSC_ERR_INVALID), and its support must be built and its lws
+ * plugin installed (PSC_ERR_UNSUPPORTED); each refusal is logged. */
+psc_err psc__ws_loop_init(psc__ws *ws, void *uv_loop, void *glib_context, void *ev_loop);
+/* Fill the context's creation info for the host's loop (loop thread). */
+psc_err psc__ws_loop_prepare(psc__ws *ws, struct lws_context_creation_info *info);
+/* End the context on the host's loop (loop thread): lws_context_destroy,
+ * then the kind's finish. */
+void psc__ws_loop_end(psc__ws *ws);
+/* psc_ws_loop_done's answer. */
+bool psc__ws_loop_done(const psc__ws *ws);
+/* From fini: complain when freed too early, release the kind's own. */
+void psc__ws_loop_fini(psc__ws *ws);
+/* The end for kinds whose handles close at once (glib, libev): a second
+ * lws_context_destroy if the first left the context. */
+void psc__ws_loop_finish_now(psc__ws *ws);
+/* Each kind's hooks, or NULL when the build lacks it. */
+extern const psc__ws_loop_ops *const psc__ws_uv_ops;
+extern const psc__ws_loop_ops *const psc__ws_glib_ops;
+extern const psc__ws_loop_ops *const psc__ws_ev_ops;
 
 /* ws_log.c: route lws' log to the introspector's while the endpoint runs
  * (attach before its context exists, detach once it is destroyed). */

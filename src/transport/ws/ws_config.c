@@ -19,12 +19,7 @@ static void ws_fini(void *state, void *user)
     const psc__alloc *a = &ws->alloc;
     if (!a->free)
         return; /* init failed before anything was copied */
-    if (ws->uv_closing) {
-        if (!ws->uv_finished || ws->uv_ctx)
-            psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR,
-                     "ws: freed before its uv loop ended the context (psc_ws_loop_done)");
-        psc__ws_log_detach(ws);
-    }
+    psc__ws_loop_fini(ws);
     psc__ws_http_fini(ws);
     psc__ws_metrics_fini(ws);
     psc__free(a, ws->bind_address);
@@ -133,13 +128,11 @@ static psc_err ws_init(psc_endpoint *ep, void *state, const void *config, void *
     ws->metrics_top = CFG_HAS(cfg, metrics_top_peers) ? cfg->metrics_top_peers : 0;
     if (ws->metrics_top > PSC_WS_METRICS_TOP_PEERS_MAX)
         ws->metrics_top = PSC_WS_METRICS_TOP_PEERS_MAX;
-    ws->uv_loop = CFG_HAS(cfg, uv_loop) ? cfg->uv_loop : NULL;
-#ifndef PSC_HAVE_LIBUV
-    if (ws->uv_loop) {
-        psc__log(psc_endpoint_introspector(ep), PSC_LOG_ERROR, "ws: this build has no libuv support (uv_loop)");
-        return PSC_ERR_UNSUPPORTED;
-    }
-#endif
+    psc_err lerr = psc__ws_loop_init(ws, CFG_HAS(cfg, uv_loop) ? cfg->uv_loop : NULL,
+                                     CFG_HAS(cfg, glib_context) ? cfg->glib_context : NULL,
+                                     CFG_HAS(cfg, ev_loop) ? cfg->ev_loop : NULL);
+    if (lerr)
+        return lerr;
     if (pthread_mutex_init(&ws->wake_lock, NULL))
         return PSC_ERR_NOMEM;
     ws->wake_lock_ready = true;
@@ -201,7 +194,7 @@ bool psc_ws_loop_done(psc_endpoint *ep)
     if (!ep || ep->vt.start != psc__ws_start)
         return true;
     psc__ws *ws = psc_endpoint_state(ep);
-    return !ws->uv_loop || (!ws->ctx && (!ws->uv_closing || ws->uv_finished));
+    return psc__ws_loop_done(ws);
 }
 
 psc_err psc_ws_port(psc_endpoint *ep, uint16_t *port)

@@ -30,11 +30,15 @@ void psc__ws_service(psc__ws *ws)
     /* 0 means more events are waiting: come back right after other sockets. */
     lws_usec_t us = next == 0 ? 1 : (next > 3600000u ? 3600000u : next) * LWS_US_PER_MS;
     lws_sul_schedule(ws->ctx, 0, &ws->sul, service_timer, us);
+    if (ws->loop_ops && ws->loop_ops->timer)
+        ws->loop_ops->timer(ws, us);
 }
 
 void psc__ws_service_soon(psc__ws *ws)
 {
     lws_sul_schedule(ws->ctx, 0, &ws->sul, service_timer, 1);
+    if (ws->loop_ops && ws->loop_ops->timer)
+        ws->loop_ops->timer(ws, 1);
 }
 
 /* ------------------------------------------------------------ cross-thread */
@@ -85,17 +89,14 @@ static void close_gracefully(psc__ws *ws)
     lws_sul_cancel(&tick);
 }
 
-/* Undo a start that failed after the context was made. A uv context ends
- * only as the loop runs, so it is left to the close machinery: the host
- * sees PSC_ERR_IO and psc_ws_loop_done says when it may free. */
+/* Undo a start that failed after the context was made. A context on the
+ * host's loop is left to the close machinery (a uv one ends only as the
+ * loop runs): the host sees PSC_ERR_IO and psc_ws_loop_done says when it
+ * may free. */
 static void drop_context(psc__ws *ws)
 {
-    if (ws->uv_loop) {
-        ws->uv_ctx = ws->ctx;
-        ws->uv_closing = true;
-        lws_context_destroy(ws->ctx);
-        ws->ctx = NULL;
-        psc__ws_uv_finish_later(ws);
+    if (ws->loop_ops) {
+        psc__ws_loop_end(ws);
         return; /* the log sink stays until fini */
     }
     lws_context_destroy(ws->ctx);
@@ -120,9 +121,10 @@ static void *service_main(void *arg)
 }
 
 /* On the host's loop thread: end every connection now (their CLOSED
- * callbacks end the sessions) and let lws close its handles as the loop
- * runs on (ws_uv.c ends the context and sets uv_finished). No close frame
- * is waited for: that would take loop iterations close must not run. */
+ * callbacks end the sessions) and let lws close its handles (ws_loop.c
+ * and the kind's file end the context and set loop_finished, a uv one as
+ * the loop runs on). No close frame is waited for: that would take loop
+ * iterations close must not run. */
 static void close_on_loop(psc__ws *ws)
 {
     if (!ws->ctx)
@@ -132,11 +134,7 @@ static void close_on_loop(psc__ws *ws)
     pthread_mutex_lock(&ws->wake_lock);
     ws->ctx_alive = false;
     pthread_mutex_unlock(&ws->wake_lock);
-    ws->uv_ctx = ws->ctx;
-    ws->uv_closing = true;
-    lws_context_destroy(ws->ctx);
-    ws->ctx = NULL;
-    psc__ws_uv_finish_later(ws);
+    psc__ws_loop_end(ws);
 }
 
 /* ------------------------------------------------------------ start / close */
@@ -174,17 +172,8 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     info.uid = -1;
     info.user = ws;
     info.count_threads = 1;
-    if (ws->uv_loop) {
-        /* lws 4.1 loads its libuv plugin for this option and, given a
-         * foreign loop, adds its handles to it and never runs or closes
-         * the loop itself; pcontext is cleared when it freed the context
-         * (ws_uv.c has the steps). */
-        info.options |= LWS_SERVER_OPTION_LIBUV;
-        ws->foreign_loops[0] = ws->uv_loop;
-        info.foreign_loops = ws->foreign_loops;
-        info.pcontext = &ws->uv_ctx;
-        ws->uv_closing = false;
-    }
+    if (ws->loop_ops && psc__ws_loop_prepare(ws, &info) != PSC_OK)
+        return PSC_ERR_IO;
     psc__ws_log_attach(ws);
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx) {
@@ -239,7 +228,7 @@ psc_err psc__ws_start(psc_endpoint *ep, void *state, void *user)
     pthread_mutex_lock(&ws->wake_lock);
     ws->ctx_alive = true;
     pthread_mutex_unlock(&ws->wake_lock);
-    if (ws->uv_loop) {
+    if (ws->loop_ops) {
         /* No thread: the host's loop services the context from now on. */
     } else if (pthread_create(&ws->thread, NULL, service_main, ws)) {
         pthread_mutex_lock(&ws->wake_lock);
@@ -264,7 +253,7 @@ void psc__ws_close(psc_endpoint *ep, void *state, void *user)
     (void)user;
     psc__ws *ws = state;
     atomic_store(&ws->stop, true);
-    if (ws->uv_loop) {
+    if (ws->loop_ops) {
         close_on_loop(ws);
         atomic_store(&ws->port, 0);
         return;

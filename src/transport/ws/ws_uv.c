@@ -3,7 +3,7 @@
  *
  * libwebsockets 4.1 ends a context on a foreign loop in steps that the
  * loop must run in between, and leaves two of them to its user:
- *   1. lws_context_destroy (psc__ws_close) closes every connection and
+ *   1. lws_context_destroy (psc__ws_loop_end) closes every connection and
  *      listener; their uv handles close as the loop runs.
  *   2. Once they have, its per-thread uv handles (an idle and a timer)
  *      must close. 4.1 starts that only from the close callback of a
@@ -50,7 +50,7 @@ static bool close_pt_handles(psc__ws *ws)
     const psc__lws41_evlib_ops *ops = plugin ? (const psc__lws41_evlib_ops *)plugin->ops : NULL;
     bool ok = ops && ops->name && !strcmp(ops->name, "libuv") && ops->destroy_pt;
     if (ok)
-        ops->destroy_pt(ws->uv_ctx, 0);
+        ops->destroy_pt(ws->loop_ctx, 0);
     dlclose(lib); /* lws holds its own reference until step 3 */
     return ok;
 #else
@@ -69,19 +69,19 @@ static void count_closing(uv_handle_t *h, void *arg)
 static void finish_done(uv_handle_t *h)
 {
     psc__ws *ws = h->data;
-    ws->uv_finished = true;
+    ws->loop_finished = true;
 }
 
 static void finish_tick(uv_timer_t *t)
 {
     psc__ws *ws = t->data;
     size_t closing = 0;
-    uv_walk(ws->uv_loop, count_closing, &closing);
+    uv_walk(ws->host_loop, count_closing, &closing);
     if (closing) {
         uv_timer_start(t, finish_tick, 1, 0); /* a close still to run: a later iteration */
         return;
     }
-    if (ws->uv_ctx && !ws->uv_pt_closed) {
+    if (ws->loop_ctx && !ws->uv_pt_closed) {
         ws->uv_pt_closed = true;
         if (close_pt_handles(ws)) {
             uv_timer_start(t, finish_tick, 1, 0);
@@ -95,9 +95,9 @@ static void finish_tick(uv_timer_t *t)
         uv_close((uv_handle_t *)t, finish_done);
         return;
     }
-    if (ws->uv_ctx)
-        lws_context_destroy(ws->uv_ctx);
-    if (ws->uv_ctx)
+    if (ws->loop_ctx)
+        lws_context_destroy(ws->loop_ctx);
+    if (ws->loop_ctx)
         psc__log(psc_endpoint_introspector(ws->ep), PSC_LOG_ERROR, "ws: libwebsockets did not end its context");
     uv_close((uv_handle_t *)t, finish_done);
 }
@@ -105,24 +105,35 @@ static void finish_tick(uv_timer_t *t)
 static void marker_closed(uv_handle_t *h)
 {
     psc__ws *ws = h->data;
-    uv_timer_init(ws->uv_loop, &ws->uv_finish);
+    uv_timer_init(ws->host_loop, &ws->uv_finish);
     ws->uv_finish.data = ws;
     uv_timer_start(&ws->uv_finish, finish_tick, 0, 0);
 }
 
-void psc__ws_uv_finish_later(psc__ws *ws)
+static void uv_finish_later(psc__ws *ws)
 {
-    ws->uv_finished = false;
     ws->uv_pt_closed = false;
     /* Closed at once: its callback comes in the same pass as those of the
      * handles lws_context_destroy just began to close. */
-    uv_timer_init(ws->uv_loop, &ws->uv_finish);
+    uv_timer_init(ws->host_loop, &ws->uv_finish);
     ws->uv_finish.data = ws;
     uv_close((uv_handle_t *)&ws->uv_finish, marker_closed);
 }
-#else
-void psc__ws_uv_finish_later(psc__ws *ws)
+
+static void *uv_foreign(psc__ws *ws)
 {
-    ws->uv_finished = true; /* not reached: init refuses uv_loop without libuv */
+    return ws->host_loop;
 }
+
+static const psc__ws_loop_ops uv_ops = {
+    .name = "libuv",
+    .field = "uv_loop",
+    .plugin = "libwebsockets-evlib_uv.so",
+    .lws_option = LWS_SERVER_OPTION_LIBUV,
+    .foreign = uv_foreign,
+    .finish = uv_finish_later,
+};
+const psc__ws_loop_ops *const psc__ws_uv_ops = &uv_ops;
+#else
+const psc__ws_loop_ops *const psc__ws_uv_ops = NULL;
 #endif

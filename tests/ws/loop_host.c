@@ -1,71 +1,37 @@
 /*
- * The WebSocket endpoint on a host's own libuv loop (psc_ws_config.uv_loop):
- * a small libuv host (its loop on its own thread, which starts, closes and
- * frees the endpoint), events emitted from the loop (a uv timer) and from
- * another thread, and the real C client on the test thread receiving the
- * runtime, states and events. Then the documented close: close on the
- * loop, the loop runs until psc_ws_loop_done, free, and uv_loop_close
- * finds no handle of the endpoint left. Every wait is on a condition.
+ * The tests shared by every loop kind (loop_host.h): the real C client on
+ * the test thread gets the runtime, states and events emitted both from the
+ * loop (its timer) and from the test thread (the wake-up path through
+ * lws_cancel_service); then the host closes on its loop, the loop ends,
+ * and the endpoint is freed with nothing of it left on the loop. Every
+ * wait is on a condition.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <uv.h>
-
 #include "client_util.h"
-#include "peerscope/peerscope.h"
+#include "loop_host.h"
 
 #define N_CONNS 3
 #define N_LOOP_EVENTS 20
 #define N_THREAD_EVENTS 20
 #define WAIT_MS 20000
 
-typedef struct uv_host {
-    uv_loop_t loop;
-    uv_async_t cmd;               /* the test thread's requests (go, stop) */
-    uv_timer_t tick;              /* emits one LoopTick per run */
-    pthread_t thread;
-    pthread_t loop_tid;           /* set by the loop thread itself */
-    psc_introspector *intro;
-    psc_endpoint *ep;
-    const psc_event_type *loop_ev, *thread_ev;
-    bool inline_collect;
-
-    /* from the test thread to the loop */
-    atomic_bool go, stop;
-    /* from the loop to the test thread, under mu */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool started;
-    psc_err start_err;
-    uint16_t port;
-    /* loop thread only until it is joined */
-    size_t loop_emitted;
-    size_t emit_errors;
-    atomic_size_t collects, collects_off_loop; /* the providers may run on the collector thread */
-    bool done_before_close;       /* psc_ws_loop_done before close (must be false) */
-    bool done_after_run;          /* psc_ws_loop_done once uv_run returned */
-    int loop_close_rc;            /* uv_loop_close: 0 when nothing was left */
-} uv_host;
-
-/* Owned by the loop thread: what the provider reports. */
 static psc_err collect(void *user, psc_collect *ctx, psc_swarm_builder *b)
 {
-    uv_host *h = user;
+    loop_host *h = user;
     h->collects++;
     if (!pthread_equal(pthread_self(), h->loop_tid))
         h->collects_off_loop++;
     uint64_t now = psc_collect_now_ms(ctx);
     for (size_t i = 0; i < N_CONNS; i++) {
         char id[16];
-        int n = snprintf(id, sizeof id, "uv-%zu", i);
+        int n = snprintf(id, sizeof id, "loop-%zu", i);
         psc_connection c = {.struct_size = sizeof c};
         c.id = (const uint8_t *)id;
         c.id_len = (size_t)n;
@@ -81,37 +47,40 @@ static psc_err collect(void *user, psc_collect *ctx, psc_swarm_builder *b)
     return PSC_OK;
 }
 
-static const psc_swarm_provider swarm_vt = {sizeof(psc_swarm_provider), "uv-swarm", collect, NULL};
+static const psc_swarm_provider swarm_vt = {sizeof(psc_swarm_provider), "loop-swarm", collect, NULL};
 static const psc_prop_def tick_props[] = {{"n", PSC_PROP_NUMBER, false}};
 static const psc_event_def loop_def = {"LoopTick", tick_props, 1};
 static const psc_event_def thread_def = {"ThreadTick", tick_props, 1};
 
-static void on_tick(uv_timer_t *t)
+void loop_host_tick(loop_host *h)
 {
-    uv_host *h = t->data;
     psc_value v = PSC_V_NUM(h->loop_emitted);
     if (psc_emit(h->intro, h->loop_ev, &v, 1))
         h->emit_errors++;
     if (++h->loop_emitted == N_LOOP_EVENTS)
-        uv_timer_stop(t);
+        h->kind->tick_stop(h);
 }
 
-static void on_cmd(uv_async_t *a)
+static void close_on_loop(loop_host *h)
 {
-    uv_host *h = a->data;
+    h->closed = true;
+    h->kind->drop_own(h);
+    /* Returns at once; the loop ends once nothing of the endpoint is left. */
+    psc_endpoint_close(h->ep);
+    h->kind->after_close(h);
+}
+
+void loop_host_cmd(loop_host *h)
+{
     if (atomic_exchange(&h->go, false))
-        uv_timer_start(&h->tick, on_tick, 1, 1);
-    if (atomic_load(&h->stop)) {
+        h->kind->tick_start(h);
+    if (atomic_load(&h->stop) && !h->closed) {
         h->done_before_close = psc_ws_loop_done(h->ep);
-        uv_timer_stop(&h->tick);
-        uv_close((uv_handle_t *)&h->tick, NULL);
-        uv_close((uv_handle_t *)&h->cmd, NULL);
-        /* Returns at once; the endpoint's handles close as the loop runs on. */
-        psc_endpoint_close(h->ep);
+        close_on_loop(h);
     }
 }
 
-static void report_start(uv_host *h, psc_err err, uint16_t port)
+static void report_start(loop_host *h, psc_err err, uint16_t port)
 {
     pthread_mutex_lock(&h->mu);
     h->started = true;
@@ -123,16 +92,11 @@ static void report_start(uv_host *h, psc_err err, uint16_t port)
 
 static void *loop_main(void *arg)
 {
-    uv_host *h = arg;
+    loop_host *h = arg;
     h->loop_tid = pthread_self();
-    uv_loop_init(&h->loop);
-    uv_async_init(&h->loop, &h->cmd, on_cmd);
-    h->cmd.data = h;
-    uv_timer_init(&h->loop, &h->tick);
-    h->tick.data = h;
-
     psc_ws_config wc = PSC_WS_CONFIG_INIT;
-    wc.uv_loop = &h->loop;
+    h->kind->init(h, &wc);
+    wc.port = h->busy_port;
     psc_err err = psc_ws_endpoint_new(h->intro, &wc, &h->ep);
     if (!err)
         err = psc_endpoint_start(h->ep);
@@ -140,18 +104,13 @@ static void *loop_main(void *arg)
     if (!err)
         err = psc_ws_port(h->ep, &port);
     report_start(h, err, port);
-    if (err) {
-        uv_close((uv_handle_t *)&h->tick, NULL);
-        uv_close((uv_handle_t *)&h->cmd, NULL);
-        psc_endpoint_close(h->ep);
-    }
-    /* Runs until every handle is closed: ours after stop, then the endpoint's. */
-    uv_run(&h->loop, UV_RUN_DEFAULT);
+    if (err)
+        close_on_loop(h);
+    h->kind->run(h);
     h->done_after_run = psc_ws_loop_done(h->ep);
     psc_endpoint_free(h->ep);
     h->ep = NULL;
-    h->loop_close_rc = uv_loop_close(&h->loop);
-    return NULL;
+    return NULL; /* the loop is freed after the join: a poke may still be on its way */
 }
 
 static void to_stderr(void *user, psc_log_level level, const char *msg)
@@ -161,22 +120,23 @@ static void to_stderr(void *user, psc_log_level level, const char *msg)
     fprintf(stderr, "log: %s\n", msg);
 }
 
-static void host_up(uv_host *h, bool inline_collect)
+static void host_up(loop_host *h, const loop_kind *k, bool inline_collect, uint16_t busy_port)
 {
     memset(h, 0, sizeof *h);
+    h->kind = k;
+    h->busy_port = busy_port;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     psc_config cfg = PSC_CONFIG_INIT;
-    cfg.runtime.implementation = "peerscope-uv-host";
+    cfg.runtime.implementation = "peerscope-loop-host";
     cfg.runtime.version = "1.0";
     cfg.runtime.peer_id = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
-    if (getenv("PSC_TEST_UV_LOG")) {
+    if (getenv("PSC_TEST_LOOP_LOG")) {
         cfg.log = to_stderr;
         cfg.log_level = PSC_LOG_DEBUG;
     }
     if (inline_collect)
         cfg.collect_timeout_ms = PSC_COLLECT_INLINE;
-    h->inline_collect = inline_collect;
     assert_int_equal(psc_introspector_new(&cfg, &h->intro), PSC_OK);
     assert_int_equal(psc_event_declare(h->intro, &loop_def, &h->loop_ev), PSC_OK);
     assert_int_equal(psc_event_declare(h->intro, &thread_def, &h->thread_ev), PSC_OK);
@@ -186,19 +146,25 @@ static void host_up(uv_host *h, bool inline_collect)
     while (!h->started)
         pthread_cond_wait(&h->cv, &h->mu);
     pthread_mutex_unlock(&h->mu);
-    assert_int_equal(h->start_err, PSC_OK);
-    assert_true(h->port > 0);
 }
 
-/* Ask the loop to close; join it (the loop ends once the endpoint's handles closed). */
-static void host_down(uv_host *h)
+/* Ask the loop to close, once: after that the loop may be gone. */
+static void ask_stop(loop_host *h)
 {
-    atomic_store(&h->stop, true);
-    uv_async_send(&h->cmd);
+    if (!atomic_exchange(&h->stop, true))
+        h->kind->poke(h);
+}
+
+/* Ask the loop to close (unless its start failed); join it. */
+static void host_down(loop_host *h)
+{
+    if (h->start_err == PSC_OK)
+        ask_stop(h);
     pthread_join(h->thread, NULL);
+    h->loop_fini_rc = h->kind->fini(h);
     assert_false(h->done_before_close);
     assert_true(h->done_after_run);
-    assert_int_equal(h->loop_close_rc, 0);
+    assert_int_equal(h->loop_fini_rc, 0);
     psc_introspector_free(h->intro);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
@@ -216,12 +182,12 @@ static bool cond_events_only(void *arg)
     return r->events >= N_LOOP_EVENTS + N_THREAD_EVENTS;
 }
 
-/* states: also PUSH_ENABLE STATE (every 50 ms). Without it nothing but the
- * wake-ups of psc_emit makes the loop send the events. */
-static void run_session(bool inline_collect, bool states)
+static void run_session(const loop_kind *k, bool inline_collect, bool states)
 {
-    static uv_host h;
-    host_up(&h, inline_collect);
+    static loop_host h;
+    host_up(&h, k, inline_collect, 0);
+    assert_int_equal(h.start_err, PSC_OK);
+    assert_true(h.port > 0);
 
     psc_client_loop *loop = NULL;
     assert_int_equal(psc_client_loop_new(NULL, &loop), PSC_OK);
@@ -248,7 +214,7 @@ static void run_session(bool inline_collect, bool states)
 
     /* Events from the loop (its timer) and from this thread at once. */
     atomic_store(&h.go, true);
-    uv_async_send(&h.cmd);
+    k->poke(&h);
     for (size_t i = 0; i < N_THREAD_EVENTS; i++) {
         psc_value v = PSC_V_NUM(i);
         assert_int_equal(psc_emit(h.intro, h.thread_ev, &v, 1), PSC_OK);
@@ -257,7 +223,7 @@ static void run_session(bool inline_collect, bool states)
 
     long t = rec_find(&r, 'T', 0);
     assert_true(t >= 0);
-    assert_string_equal(r.items[t].text, "peerscope-uv-host");
+    assert_string_equal(r.items[t].text, "peerscope-loop-host");
     long st = rec_find(&r, 'S', 0);
     if (states) {
         assert_true(st >= 0);
@@ -279,8 +245,7 @@ static void run_session(bool inline_collect, bool states)
     assert_int_equal(r.errors, 0);
 
     /* Close on the loop: the client sees its connection end. */
-    atomic_store(&h.stop, true);
-    uv_async_send(&h.cmd);
+    ask_stop(&h);
     assert_true(wait_loop(loop, cond_closed, &r, WAIT_MS));
     host_down(&h);
     /* After the join: the loop thread's counters are ours to read. */
@@ -296,101 +261,49 @@ static void run_session(bool inline_collect, bool states)
     psc_client_loop_free(loop);
 }
 
-static void test_uv_session_collector_thread(void **state)
+void loop_host_test_session_collector_thread(void **state)
 {
-    (void)state;
-    run_session(false, true);
+    run_session(*state, false, true);
 }
 
-static void test_uv_session_inline_collect(void **state)
+void loop_host_test_session_inline_collect(void **state)
 {
-    (void)state;
-    run_session(true, true);
+    run_session(*state, true, true);
 }
 
 /* Events only: they reach the client through psc_emit's wake of the loop alone. */
-static void test_uv_events_wake_the_loop(void **state)
+void loop_host_test_events_wake_the_loop(void **state)
 {
-    (void)state;
-    run_session(false, false);
+    run_session(*state, false, false);
 }
 
 /* Start and close with no client at all: nothing is left on the loop. */
-static void test_uv_start_close_idle(void **state)
+void loop_host_test_start_close_idle(void **state)
 {
-    (void)state;
-    static uv_host h;
-    host_up(&h, false);
+    const loop_kind *k = *state;
+    static loop_host h;
+    host_up(&h, k, false, 0);
+    assert_int_equal(h.start_err, PSC_OK);
     host_down(&h);
     assert_int_equal(h.collects, 0);
 }
 
-static void *busy_port_main(void *arg)
-{
-    uv_host *h = arg;
-    uv_loop_init(&h->loop);
-    psc_ws_config wc = PSC_WS_CONFIG_INIT;
-    wc.uv_loop = &h->loop;
-    wc.port = h->port;
-    psc_err err = psc_ws_endpoint_new(h->intro, &wc, &h->ep);
-    if (!err)
-        err = psc_endpoint_start(h->ep);
-    h->start_err = err;
-    uv_run(&h->loop, UV_RUN_DEFAULT);
-    h->done_after_run = psc_ws_loop_done(h->ep);
-    psc_endpoint_free(h->ep);
-    h->loop_close_rc = uv_loop_close(&h->loop);
-    return NULL;
-}
-
 /* A start that fails on the loop (the port is taken) leaves nothing behind
  * once the loop has run. */
-static void test_uv_start_on_busy_port(void **state)
+void loop_host_test_start_on_busy_port(void **state)
 {
-    (void)state;
-    static uv_host h;
-    memset(&h, 0, sizeof h);
-    assert_int_equal(psc_introspector_new(NULL, &h.intro), PSC_OK);
-    psc_endpoint *taken = NULL;
-    assert_int_equal(psc_ws_endpoint_new(h.intro, NULL, &taken), PSC_OK);
-    assert_int_equal(psc_endpoint_start(taken), PSC_OK);
-    assert_int_equal(psc_ws_port(taken, &h.port), PSC_OK);
-    assert_int_equal(pthread_create(&h.thread, NULL, busy_port_main, &h), 0);
-    pthread_join(h.thread, NULL);
-    assert_int_equal(h.start_err, PSC_ERR_IO);
-    assert_true(h.done_after_run);
-    assert_int_equal(h.loop_close_rc, 0);
-    psc_endpoint_free(taken);
-    psc_introspector_free(h.intro);
-}
-
-/* An endpoint on a loop that is never started needs no loop run to free. */
-static void test_uv_never_started(void **state)
-{
-    (void)state;
-    uv_loop_t l;
-    assert_int_equal(uv_loop_init(&l), 0);
+    const loop_kind *k = *state;
     psc_introspector *intro = NULL;
     assert_int_equal(psc_introspector_new(NULL, &intro), PSC_OK);
-    psc_ws_config wc = PSC_WS_CONFIG_INIT;
-    wc.uv_loop = &l;
-    psc_endpoint *ep = NULL;
-    assert_int_equal(psc_ws_endpoint_new(intro, &wc, &ep), PSC_OK);
-    assert_true(psc_ws_loop_done(ep));
-    psc_endpoint_free(ep);
+    psc_endpoint *taken = NULL;
+    assert_int_equal(psc_ws_endpoint_new(intro, NULL, &taken), PSC_OK);
+    assert_int_equal(psc_endpoint_start(taken), PSC_OK);
+    uint16_t port = 0;
+    assert_int_equal(psc_ws_port(taken, &port), PSC_OK);
+    static loop_host h;
+    host_up(&h, k, false, port);
+    assert_int_equal(h.start_err, PSC_ERR_IO);
+    host_down(&h);
+    psc_endpoint_free(taken);
     psc_introspector_free(intro);
-    assert_int_equal(uv_loop_close(&l), 0);
-}
-
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uv_session_collector_thread),
-        cmocka_unit_test(test_uv_session_inline_collect),
-        cmocka_unit_test(test_uv_events_wake_the_loop),
-        cmocka_unit_test(test_uv_start_close_idle),
-        cmocka_unit_test(test_uv_start_on_busy_port),
-        cmocka_unit_test(test_uv_never_started),
-    };
-    return RUN_TESTS(tests);
 }
