@@ -269,7 +269,22 @@ static bool prune_all(rec_writer *w, bool force, bool wrote)
         if (!force && now < c->next_prune && !(wrote && w->ret.max_bytes))
             continue;
         rec_prune_result res;
-        rec_status r = c->store->vt->prune(c->store, &w->ret, tool_wall_ms(), PRUNE_ROWS, &res);
+        rec_status r;
+        uint64_t rows = 0;
+        /* the last prune goes on until nothing is left: no later one will
+         * take what one step of PRUNE_ROWS left behind */
+        unsigned busy = 0;
+        do {
+            r = c->store->vt->prune(c->store, &w->ret, tool_wall_ms(), PRUNE_ROWS, &res);
+            rows += r ? 0 : res.rows;
+            /* at the end a store busy with its checkpoint is waited for
+             * (bounded: 2 s), or the last prune would simply not happen */
+            if (force && r == REC_BUSY && busy++ < 100)
+                nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000L}, NULL);
+            else if (r == REC_BUSY)
+                break;
+        } while (force && (r == REC_BUSY || (!r && res.more)));
+        res.rows = rows;
         if (r == REC_BUSY) {
             c->next_prune = now + PRUNE_EVERY_MS;
             continue;
